@@ -1,0 +1,1 @@
+"""The three services of the suite; each owns its own database and queue."""

@@ -1,0 +1,19 @@
+"""Inventory: locations, lots, the stock ledger, inspection, issues, valuation, meal costs."""
+from pathlib import Path
+
+from shared.config import Settings
+from shared.db import Database
+from shared.service import ServiceSpec
+from shared.web import create_service_app
+
+from .models import Base, Inbox, Outbox
+from .tasks import PERIODIC_JOBS, consumer
+
+SPEC = ServiceSpec("inventory", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
+
+
+def create_app(config: Settings | None = None, database: Database | None = None):
+    from .api import BLUEPRINTS
+    from .cli import COMMANDS
+
+    return create_service_app(SPEC, config, database, BLUEPRINTS, "Inventory 库存", COMMANDS)

@@ -1,0 +1,3 @@
+from .locations import blp as locations_blp
+
+BLUEPRINTS = [locations_blp]

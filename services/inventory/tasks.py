@@ -1,0 +1,7 @@
+"""Inventory's event handlers and periodic jobs (wired into Celery by services.worker)."""
+from shared.events import Consumer
+
+from .models import Inbox
+
+consumer = Consumer("inventory", Inbox)
+PERIODIC_JOBS: list = []

@@ -1,0 +1,18 @@
+"""Supplier portal: supplier organisations, their users and their view of the school's business."""
+from pathlib import Path
+
+from shared.config import Settings
+from shared.db import Database
+from shared.service import ServiceSpec
+from shared.web import create_service_app
+
+from .models import Base, Inbox, Outbox
+from .tasks import PERIODIC_JOBS, consumer
+
+SPEC = ServiceSpec("supplier_portal", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
+
+
+def create_app(config: Settings | None = None, database: Database | None = None):
+    from .api import BLUEPRINTS
+
+    return create_service_app(SPEC, config, database, BLUEPRINTS, "Supplier portal 供应商门户")

@@ -1,0 +1,3 @@
+from .suppliers import blp as suppliers_blp
+
+BLUEPRINTS = [suppliers_blp]

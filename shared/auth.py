@@ -1,0 +1,116 @@
+"""Signed short-lived tokens, password hashing, role checks and tenant scoping.
+
+Staff tokens carry the school, supplier tokens the supplier: every query a caller can
+reach goes through `scoped()`, so a new endpoint cannot forget the tenant.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request
+from sqlalchemy import Select
+
+from .db import utcnow
+from .errors import Forbidden, NotFound, Unauthorized
+
+STAFF_ROLES = frozenset({
+    "canteen_manager", "storekeeper", "store_manager", "procurement_officer",
+    "approver", "finance", "admin", "supervisor",
+})
+SUPPLIER_ROLES = frozenset({"supplier_owner", "supplier_staff"})
+ALGORITHM = "HS256"
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    roles: frozenset[str]
+    school_id: int | None = None
+    supplier_id: int | None = None
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.supplier_id is not None
+
+
+def issue_token(principal: Principal, secret: str, ttl_seconds: int) -> str:
+    now = utcnow()
+    claims = {
+        "sub": principal.user_id,
+        "roles": sorted(principal.roles),
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+    }
+    if principal.supplier_id is not None:
+        claims["supplier_id"] = principal.supplier_id
+    else:
+        claims["school_id"] = principal.school_id
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "roles"]})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("The token is missing, invalid or expired") from exc
+    roles = frozenset(claims["roles"]) if isinstance(claims["roles"], list) else frozenset()
+    supplier_id, school_id = claims.get("supplier_id"), claims.get("school_id")
+    # A token is either a supplier's or a school's, never both and never neither.
+    if (supplier_id is None) == (school_id is None):
+        raise Unauthorized("The token names neither one school nor one supplier")
+    if supplier_id is not None and not roles <= SUPPLIER_ROLES or school_id is not None and not roles <= STAFF_ROLES:
+        raise Unauthorized("The token's roles do not match its kind")
+    return Principal(str(claims["sub"]), roles, school_id=school_id, supplier_id=supplier_id)
+
+
+def current_principal() -> Principal:
+    if "principal" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("Sign in: send 'Authorization: Bearer <token>'")
+        g.principal = decode_token(token.strip(), current_app.extensions["settings"].secret_key)
+    return g.principal
+
+
+def require_roles(*roles: str):
+    """Allow the view only to callers holding one of `roles`."""
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_principal().roles & allowed:
+                raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def scoped(query: Select, model, principal: Principal) -> Select:
+    """Restrict `query` on `model` to the caller's supplier or school."""
+    if principal.is_supplier:
+        if not hasattr(model, "supplier_id"):
+            raise NotFound("No such record")
+        return query.where(model.supplier_id == principal.supplier_id)
+    return query.where(model.school_id == principal.school_id)

@@ -1,0 +1,192 @@
+"""Events between services: the envelope, the transactional outbox, the relay and the idempotent inbox.
+
+A producer calls `emit(session, type, payload)` inside its unit of work; the event is an
+outbox row committed with the change. The relay publishes pending rows to each consumer's
+queue (right after commit, and in a periodic sweep for anything a broker outage left
+behind). A consumer applies an event and records its id in the inbox in one transaction,
+so a redelivered event changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+import marshmallow as ma
+from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Database, UTCDateTime, utcnow
+from .logging import correlation_id
+
+log = logging.getLogger(__name__)
+
+# DESIGN.md §3: who produces each event and who consumes it.
+CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "supplier.invited": ("procurement", ("supplier_portal",)),
+    "rfq.issued": ("procurement", ("supplier_portal",)),
+    "quote.submitted": ("supplier_portal", ("procurement",)),
+    "po.sent": ("procurement", ("supplier_portal", "inventory")),
+    "po.acknowledged": ("supplier_portal", ("procurement",)),
+    "po.declined": ("supplier_portal", ("procurement",)),
+    "delivery.dispatched": ("supplier_portal", ("inventory", "procurement")),
+    "goods.received": ("inventory", ("procurement", "supplier_portal")),
+    "invoice.submitted": ("supplier_portal", ("procurement",)),
+    "invoice.matched": ("procurement", ("supplier_portal",)),
+    "invoice.disputed": ("procurement", ("supplier_portal",)),
+    "payment.recorded": ("procurement", ("supplier_portal",)),
+    "stock.below_reorder": ("inventory", ("procurement",)),
+    "supplier.approved": ("supplier_portal", ("procurement",)),
+    "supplier.suspended": ("supplier_portal", ("procurement",)),
+    "unified_prices.published": ("supplier_portal", ("inventory",)),
+}
+
+# Payload schemas, registered by each producer's `events` module.
+PAYLOAD_SCHEMAS: dict[str, type[ma.Schema]] = {}
+
+
+def payload_schema(event_type: str):
+    """Class decorator: the marshmallow schema of an event's payload (one module per producer)."""
+
+    def register(schema: type[ma.Schema]) -> type[ma.Schema]:
+        if event_type not in CATALOGUE:
+            raise KeyError(f"{event_type} is not in the event catalogue")
+        PAYLOAD_SCHEMAS[event_type] = schema
+        return schema
+
+    return register
+
+
+def handler_task_name(service: str) -> str:
+    return f"{service}.handle_event"
+
+
+class OutboxMixin:
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    producer: Mapped[str] = mapped_column(String(32))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    def envelope(self) -> dict:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "correlation_id": self.correlation_id,
+            "payload": self.payload,
+        }
+
+
+class InboxMixin:
+    __tablename__ = "inbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def emit(session: Session, event_type: str, payload: dict) -> dict:
+    """Write an event to the producer's outbox in the session's transaction."""
+    producer, _ = CATALOGUE[event_type]
+    service = session.info["service"]
+    if producer != service:
+        raise ValueError(f"{service} may not produce {event_type}; {producer} does")
+    schema = PAYLOAD_SCHEMAS[event_type]()
+    data = schema.dump(schema.load(schema.dump(payload)))
+    row = session.info["outbox_model"](
+        id=str(uuid.uuid4()), type=event_type, version=1, occurred_at=utcnow(),
+        producer=producer, correlation_id=correlation_id.get(), payload=data, attempts=0,
+    )
+    session.add(row)
+    session.info.setdefault("pending_events", []).append(row.id)
+    return row.envelope()
+
+
+class Relay:
+    """Publishes outbox rows to every consumer's queue and marks them published.
+
+    `send(task_name, envelope, queue)` raises when the broker cannot take the message;
+    the row then stays pending for the next sweep. A row published twice is harmless:
+    consumers are idempotent by event id.
+    """
+
+    def __init__(self, database: Database, outbox_model, send: Callable[[str, dict, str], None]):
+        self.database = database
+        self.outbox_model = outbox_model
+        self.send = send
+
+    def publish(self, ids: list[str] | None = None, limit: int = 500) -> int:
+        Outbox = self.outbox_model
+        published = 0
+        with self.database.unit_of_work() as uow:
+            query = select(Outbox).where(Outbox.published_at.is_(None)).order_by(Outbox.occurred_at).limit(limit)
+            if ids is not None:
+                query = query.where(Outbox.id.in_(ids))
+            if not self.database.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            for row in uow.session.scalars(query):
+                row.attempts += 1
+                try:
+                    for consumer in CATALOGUE[row.type][1]:
+                        self.send(handler_task_name(consumer), row.envelope(), consumer)
+                except Exception:  # the broker is unreachable: keep the row pending
+                    log.warning("event %s (%s) not published; it stays in the outbox", row.id, row.type, exc_info=True)
+                    break
+                row.published_at = utcnow()
+                published += 1
+            uow.commit()
+        return published
+
+
+class Consumer:
+    """A service's event handlers, applied once per event id through the inbox."""
+
+    def __init__(self, service: str, inbox_model):
+        self.service = service
+        self.inbox_model = inbox_model
+        self.handlers: dict[str, Callable[[Session, dict], None]] = {}
+
+    def handles(self, event_type: str):
+        producer, consumers = CATALOGUE[event_type]
+        if self.service not in consumers:
+            raise ValueError(f"{self.service} is not a consumer of {event_type}")
+
+        def register(function):
+            self.handlers[event_type] = function
+            return function
+
+        return register
+
+    def apply(self, database: Database, envelope: dict) -> bool:
+        """Apply one event; False when it was applied before (or has no handler here)."""
+        handler = self.handlers.get(envelope["type"])
+        if handler is None:
+            log.warning("%s has no handler for %s", self.service, envelope["type"])
+            return False
+        schema = PAYLOAD_SCHEMAS[envelope["type"]]()
+        payload = schema.load(envelope["payload"])
+        with database.unit_of_work() as uow:
+            if uow.session.get(self.inbox_model, envelope["id"]) is not None:
+                return False
+            uow.session.add(self.inbox_model(event_id=envelope["id"], type=envelope["type"], received_at=utcnow()))
+            handler(uow.session, payload)
+            try:
+                uow.commit()
+            except IntegrityError:
+                # a concurrent delivery of the same event committed first
+                uow.session.rollback()
+                if uow.session.get(self.inbox_model, envelope["id"]) is not None:
+                    return False
+                raise
+        return True

@@ -1,0 +1,53 @@
+"""What the suite's plumbing needs to know of one service, in one object."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from celery import Celery
+
+from .config import Settings
+from .db import Database
+from .events import Consumer, Relay
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    every_seconds: float
+    run: Callable[[Database], object]
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    base: type
+    outbox_model: type
+    inbox_model: type
+    consumer: Consumer
+    package_dir: Path
+    periodic: list[PeriodicJob] = field(default_factory=list)
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.package_dir / "migrations"
+
+    def open_database(self, settings: Settings, celery_app: Celery | None = None, url: str | None = None) -> Database:
+        database = Database(self.name, url or settings.database_url(self.name),
+                            session_info={"outbox_model": self.outbox_model})
+        if celery_app is not None and settings.publish_after_commit:
+            relay = self.relay(database, celery_app)
+            database.after_commit = relay.publish
+        return database
+
+    def relay(self, database: Database, celery_app: Celery) -> Relay:
+        return Relay(database, self.outbox_model, celery_sender(celery_app))
+
+
+def celery_sender(celery_app: Celery):
+    def send(task_name: str, envelope: dict, queue: str) -> None:
+        # No retry loop here: an unreachable broker must fail fast and leave the event in the outbox.
+        celery_app.send_task(task_name, args=[envelope], queue=queue, retry=False)
+
+    return send

@@ -1,0 +1,109 @@
+"""The Flask app every service is built on: API docs, problem+json errors, health, correlation ids."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_smorest import Api
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from .celery_app import create_celery
+from .config import Settings
+from .db import Database, UnitOfWork
+from .errors import DomainError, handle_domain_error, handle_http_exception, handle_unexpected
+from .migrations import upgrade
+from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
+from .service import ServiceSpec
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api answering errors as application/problem+json."""
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+def unit_of_work() -> UnitOfWork:
+    return current_app.extensions["database"].unit_of_work()
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def create_service_app(spec: ServiceSpec, config: Settings | None, database: Database | None,
+                       blueprints, title: str, commands=()) -> Flask:
+    config = config or Settings.from_env()
+    config.check()
+    configure_logging(spec.name)
+    app = Flask(spec.name, root_path=str(spec.package_dir))
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_content_length,
+        API_TITLE=title,
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        JSON_SORT_KEYS=False,
+    )
+    celery_app = create_celery(config)
+    app.extensions["settings"] = config
+    app.extensions["celery"] = celery_app
+    app.extensions["database"] = database or spec.open_database(config, celery_app)
+    app.extensions["service"] = spec
+
+    api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+    @app.before_request
+    def _correlate():
+        incoming = request.headers.get(CORRELATION_HEADER, "")
+        g.correlation_token = correlation_id.set(incoming[:64] if incoming.isprintable() and incoming else new_correlation_id())
+
+    @app.after_request
+    def _echo_correlation(response):
+        response.headers[CORRELATION_HEADER] = correlation_id.get() or ""
+        return response
+
+    @app.teardown_request
+    def _forget_correlation(_exc):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation_id.reset(token)
+
+    for command in commands:
+        app.cli.add_command(command)
+
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Bring this service's database to the newest migration."""
+        upgrade(spec.migrations_dir, app.extensions["database"].url)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {"database": "ok", "broker": "ok"}
+        try:
+            with app.extensions["database"].engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # readiness reports, it does not raise
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        try:
+            with celery_app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+        except Exception as exc:
+            checks["broker"] = f"unavailable: {type(exc).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+
+    return app
