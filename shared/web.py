@@ -49,6 +49,7 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
         JSON_SORT_KEYS=False,
     )
     celery_app = create_celery(config)
+    app.json.ensure_ascii = False
     app.extensions["settings"] = config
     app.extensions["celery"] = celery_app
     app.extensions["database"] = database or spec.open_database(config, celery_app)

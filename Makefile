@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := procurement inventory supplier_portal
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test test-e2e migrate seed bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@for service in $(SERVICES); do $(BIN)/flask --app services.$$service db-upgrade || exit 1; done
+
+seed: migrate
+	$(BIN)/flask --app services.procurement seed-demo
+	$(BIN)/flask --app services.inventory seed-demo
+
+# Three services on gunicorn, a worker on every queue and beat: SQLite files and the embedded broker under var/.
+run: seed
+	@echo "procurement      http://127.0.0.1:5001/api/docs"
+	@echo "inventory        http://127.0.0.1:5002/api/docs"
+	@echo "supplier portal  http://127.0.0.1:5003/api/docs"
+	@echo "demo staff logins (password demo-password): buyer, manager1, keeper, store, approver, finance, admin, supervisor"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -d $(CURDIR) -f deploy/Procfile start
+
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
