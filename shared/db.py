@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -12,6 +13,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from .money import to_decimal
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -112,7 +115,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        # IMMEDIATE takes the write lock up front: a transaction that reads then writes would
+        # otherwise fail at once with SQLITE_BUSY_SNAPSHOT when another process wrote in between
+        # (the busy timeout does not apply to that case), and check-then-write rules such as
+        # "stock never negative" would race.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -171,7 +178,12 @@ class UnitOfWork:
         session.commit()
         session.info["pending_events"] = []
         if pending_events and self.database.after_commit:
-            self.database.after_commit(pending_events)
+            try:
+                self.database.after_commit(pending_events)
+            except Exception:
+                # The change is committed and its events are safe in the outbox: the periodic
+                # sweep publishes them. A failed publish must not turn success into an error.
+                log.warning("after-commit publish failed; the sweep will retry", exc_info=True)
 
     def __exit__(self, *exc) -> None:
         # close() rolls back whatever was not committed but, unlike rollback(), leaves the

@@ -116,15 +116,15 @@ def emit(session: Session, event_type: str, payload: dict) -> dict:
 class Relay:
     """Publishes outbox rows to every consumer's queue and marks them published.
 
-    `send(task_name, envelope, queue)` raises when the broker cannot take the message;
-    the row then stays pending for the next sweep. A row published twice is harmless:
-    consumers are idempotent by event id.
+    `open_sender()` is a context manager yielding `send(task_name, envelope, queue)`; either
+    raises when the broker cannot take the message, and the row then stays pending for the
+    next sweep. A row published twice is harmless: consumers are idempotent by event id.
     """
 
-    def __init__(self, database: Database, outbox_model, send: Callable[[str, dict, str], None]):
+    def __init__(self, database: Database, outbox_model, open_sender: Callable):
         self.database = database
         self.outbox_model = outbox_model
-        self.send = send
+        self.open_sender = open_sender
 
     def publish(self, ids: list[str] | None = None, limit: int = 500) -> int:
         Outbox = self.outbox_model
@@ -135,16 +135,20 @@ class Relay:
                 query = query.where(Outbox.id.in_(ids))
             if not self.database.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
-            for row in uow.session.scalars(query):
-                row.attempts += 1
-                try:
-                    for consumer in CATALOGUE[row.type][1]:
-                        self.send(handler_task_name(consumer), row.envelope(), consumer)
-                except Exception:  # the broker is unreachable: keep the row pending
-                    log.warning("event %s (%s) not published; it stays in the outbox", row.id, row.type, exc_info=True)
-                    break
-                row.published_at = utcnow()
-                published += 1
+            rows = list(uow.session.scalars(query))
+            if not rows:
+                return 0
+            try:
+                with self.open_sender() as send:
+                    for row in rows:
+                        row.attempts += 1
+                        for consumer in CATALOGUE[row.type][1]:
+                            send(handler_task_name(consumer), row.envelope(), consumer)
+                        row.published_at = utcnow()
+                        published += 1
+            except Exception:  # the broker is unreachable: what was not sent stays pending
+                log.warning("%d of %d events not published; they stay in the outbox",
+                            len(rows) - published, len(rows), exc_info=True)
             uow.commit()
         return published
 

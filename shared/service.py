@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,8 +47,18 @@ class ServiceSpec:
 
 
 def celery_sender(celery_app: Celery):
-    def send(task_name: str, envelope: dict, queue: str) -> None:
-        # No retry loop here: an unreachable broker must fail fast and leave the event in the outbox.
-        celery_app.send_task(task_name, args=[envelope], queue=queue, retry=False)
+    """A context manager yielding send(task_name, envelope, queue) on one pooled producer."""
 
-    return send
+    @contextmanager
+    def open_sender():
+        with celery_app.producer_or_acquire() as producer:
+            # Fail fast, without kombu's default back-off: an unreachable broker leaves the
+            # event in the outbox for the periodic sweep, and the request is not held up.
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+
+            def send(task_name: str, envelope: dict, queue: str) -> None:
+                celery_app.send_task(task_name, args=[envelope], queue=queue, producer=producer, retry=False)
+
+            yield send
+
+    return open_sender

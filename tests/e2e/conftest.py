@@ -1,0 +1,78 @@
+"""The suite with real commits, a real broker and real worker processes."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from services.procurement.accounts import create_staff_user
+from services.procurement.models import School
+from services.supplier_portal.models import Supplier
+from shared.auth import Principal
+from shared.config import Settings
+from tests.conftest import APP_FACTORIES, SPECS, bearer
+from tests.support import WorkerProcess, environment_for, migrated_databases, settings_for
+
+pytestmark = [pytest.mark.e2e]
+
+
+@dataclass
+class Suite:
+    settings: Settings
+    env: dict
+    var: Path
+    apps: dict
+    buyer: dict
+
+    def client(self, service):
+        return self.apps[service].test_client()
+
+    def database(self, service):
+        return self.apps[service].extensions["database"]
+
+    def worker(self, name: str) -> WorkerProcess:
+        return WorkerProcess(self.env, self.var / f"{name}.log")
+
+    def invite(self, company_name: str, app=None):
+        client = (app or self.apps["procurement"]).test_client()
+        response = client.post("/api/supplier-invitations", headers=self.buyer, json={
+            "company_name": company_name, "contact_email": "sales@example.cn", "categories": ["vegetables"]})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def suppliers_named(self, prefix: str) -> list[Supplier]:
+        with self.database("supplier_portal").unit_of_work() as uow:
+            return list(uow.session.scalars(select(Supplier).where(Supplier.name.startswith(prefix))))
+
+    def count_named(self, prefix: str) -> int:
+        with self.database("supplier_portal").unit_of_work() as uow:
+            return uow.session.scalar(select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
+
+
+@pytest.fixture(scope="session")
+def suite(database_server, tmp_path_factory):
+    var = tmp_path_factory.mktemp("e2e")
+    urls = migrated_databases(database_server, "e2e", SPECS)
+    settings = settings_for(var, urls, broker_url=os.environ.get("TEST_BROKER_URL", ""), publish_after_commit=True)
+    apps = {name: factory(settings) for name, factory in APP_FACTORIES.items()}
+    with apps["procurement"].extensions["database"].unit_of_work() as uow:
+        school = School(name="端到端测试学校")
+        uow.session.add(school)
+        uow.session.flush()
+        user = create_staff_user(uow.session, school.id, "e2e-buyer", "采购员", "e2e password", ["procurement_officer"])
+        uow.commit()
+    buyer = bearer(Principal(str(user.id), frozenset(user.roles), school_id=school.id))
+    env = environment_for(settings, RELAY_INTERVAL_SECONDS="0.5")
+    yield Suite(settings, env, var, apps, buyer)
+    for app in apps.values():
+        app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def worker(suite, request):
+    process = suite.worker(request.node.name).start()
+    yield process
+    process.stop()
