@@ -31,8 +31,10 @@ run: seed
 	@echo "demo staff logins (password demo-password): buyer, manager1, keeper, store, approver, finance, admin, supervisor"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -d $(CURDIR) -f deploy/Procfile start
 
+# API and unit tests in parallel; then the end-to-end tests, which share one broker and run one at a time.
 test: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
+	$(BIN)/pytest -m e2e
 
 bench: install
 	$(BIN)/python -m bench

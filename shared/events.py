@@ -182,6 +182,7 @@ class Consumer:
         payload = schema.load(envelope["payload"])
         with database.unit_of_work() as uow:
             if uow.session.get(self.inbox_model, envelope["id"]) is not None:
+                log.info("event %s (%s) was applied before; ignored", envelope["id"], envelope["type"])
                 return False
             uow.session.add(self.inbox_model(event_id=envelope["id"], type=envelope["type"], received_at=utcnow()))
             handler(uow.session, payload)

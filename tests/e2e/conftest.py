@@ -16,8 +16,6 @@ from shared.config import Settings
 from tests.conftest import APP_FACTORIES, SPECS, bearer
 from tests.support import WorkerProcess, environment_for, migrated_databases, settings_for
 
-pytestmark = [pytest.mark.e2e]
-
 
 @dataclass
 class Suite:

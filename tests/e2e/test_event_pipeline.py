@@ -1,14 +1,16 @@
 """Events cross services through the outbox, a real broker and real worker processes."""
+import dataclasses
 import uuid
 
 import pytest
 from sqlalchemy import func, select
 
+from services.procurement import create_app as create_procurement
 from services.procurement.models import Outbox
 from services.supplier_portal.models import Inbox
 from tests.support import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 
 
 def test_an_invited_supplier_appears_pending_on_the_portal(suite, worker):
@@ -31,8 +33,10 @@ def test_a_worker_killed_with_sigkill_then_restarted_applies_every_event_exactly
     for i in range(total):
         suite.invite(f"{prefix}{i:04d}")
     first = suite.worker("sigkill-first").start()
-    wait_for(lambda: suite.count_named(prefix) >= 5, interval=0.02, message="the first events applied")
-    first.kill()
+    try:
+        wait_for(lambda: suite.count_named(prefix) >= 5, interval=0.02, message="the first events applied")
+    finally:
+        first.kill()
     applied_before_kill = suite.count_named(prefix)
     assert applied_before_kill < total, "the worker finished before it was killed: nothing was tested"
 
@@ -49,11 +53,8 @@ def test_a_worker_killed_with_sigkill_then_restarted_applies_every_event_exactly
 def test_events_committed_while_the_broker_is_down_are_delivered_when_it_is_back(suite):
     prefix = f"OUTAGE-{uuid.uuid4().hex[:6]}-"
     # The same procurement database, but its after-commit publish goes to a broker that is down.
-    down = suite.settings.__class__(**{**suite.settings.__dict__, "broker_url": "amqp://guest:guest@127.0.0.1:1//"})
-    producer_during_outage = type(suite.apps["procurement"])  # noqa: F841  (documentation of intent)
-    from services.procurement import create_app
-
-    app = create_app(down)
+    down = dataclasses.replace(suite.settings, broker_url="amqp://guest:guest@127.0.0.1:1//")
+    app = create_procurement(down)
     for i in range(20):
         suite.invite(f"{prefix}{i:02d}", app=app)
     with app.extensions["database"].unit_of_work() as uow:
