@@ -21,3 +21,139 @@ class InvitationSchema(Schema):
     categories = fields.List(fields.String(validate=validate.OneOf(SUPPLIER_CATEGORIES)), required=True,
                              validate=validate.Length(min=1))
     created_at = fields.AwareDateTime(dump_only=True)
+
+
+# --- shared pieces ------------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from marshmallow import ValidationError, validates_schema  # noqa: E402
+
+from .models import (  # noqa: E402
+    DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES,
+)
+
+MAX_AMOUNT = 10 ** 9
+
+
+def at_most_places(places: int):
+    """Refuse (rather than silently round) a number more precise than the column keeps."""
+
+    def check(value):
+        if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationError(f"at most {places} decimal places")
+
+    return check
+
+
+def Money(**kwargs):  # noqa: N802  (reads like a field class)
+    kwargs["validate"] = [at_most_places(2), *_as_list(kwargs.get("validate"))]
+    return fields.Decimal(as_string=True, **kwargs)
+
+
+def Qty(**kwargs):  # noqa: N802
+    kwargs["validate"] = [at_most_places(3), *_as_list(kwargs.get("validate"))]
+    return fields.Decimal(as_string=True, **kwargs)
+
+
+def _as_list(value):
+    return [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
+
+
+def positive_decimal(maximum=MAX_AMOUNT):
+    return validate.Range(min=0, min_inclusive=False, max=maximum)
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def page_of(item_schema):
+    class Page(Schema):
+        items = fields.List(fields.Nested(item_schema), required=True)
+        total = fields.Integer(required=True)
+        page = fields.Integer(required=True)
+        per_page = fields.Integer(required=True)
+
+    Page.__name__ = f"{item_schema.__name__.removesuffix('Schema')}PageSchema"
+    return Page
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+class ItemSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"))
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    category = fields.String(required=True, validate=validate.OneOf(ITEM_CATEGORIES))
+    specification = fields.String(load_default="", validate=validate.Length(max=200))
+    base_unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    packaging = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
+                            values=Qty(validate=positive_decimal()),
+                            load_default=dict, validate=validate.Length(max=10))
+    shelf_life_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
+    restricted_food = fields.Boolean(load_default=False)
+    active = fields.Boolean(load_default=True)
+    units = fields.Method("_units", dump_only=True)
+    version = fields.Integer(dump_only=True)
+    bulk = fields.Method("_bulk", dump_only=True)
+
+    def _units(self, item):
+        from .catalogue import item_units
+        return item_units(item)
+
+    def _bulk(self, item):
+        from .models import BULK_CATEGORIES
+        return item.category in BULK_CATEGORIES
+
+
+class ItemUpdateSchema(ItemSchema):
+    """Any subset of an item's fields (used with partial=True, so no defaults fill the rest)."""
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one field to change")
+
+
+class ItemQuery(PageQuery):
+    category = fields.String(validate=validate.OneOf(ITEM_CATEGORIES))
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    restricted_food = fields.Boolean()
+    active = fields.Boolean()
+    bulk = fields.Boolean()
+
+
+class ReferencePriceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    item_id = fields.Integer(dump_only=True)
+    price = Money(required=True, validate=positive_decimal())
+    effective_from = fields.Date(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(PRICE_SOURCES))
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+    created_by = fields.String(dump_only=True)
+
+
+class PriceRuleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    category = fields.String(required=True, validate=validate.OneOf(ITEM_CATEGORIES))
+    item_id = fields.Integer(load_default=None, allow_none=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PRICE_RULE_KINDS))
+    rate = Qty(load_default=Decimal(0), validate=validate.Range(min=0, max=10))
+
+
+class PriceCheckQuery(Schema):
+    on = fields.Date(load_default=None)
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+
+
+class PriceCheckSchema(Schema):
+    item_id = fields.Integer()
+    unit = fields.String()
+    reference = Money()
+    source = fields.String()
+    kind = fields.String()
+    rate = fields.Decimal(as_string=True)
+    limit = Money()
