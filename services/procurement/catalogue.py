@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.pagination import Page, paginate
 from shared.money import MILLI, to_decimal
 from shared.units import STANDARD_UNITS, UNIT_ALIASES, UnitError, canonical, to_base
 
@@ -69,7 +70,7 @@ def get_item(session: Session, principal: Principal, item_id: int) -> Item:
 
 def list_items(session: Session, principal: Principal, *, category: str | None = None, q: str | None = None,
                restricted_food: bool | None = None, active: bool | None = None, bulk: bool | None = None,
-               page: int = 1, per_page: int = 50) -> tuple[list[Item], int]:
+               page: int = 1, per_page: int = 50) -> Page:
     query = select(Item).where(Item.school_id == principal.school_id)
     if category:
         query = query.where(Item.category == category)
@@ -83,9 +84,7 @@ def list_items(session: Session, principal: Principal, *, category: str | None =
         pattern = f"%{q}%"
         query = query.where(or_(Item.code.ilike(pattern), Item.name_zh.like(pattern), Item.name_en.ilike(pattern),
                                 Item.specification.like(pattern)))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = session.scalars(query.order_by(Item.code).offset((page - 1) * per_page).limit(per_page)).all()
-    return list(items), total
+    return paginate(session, query.order_by(Item.code, Item.id), page, per_page)
 
 
 def _check_fields(data: dict) -> None:

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Money, Quantity, UTCDateTime, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
+from shared.idempotency import IdempotencyKeyMixin
+from shared.statemachine import AuditMixin
 
 Base = declarative_base()
 
@@ -62,22 +64,12 @@ class SupplierInvitation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AuditEntry(Base):
+class Audit(AuditMixin, Base):
     """Who moved which document from which state to which, when and why (never deleted)."""
 
-    __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_document", "document_type", "document_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    document_type: Mapped[str] = mapped_column(String(32))
-    document_id: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(32))
-    to_state: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -309,12 +301,12 @@ class PurchaseOrderLine(Base):
     quantity: Mapped[Decimal] = mapped_column(Quantity())  # in `unit`
     unit: Mapped[str] = mapped_column(String(16))
     base_quantity: Mapped[Decimal] = mapped_column(Quantity())
-    unit_price: Mapped[Decimal] = mapped_column(Money())  # per `unit`
+    unit_price: Mapped[Decimal] = mapped_column(Money())  # per base unit (the event contract's unit)
     amount: Mapped[Decimal] = mapped_column(Money())
     demand_point_id: Mapped[int] = mapped_column(ForeignKey("demand_points.id"))
     delivery_date: Mapped[date] = mapped_column(Date)
     plan_line_id: Mapped[int | None] = mapped_column(ForeignKey("plan_lines.id"))
-    # the price rule's limit per `unit` when the line was priced, and whether the price is above it
+    # the price rule's limit per base unit when the line was priced, and whether the price is above it
     price_limit: Mapped[Decimal | None] = mapped_column(Money())
     above_price_limit: Mapped[bool] = mapped_column(Boolean, default=False)
     received_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))  # base unit

@@ -29,55 +29,13 @@ from decimal import Decimal  # noqa: E402
 
 from marshmallow import ValidationError, validates_schema  # noqa: E402
 
+from shared.fields import Money, Quantity  # noqa: E402
+from shared.pagination import PageQuerySchema, page_schema  # noqa: E402
+
 from .models import (  # noqa: E402
     DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES,
 )
 
-MAX_AMOUNT = 10 ** 9
-
-
-def at_most_places(places: int):
-    """Refuse (rather than silently round) a number more precise than the column keeps."""
-
-    def check(value):
-        if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
-            raise ValidationError(f"at most {places} decimal places")
-
-    return check
-
-
-def Money(**kwargs):  # noqa: N802  (reads like a field class)
-    kwargs["validate"] = [at_most_places(2), *_as_list(kwargs.get("validate"))]
-    return fields.Decimal(as_string=True, **kwargs)
-
-
-def Qty(**kwargs):  # noqa: N802
-    kwargs["validate"] = [at_most_places(3), *_as_list(kwargs.get("validate"))]
-    return fields.Decimal(as_string=True, **kwargs)
-
-
-def _as_list(value):
-    return [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
-
-
-def positive_decimal(maximum=MAX_AMOUNT):
-    return validate.Range(min=0, min_inclusive=False, max=maximum)
-
-
-class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
-def page_of(item_schema):
-    class Page(Schema):
-        items = fields.List(fields.Nested(item_schema), required=True)
-        total = fields.Integer(required=True)
-        page = fields.Integer(required=True)
-        per_page = fields.Integer(required=True)
-
-    Page.__name__ = f"{item_schema.__name__.removesuffix('Schema')}PageSchema"
-    return Page
 
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -91,7 +49,7 @@ class ItemSchema(Schema):
     specification = fields.String(load_default="", validate=validate.Length(max=200))
     base_unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
     packaging = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
-                            values=Qty(validate=positive_decimal()),
+                            values=Quantity(positive=True, validate=validate.Range(max=10**9)),
                             load_default=dict, validate=validate.Length(max=10))
     shelf_life_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
     restricted_food = fields.Boolean(load_default=False)
@@ -118,7 +76,7 @@ class ItemUpdateSchema(ItemSchema):
             raise ValidationError("give at least one field to change")
 
 
-class ItemQuery(PageQuery):
+class ItemQuery(PageQuerySchema):
     category = fields.String(validate=validate.OneOf(ITEM_CATEGORIES))
     q = fields.String(validate=validate.Length(min=1, max=100))
     restricted_food = fields.Boolean()
@@ -129,7 +87,7 @@ class ItemQuery(PageQuery):
 class ReferencePriceSchema(Schema):
     id = fields.Integer(dump_only=True)
     item_id = fields.Integer(dump_only=True)
-    price = Money(required=True, validate=positive_decimal())
+    price = Money(required=True, positive=True)
     effective_from = fields.Date(required=True)
     source = fields.String(required=True, validate=validate.OneOf(PRICE_SOURCES))
     note = fields.String(load_default="", validate=validate.Length(max=200))
@@ -141,7 +99,7 @@ class PriceRuleSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(ITEM_CATEGORIES))
     item_id = fields.Integer(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(PRICE_RULE_KINDS))
-    rate = Qty(load_default=Decimal(0), validate=validate.Range(min=0, max=10))
+    rate = Quantity(load_default=Decimal(0), validate=validate.Range(min=0, max=10))
 
 
 class PriceCheckQuery(Schema):

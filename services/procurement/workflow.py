@@ -1,91 +1,55 @@
-"""State machines of procurement's documents: one table of allowed transitions each, and one
-function that applies a transition and writes the audit entry (who, when, why).
-
-Written here until shared/statemachine.py lands on main; the tables stay the same.
-"""
+"""State machines of procurement's documents (shared.statemachine): one table of allowed
+transitions each; applying one writes the audit row (who, when, why) and refuses with 409."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from shared.errors import Conflict
+from shared.db import utcnow
+from shared.statemachine import StateMachine
 
-from .models import AuditEntry
+from .models import Audit
 
+REQUISITION = StateMachine("requisition", {
+    "submit": {"draft": "submitted"},
+    "approve": {"submitted": "approved"},
+    "reject": {"submitted": "rejected"},
+    "consolidate": {"approved": "consolidated"},
+}, Audit, state_attribute="state")
 
-@dataclass(frozen=True)
-class StateMachine:
-    document_type: str
-    transitions: dict[tuple[str, str], str]  # (state, action) -> new state
-
-    def target(self, state: str, action: str) -> str:
-        try:
-            return self.transitions[(state, action)]
-        except KeyError:
-            raise Conflict(f"A {self.document_type} in state {state!r} cannot be {_past(action)}") from None
-
-    def allowed_actions(self, state: str) -> list[str]:
-        return sorted(action for (source, action) in self.transitions if source == state)
-
-
-def _past(action: str) -> str:
-    return {"submit": "submitted", "approve": "approved", "reject": "rejected", "send": "sent",
-            "cancel": "cancelled", "close": "closed", "consolidate": "consolidated",
-            "acknowledge": "acknowledged", "decline": "declined", "receive": "received"}.get(action, action)
+PURCHASE_ORDER = StateMachine("purchase_order", {
+    "submit": {"draft": "pending_approval"},
+    "approve": {"pending_approval": "approved"},
+    "reject": {"pending_approval": "cancelled"},
+    "cancel": {"draft": "cancelled", "pending_approval": "cancelled", "approved": "cancelled"},
+    "send": {"approved": "sent"},
+    "acknowledge": {"sent": "acknowledged"},
+    "decline": {"sent": "declined"},
+    # goods may arrive before the supplier's acknowledgement has reached us
+    "receive_part": {"sent": "partially_received", "acknowledged": "partially_received",
+                     "partially_received": "partially_received"},
+    "receive_all": {"sent": "received", "acknowledged": "received", "partially_received": "received"},
+    "close": {"received": "closed", "partially_received": "closed"},
+}, Audit, state_attribute="state")
 
 
 def apply(session: Session, machine: StateMachine, document, action: str, actor: str,
-          reason: str | None = None) -> AuditEntry:
-    """Move `document` by `action` (409 when its state does not allow it) and audit the move."""
-    source = document.state
-    target = machine.target(source, action)
-    document.state = target
-    if hasattr(document, "version"):
-        document.version = (document.version or 0) + 1
-    entry = AuditEntry(school_id=document.school_id, document_type=machine.document_type,
-                       document_id=document.id, action=action, from_state=source, to_state=target,
-                       actor=actor, reason=reason)
-    session.add(entry)
+          reason: str | None = None) -> str:
+    """Apply a transition, bump the document's version (its ETag) and flush."""
+    target = machine.apply(session, document, action, actor, reason)
+    document.version = (document.version or 0) + 1
     session.flush()
-    return entry
+    return target
 
 
 def audit(session: Session, machine: StateMachine, document, action: str, actor: str,
-          reason: str | None = None) -> AuditEntry:
+          reason: str | None = None) -> None:
     """Record an action that does not move the state (one approval of several, for instance)."""
-    entry = AuditEntry(school_id=document.school_id, document_type=machine.document_type,
-                       document_id=document.id, action=action, from_state=document.state,
-                       to_state=document.state, actor=actor, reason=reason)
-    session.add(entry)
+    session.add(Audit(document_type=machine.document_type, document_id=document.id, action=action,
+                      from_state=document.state, to_state=document.state, actor=actor, reason=reason, at=utcnow()))
     session.flush()
-    return entry
 
 
-REQUISITION = StateMachine("requisition", {
-    ("draft", "submit"): "submitted",
-    ("submitted", "approve"): "approved",
-    ("submitted", "reject"): "rejected",
-    ("approved", "consolidate"): "consolidated",
-})
-
-PURCHASE_ORDER = StateMachine("purchase_order", {
-    ("draft", "submit"): "pending_approval",
-    ("pending_approval", "approve"): "approved",
-    ("pending_approval", "reject"): "cancelled",
-    ("draft", "cancel"): "cancelled",
-    ("pending_approval", "cancel"): "cancelled",
-    ("approved", "cancel"): "cancelled",
-    ("approved", "send"): "sent",
-    ("sent", "acknowledge"): "acknowledged",
-    ("sent", "decline"): "declined",
-    # goods may arrive before the supplier's acknowledgement has reached us
-    ("sent", "receive_part"): "partially_received",
-    ("sent", "receive_all"): "received",
-    ("acknowledged", "receive_part"): "partially_received",
-    ("acknowledged", "receive_all"): "received",
-    ("partially_received", "receive_part"): "partially_received",
-    ("partially_received", "receive_all"): "received",
-    ("partially_received", "close"): "closed",
-    ("received", "close"): "closed",
-})
+def history(session: Session, machine: StateMachine, document_id: int) -> list[Audit]:
+    from sqlalchemy import select
+    return list(session.scalars(select(Audit).where(Audit.document_type == machine.document_type,
+                                                    Audit.document_id == document_id).order_by(Audit.id)))

@@ -20,7 +20,7 @@ def test_procurement_officer_creates_an_item_with_its_purchase_units(procurement
     assert response.status_code == 201, response.json
     body = response.json
     assert body["name_zh"] == "东北大米 一级粳米"
-    assert body["packaging"] == {"bag": "25"}
+    assert body["packaging"] == {"bag": "25.000"}
     assert body["bulk"] is True
     assert set(body["units"]) >= {"kg", "jin", "t", "bag"}
     assert response.headers["ETag"] == '"1"'
@@ -120,7 +120,7 @@ def test_a_purchase_unit_may_be_added_but_never_changed_or_removed(procurement, 
     item = make_item(RICE)
     added = procurement.patch(f"/api/items/{item.id}", json={"packaging": {"bag": "25", "bag10": "10"}},
                               headers=headers)
-    assert added.status_code == 200 and added.json["packaging"] == {"bag": "25", "bag10": "10"}
+    assert added.status_code == 200 and added.json["packaging"] == {"bag": "25.000", "bag10": "10.000"}
     assert procurement.patch(f"/api/items/{item.id}", json={"packaging": {"bag": "20", "bag10": "10"}},
                              headers=headers).status_code == 409
     assert procurement.patch(f"/api/items/{item.id}", json={"packaging": {}}, headers=headers).status_code == 409

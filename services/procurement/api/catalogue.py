@@ -12,7 +12,7 @@ from .. import catalogue
 from ..pricing import check_for
 from ..schemas import (
     ItemQuery, ItemSchema, ItemUpdateSchema, PriceCheckQuery, PriceCheckSchema, PriceRuleSchema,
-    ReferencePriceSchema, page_of,
+    ReferencePriceSchema, page_schema,
 )
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api", description="Items, reference prices and price rules")
@@ -39,11 +39,10 @@ def if_match_version() -> int | None:
 @blp.doc(security=SECURITY)
 @require_roles(*STAFF_ROLES)
 @blp.arguments(ItemQuery, location="query")
-@blp.response(200, page_of(ItemSchema))
+@blp.response(200, page_schema(ItemSchema))
 def list_items(query):
     with unit_of_work() as uow:
-        items, total = catalogue.list_items(uow.session, current_principal(), **query)
-    return {"items": items, "total": total, "page": query["page"], "per_page": query["per_page"]}
+        return catalogue.list_items(uow.session, current_principal(), **query)
 
 
 @blp.post("/items")

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 04:59:44.345067
+Create Date: 2026-11-26 05:01:54.190160
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,6 +26,34 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_approved_suppliers')),
     sa.UniqueConstraint('supplier_id', name=op.f('uq_approved_suppliers_supplier_id'))
     )
+    op.create_table('audit_trail',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_type', sa.String(length=40), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('from_state', sa.String(length=40), nullable=False),
+    sa.Column('to_state', sa.String(length=40), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_trail'))
+    )
+    with op.batch_alter_table('audit_trail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_trail_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_trail_document_type'), ['document_type'], unique=False)
+
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=80), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.Text(), nullable=True),
+    sa.Column('response_type', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
+    sa.UniqueConstraint('owner', 'key', name=op.f('uq_idempotency_keys_owner_key'))
+    )
     op.create_table('approval_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -37,24 +65,6 @@ def upgrade():
     )
     with op.batch_alter_table('approval_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_approval_rules_school_id'), ['school_id'], unique=False)
-
-    op.create_table('audit_entries',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('document_type', sa.String(length=32), nullable=False),
-    sa.Column('document_id', sa.Integer(), nullable=False),
-    sa.Column('action', sa.String(length=32), nullable=False),
-    sa.Column('from_state', sa.String(length=32), nullable=False),
-    sa.Column('to_state', sa.String(length=32), nullable=False),
-    sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_audit_entries_school_id_schools')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
-    )
-    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_entries_document', ['document_type', 'document_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entries_school_id'), ['school_id'], unique=False)
 
     op.create_table('demand_points',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -364,14 +374,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_demand_points_school_id'))
 
     op.drop_table('demand_points')
-    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_entries_school_id'))
-        batch_op.drop_index('ix_audit_entries_document')
-
-    op.drop_table('audit_entries')
     with op.batch_alter_table('approval_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approval_rules_school_id'))
 
     op.drop_table('approval_rules')
+    op.drop_table('idempotency_keys')
+    with op.batch_alter_table('audit_trail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_trail_document_type'))
+        batch_op.drop_index(batch_op.f('ix_audit_trail_document_id'))
+
+    op.drop_table('audit_trail')
     op.drop_table('approved_suppliers')
     # ### end Alembic commands ###
