@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.pagination import Page, paginate
 
 from . import workflow
 from .catalogue import base_quantity
@@ -27,6 +28,9 @@ SCHOOL_WIDE = frozenset({"procurement_officer", "admin", "approver", "finance", 
 RAISERS = ("canteen_manager", "store_manager", "procurement_officer", "admin")
 DECIDERS = ("approver", "procurement_officer")
 SYSTEM = "system"
+# everything a requisition's answer shows, loaded up front: the session is closed when it is dumped
+LOAD_REQUISITION = (selectinload(Requisition.lines).selectinload(RequisitionLine.item),
+                    selectinload(Requisition.demand_point))
 
 
 def ensure_demand_points(session: Session, school_id: int) -> list[DemandPoint]:
@@ -38,6 +42,11 @@ def ensure_demand_points(session: Session, school_id: int) -> list[DemandPoint]:
             session.add(existing[code])
     session.flush()
     return [existing[code] for code, _, _ in STANDARD_DEMAND_POINTS]
+
+
+def list_demand_points(session: Session, principal: Principal) -> list[DemandPoint]:
+    return list(session.scalars(select(DemandPoint).where(DemandPoint.school_id == principal.school_id)
+                                .order_by(DemandPoint.id)))
 
 
 def demand_point_by_code(session: Session, school_id: int, code: str, field: str = "demand_point") -> DemandPoint:
@@ -68,7 +77,7 @@ def get_requisition(session: Session, principal: Principal, requisition_id: int,
                                       Requisition.school_id == principal.school_id)
     if for_update:
         query = query.with_for_update()
-    requisition = session.scalar(query.options(selectinload(Requisition.lines)))
+    requisition = session.scalar(query.options(*LOAD_REQUISITION))
     if requisition is None:
         raise NotFound("No such requisition")
     _may_act_for(session, principal, requisition)
@@ -76,7 +85,7 @@ def get_requisition(session: Session, principal: Principal, requisition_id: int,
 
 
 def list_requisitions(session: Session, principal: Principal, *, state: str | None = None,
-                      demand_point: str | None = None, page: int = 1, per_page: int = 50):
+                      demand_point: str | None = None, page: int = 1, per_page: int = 50) -> Page:
     query = select(Requisition).where(Requisition.school_id == principal.school_id)
     own = own_demand_point(session, principal)
     if own is not None:
@@ -85,10 +94,7 @@ def list_requisitions(session: Session, principal: Principal, *, state: str | No
         query = query.where(Requisition.state == state)
     if demand_point:
         query = query.join(DemandPoint).where(DemandPoint.code == demand_point)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(query.options(selectinload(Requisition.lines)).order_by(Requisition.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    return paginate(session, query.options(*LOAD_REQUISITION).order_by(Requisition.id.desc()), page, per_page)
 
 
 def build_line(session: Session, school_id: int, index: int, line: dict, today: date | None) -> RequisitionLine:
@@ -105,7 +111,7 @@ def build_line(session: Session, school_id: int, index: int, line: dict, today: 
     except InvalidInput as exc:
         field, messages = next(iter(exc.errors.items()))
         raise InvalidInput(f"lines.{index}.{field}", messages[0]) from None
-    return RequisitionLine(school_id=school_id, item_id=item.id, entered_quantity=Decimal(line["quantity"]),
+    return RequisitionLine(school_id=school_id, item=item, entered_quantity=Decimal(line["quantity"]),
                            entered_unit=unit, quantity=quantity, needed_by=line["needed_by"])
 
 
@@ -118,7 +124,7 @@ def create_requisition(session: Session, principal: Principal, demand_point: str
         raise Forbidden("You may raise requisitions only for your own demand point")
     if not lines:
         raise InvalidInput("lines", "a requisition needs at least one line")
-    requisition = Requisition(school_id=principal.school_id, demand_point_id=point.id, state="draft", source=source,
+    requisition = Requisition(school_id=principal.school_id, demand_point=point, state="draft", source=source,
                               note=note, created_by=principal.user_id, version=1)
     requisition.lines = [build_line(session, principal.school_id, i, line, today) for i, line in enumerate(lines)]
     session.add(requisition)

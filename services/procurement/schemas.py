@@ -115,3 +115,62 @@ class PriceCheckSchema(Schema):
     kind = fields.String()
     rate = fields.Decimal(as_string=True)
     limit = Money()
+
+
+# --- demand ---------------------------------------------------------------------------------------
+
+REQUISITION_STATES = ("draft", "submitted", "approved", "rejected", "consolidated")
+DEMAND_POINT_CODES = ("DH1", "DH2", "DH3", "CSR", "STORE")
+
+
+class DemandPointSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String(validate=validate.OneOf(DEMAND_POINT_KINDS))
+
+
+class RequisitionLineSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    item_id = fields.Integer(required=True)
+    quantity = Quantity(required=True, positive=True, data_key="quantity", attribute="entered_quantity")
+    unit = fields.String(load_default=None, attribute="entered_unit", validate=validate.Length(min=1, max=16))
+    base_quantity = Quantity(dump_only=True, attribute="quantity")
+    base_unit = fields.Function(lambda line: line.item.base_unit, dump_only=True)
+    needed_by = fields.Date(required=True)
+
+
+class RequisitionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    demand_point = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    state = fields.String(dump_only=True)
+    source = fields.String(dump_only=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    decided_by = fields.String(dump_only=True)
+    decision_reason = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    lines = fields.List(fields.Nested(RequisitionLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class RequisitionOutSchema(RequisitionSchema):
+    demand_point = fields.Function(lambda r: r.demand_point.code)
+
+
+class RequisitionQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(REQUISITION_STATES))
+    demand_point = fields.String(validate=validate.OneOf(DEMAND_POINT_CODES))
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class AuditSchema(Schema):
+    action = fields.String()
+    from_state = fields.String()
+    to_state = fields.String()
+    actor = fields.String()
+    reason = fields.String(allow_none=True)
+    at = fields.AwareDateTime()

@@ -49,3 +49,18 @@ def demand_points(databases, school):
         points = {point.code: point for point in ensure_demand_points(uow.session, school.id)}
         uow.commit()
     return points
+
+
+@pytest.fixture
+def manager(staff, databases, demand_points):
+    """manager(code, role="canteen_manager") -> (user, headers) of a manager assigned to that demand point."""
+    from services.procurement.models import StaffUser
+
+    def make(code: str, role: str = "canteen_manager"):
+        user, headers = staff(role)
+        with databases["procurement"].unit_of_work() as uow:
+            uow.session.get(StaffUser, user.id).demand_point_id = demand_points[code].id
+            uow.commit()
+        return user, headers
+
+    return make
