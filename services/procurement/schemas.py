@@ -174,3 +174,38 @@ class AuditSchema(Schema):
     actor = fields.String()
     reason = fields.String(allow_none=True)
     at = fields.AwareDateTime()
+
+
+# --- consolidation --------------------------------------------------------------------------------
+
+class PlanRequestSchema(Schema):
+    window_start = fields.Date(required=True)
+    window_end = fields.Date(required=True)
+    window_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=31))
+
+
+class PlanLineSourceSchema(Schema):
+    requisition_line_id = fields.Integer()
+    demand_point = fields.Function(lambda source: source.demand_point.code)
+    quantity = Quantity()
+
+
+class PlanLineSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    item_name = fields.Function(lambda line: line.item.name_zh)
+    base_unit = fields.Function(lambda line: line.item.base_unit)
+    window_start = fields.Date()
+    delivery_date = fields.Date()
+    quantity = Quantity()
+    sources = fields.List(fields.Nested(PlanLineSourceSchema))
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    window_start = fields.Date()
+    window_end = fields.Date()
+    window_days = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(PlanLineSchema))
