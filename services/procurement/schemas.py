@@ -209,3 +209,101 @@ class PlanSchema(Schema):
     created_by = fields.String()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(PlanLineSchema))
+
+
+# --- purchase orders ------------------------------------------------------------------------------
+
+PO_STATES = ("draft", "pending_approval", "approved", "sent", "acknowledged", "partially_received", "received",
+             "closed", "cancelled", "declined")
+
+
+class OrderLineInSchema(Schema):
+    item_id = fields.Integer(required=True)
+    quantity = Quantity(required=True, positive=True)
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+    unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
+    destination = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    delivery_date = fields.Date(required=True)
+    plan_line_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class OrderInSchema(Schema):
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class PlanPriceSchema(Schema):
+    plan_line_id = fields.Integer(required=True)
+    unit_price = Money(required=True, positive=True)
+
+
+class OrderFromPlanSchema(Schema):
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    prices = fields.List(fields.Nested(PlanPriceSchema), required=True, validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        ids = [price["plan_line_id"] for price in data.get("prices", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("each plan line is priced once", "prices")
+
+
+class OrderLineSchema(Schema):
+    id = fields.Integer()
+    line_no = fields.Integer()
+    item_id = fields.Integer()
+    item_name = fields.Function(lambda line: line.item.name_zh)
+    quantity = Quantity()
+    unit = fields.String()
+    base_quantity = Quantity()
+    base_unit = fields.Function(lambda line: line.item.base_unit)
+    unit_price = Money()
+    amount = Money()
+    destination = fields.Function(lambda line: line.demand_point.code)
+    delivery_date = fields.Date()
+    plan_line_id = fields.Integer(allow_none=True)
+    price_limit = Money(allow_none=True)
+    above_price_limit = fields.Boolean()
+    received_quantity = Quantity()
+    rejected_quantity = Quantity()
+
+
+class ApprovalSchema(Schema):
+    approver = fields.String()
+    at = fields.AwareDateTime()
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String()
+    plan_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    total = Money()
+    approvals_required = fields.Integer()
+    approvals = fields.List(fields.Nested(ApprovalSchema))
+    price_override_reason = fields.String(allow_none=True)
+    revision = fields.Integer()
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    version = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+
+
+class OrderQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(PO_STATES))
+    supplier_id = fields.Integer()
+
+
+class ApprovalRuleSchema(Schema):
+    above_amount = Money(required=True)
+    approvers = fields.Integer(required=True, validate=validate.Range(min=0, max=5))
+
+
+class ApprovalRulesSchema(Schema):
+    rules = fields.List(fields.Nested(ApprovalRuleSchema), required=True, validate=validate.Length(max=10))
