@@ -338,3 +338,83 @@ class ApprovedSupplier(Base):
     categories: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16))  # approved, suspended
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- quotation and award -------------------------------------------------------------------------
+
+class Rfq(Base):
+    """A request for quotation for plan lines, sent to the approved suppliers of one category."""
+
+    __tablename__ = "rfqs"
+    __table_args__ = (UniqueConstraint("school_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("purchase_plans.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    supplier_category: Mapped[str] = mapped_column(String(32))
+    supplier_ids: Mapped[list] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    quote_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    lines: Mapped[list[RfqLine]] = relationship(back_populates="rfq", order_by="RfqLine.id")
+    quotes: Mapped[list[Quote]] = relationship(back_populates="rfq", order_by="Quote.id")
+
+
+class RfqLine(Base):
+    __tablename__ = "rfq_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    plan_line_id: Mapped[int] = mapped_column(ForeignKey("plan_lines.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    awarded_quote_line_id: Mapped[int | None] = mapped_column(ForeignKey("quote_lines.id", use_alter=True))
+    award_reason: Mapped[str | None] = mapped_column(Text)  # why not the lowest compliant quote
+    override_reason: Mapped[str | None] = mapped_column(Text)  # an approver's reason to accept a price above limit
+    awarded_by: Mapped[str | None] = mapped_column(String(64))
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    rfq: Mapped[Rfq] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+    plan_line: Mapped[PlanLine] = relationship()
+    awarded_quote_line: Mapped[QuoteLine | None] = relationship(foreign_keys=[awarded_quote_line_id])
+
+
+class Quote(Base):
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    portal_quote_id: Mapped[int] = mapped_column(Integer, unique=True)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[date] = mapped_column(Date)
+    # a later quote from the same supplier for the same RFQ replaces this one
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    rfq: Mapped[Rfq] = relationship(back_populates="quotes")
+    lines: Mapped[list[QuoteLine]] = relationship(back_populates="quote", order_by="QuoteLine.id",
+                                                  foreign_keys="QuoteLine.quote_id")
+
+
+class QuoteLine(Base):
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
+    rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Money())  # per base unit
+    price_limit: Mapped[Decimal | None] = mapped_column(Money())
+    above_price_limit: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    quote: Mapped[Quote] = relationship(back_populates="lines", foreign_keys=[quote_id])

@@ -191,13 +191,13 @@ def create_order_from_plan(session: Session, principal: Principal, plan_id: int,
     lines = []
     for plan_line_id, unit_price in prices.items():
         plan_line = by_id[plan_line_id]
-        for source_point, quantity in _split_by_code(plan_line).items():
+        for source_point, quantity in split_by_code(plan_line).items():
             lines.append(LineInput(plan_line.item_id, quantity, plan_line.item.base_unit, unit_price, source_point,
                                    max(plan_line.delivery_date, today), plan_line.id))
     return create_order(session, principal, supplier_id, lines, today, note, plan_id=plan.id)
 
 
-def _split_by_code(plan_line: PlanLine) -> dict[str, Decimal]:
+def split_by_code(plan_line: PlanLine) -> dict[str, Decimal]:
     split: dict[str, Decimal] = defaultdict(Decimal)
     for source in plan_line.sources:
         split[source.demand_point.code] += source.quantity
@@ -269,10 +269,11 @@ def approve_order(session: Session, principal: Principal, order_id: int, reason:
     if any(approval.approver == principal.user_id for approval in order.approvals):
         raise Conflict("You approved this order already; another approver must approve it")
     above = [line for line in order.lines if line.above_price_limit]
-    if above and not (reason or "").strip():
+    # an approver's override given at the award (or by a first approver) covers the order's prices
+    if above and not (reason or "").strip() and not order.price_override_reason:
         raise InvalidInput("reason", "lines " + ", ".join(str(line.line_no) for line in above)
                            + " are above the price limit: give the reason for overriding it")
-    if above:
+    if above and (reason or "").strip():
         order.price_override_reason = "\n".join(filter(None, [order.price_override_reason, reason.strip()]))
     order.approvals.append(PurchaseOrderApproval(approver=principal.user_id, at=utcnow()))
     session.flush()

@@ -307,3 +307,73 @@ class ApprovalRuleSchema(Schema):
 
 class ApprovalRulesSchema(Schema):
     rules = fields.List(fields.Nested(ApprovalRuleSchema), required=True, validate=validate.Length(max=10))
+
+
+# --- quotation and award --------------------------------------------------------------------------
+
+class RfqInSchema(Schema):
+    plan_line_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quote_deadline = fields.AwareDateTime(required=True)
+
+
+class RfqLineSchema(Schema):
+    id = fields.Integer()
+    plan_line_id = fields.Integer()
+    item_id = fields.Integer()
+    item_name = fields.Function(lambda line: line.item.name_zh)
+    base_unit = fields.Function(lambda line: line.item.base_unit)
+    quantity = Quantity()
+    delivery_date = fields.Date()
+    awarded_quote_line_id = fields.Integer(allow_none=True)
+    award_reason = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    awarded_by = fields.String(allow_none=True)
+
+
+class RfqSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    plan_id = fields.Integer()
+    title = fields.String()
+    supplier_category = fields.String()
+    supplier_ids = fields.List(fields.Integer())
+    state = fields.String()
+    quote_deadline = fields.AwareDateTime()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(RfqLineSchema))
+
+
+class RfqQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(("issued", "awarded", "ordered", "cancelled")))
+
+
+class ComparedQuoteSchema(Schema):
+    quote_id = fields.Integer()
+    quote_line_id = fields.Integer()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String()
+    unit_price = Money()
+    price_limit = Money(allow_none=True)
+    above_price_limit = fields.Boolean()
+    valid_until = fields.Date()
+    amount = Money()
+    lowest_compliant = fields.Boolean()
+    awarded = fields.Boolean()
+
+
+class ComparisonLineSchema(Schema):
+    rfq_line = fields.Nested(RfqLineSchema)
+    quotes = fields.List(fields.Nested(ComparedQuoteSchema))
+
+
+class AwardLineSchema(Schema):
+    rfq_line_id = fields.Integer(required=True)
+    quote_line_id = fields.Integer(required=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class AwardSchema(Schema):
+    awards = fields.List(fields.Nested(AwardLineSchema), required=True, validate=validate.Length(min=1, max=200))

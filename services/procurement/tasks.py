@@ -14,7 +14,7 @@ from shared.auth import Principal
 from shared.errors import DomainError
 from shared.events import Consumer
 
-from . import orders
+from . import orders, quotations
 from .demand import SYSTEM, create_requisition
 from .models import ApprovedSupplier, Inbox, Item
 
@@ -73,6 +73,13 @@ def goods_received(session, payload):
     _apply_or_drop(session, "goods.received", payload, lambda: orders.goods_received(
         session, payload["po_id"], payload["supplier_id"], payload["lines"], payload["received_at"],
         payload["receipt_id"]))
+
+
+@consumer.handles("quote.submitted")
+def quote_submitted(session, payload):
+    if quotations.record_quote(session, payload) is None:
+        log.warning("quote %s for RFQ %s dropped: the RFQ is not open to this supplier, the deadline has passed, "
+                    "or the lines do not fit it", payload["quote_id"], payload["rfq_id"])
 
 
 @consumer.handles("stock.below_reorder")
