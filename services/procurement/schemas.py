@@ -1,6 +1,14 @@
-from marshmallow import Schema, fields, validate
+"""Request and response schemas of procurement's API (money and quantities as exact strings)."""
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.events import SUPPLIER_CATEGORIES
+from shared.fields import Money, Quantity
+from shared.pagination import PageQuerySchema
+
+from .catalogue import item_units
+from .models import BULK_CATEGORIES, DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES
 
 
 class LoginSchema(Schema):
@@ -23,21 +31,6 @@ class InvitationSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-# --- shared pieces ------------------------------------------------------------------------------
-
-from decimal import Decimal  # noqa: E402
-
-from marshmallow import ValidationError, validates_schema  # noqa: E402
-
-from shared.fields import Money, Quantity  # noqa: E402
-from shared.pagination import PageQuerySchema, page_schema  # noqa: E402
-
-from .models import (  # noqa: E402
-    DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES,
-)
-
-
-
 # --- catalogue ------------------------------------------------------------------------------------
 
 class ItemSchema(Schema):
@@ -49,7 +42,7 @@ class ItemSchema(Schema):
     specification = fields.String(load_default="", validate=validate.Length(max=200))
     base_unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
     packaging = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
-                            values=Quantity(positive=True, validate=validate.Range(max=10**9)),
+                            values=Quantity(validate=validate.Range(min=Decimal("0.001"), max=10**9)),
                             load_default=dict, validate=validate.Length(max=10))
     shelf_life_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
     restricted_food = fields.Boolean(load_default=False)
@@ -59,11 +52,9 @@ class ItemSchema(Schema):
     bulk = fields.Method("_bulk", dump_only=True)
 
     def _units(self, item):
-        from .catalogue import item_units
         return item_units(item)
 
     def _bulk(self, item):
-        from .models import BULK_CATEGORIES
         return item.category in BULK_CATEGORIES
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.procurement.models import Outbox, School
 from services.procurement.orders import DEFAULT_APPROVAL_RULES, approvals_required
 
-from .conftest import CABBAGE, OIL, RICE
+from .conftest import CABBAGE, RICE
 
 SOON = (date.today() + timedelta(days=3)).isoformat()
 

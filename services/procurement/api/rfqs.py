@@ -2,12 +2,12 @@ from flask_smorest import Blueprint
 
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.idempotency import idempotent
+from shared.pagination import page_schema
 from shared.web import unit_of_work
 
 from .. import quotations, workflow
 from ..schemas import (
     AuditSchema, AwardSchema, ComparisonLineSchema, OrderSchema, ReasonSchema, RfqInSchema, RfqQuery, RfqSchema,
-    page_schema,
 )
 from .catalogue import school_today
 
