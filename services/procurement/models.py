@@ -418,3 +418,67 @@ class QuoteLine(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
 
     quote: Mapped[Quote] = relationship(back_populates="lines", foreign_keys=[quote_id])
+
+
+# --- invoices and payments -----------------------------------------------------------------------
+
+class MatchingTolerance(Base):
+    """A school's three-way matching tolerances (defaults in matching.py when it has none)."""
+
+    __tablename__ = "matching_tolerances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), unique=True)
+    price: Mapped[Decimal] = mapped_column(Quantity())  # a fraction of the ordered price: 0.005 = ±0.5 %
+    quantity: Mapped[Decimal] = mapped_column(Quantity())  # base units beyond what was accepted
+
+
+class Invoice(Base):
+    """A supplier's invoice (from invoice.submitted), matched three ways on arrival."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    portal_invoice_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    invoice_number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money())
+    state: Mapped[str] = mapped_column(String(16), index=True)  # matched, disputed, paid
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    paid_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    order: Mapped[PurchaseOrder] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", order_by="InvoiceLine.id")
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)  # as the supplier gave it; may name no line of the order
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")

@@ -368,3 +368,48 @@ class AwardLineSchema(Schema):
 
 class AwardSchema(Schema):
     awards = fields.List(fields.Nested(AwardLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+# --- invoices and payments ------------------------------------------------------------------------
+
+class InvoiceLineSchema(Schema):
+    po_line_id = fields.Integer()
+    quantity = Quantity()
+    unit_price = Money()
+
+
+class PaymentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    amount = Money(required=True, positive=True)
+    paid_on = fields.Date(required=True)
+    reference = fields.String(load_default="", validate=validate.Length(max=100))
+    recorded_by = fields.String(dump_only=True)
+    recorded_at = fields.AwareDateTime(dump_only=True)
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer()
+    portal_invoice_id = fields.Integer()
+    order_id = fields.Integer()
+    order_number = fields.Function(lambda invoice: invoice.order.number)
+    supplier_id = fields.Integer()
+    invoice_number = fields.String()
+    issued_on = fields.Date()
+    total = Money()
+    state = fields.String()
+    reasons = fields.List(fields.String())
+    paid_amount = Money()
+    received_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+
+class InvoiceQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(("matched", "disputed", "paid")))
+    order_id = fields.Integer()
+
+
+class TolerancesSchema(Schema):
+    price = Quantity(required=True, validate=validate.Range(min=0, max=Decimal("0.1")),
+                     metadata={"description": "fraction of the ordered price, either way: 0.005 = ±0.5 %"})
+    quantity = Quantity(required=True, metadata={"description": "base units invoiced beyond what was accepted"})

@@ -14,7 +14,7 @@ from shared.auth import Principal
 from shared.errors import DomainError
 from shared.events import Consumer
 
-from . import orders, quotations
+from . import invoicing, orders, quotations
 from .demand import SYSTEM, create_requisition
 from .models import ApprovedSupplier, Inbox, Item
 
@@ -80,6 +80,14 @@ def quote_submitted(session, payload):
     if quotations.record_quote(session, payload) is None:
         log.warning("quote %s for RFQ %s dropped: the RFQ is not open to this supplier, the deadline has passed, "
                     "or the lines do not fit it", payload["quote_id"], payload["rfq_id"])
+
+
+@consumer.handles("invoice.submitted")
+def invoice_submitted(session, payload):
+    """Matched or disputed at once; the supplier hears which (invoice.matched / invoice.disputed)."""
+    if invoicing.receive_invoice(session, payload) is None:
+        log.warning("invoice %s dropped: seen before, or not for an order of this supplier and school",
+                    payload["invoice_id"])
 
 
 @consumer.handles("stock.below_reorder")
