@@ -137,7 +137,8 @@ def _build_line(session: Session, principal: Principal, index: int, line: LineIn
         received_quantity=Decimal(0), rejected_quantity=Decimal(0))
 
 
-def _check_plan_lines(session: Session, principal: Principal, lines: list[PurchaseOrderLine]) -> None:
+def _check_plan_lines(session: Session, principal: Principal, lines: list[PurchaseOrderLine],
+                      exclude_order_id: int | None = None) -> None:
     """A plan line is ordered at most once over: live orders never exceed its quantity."""
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     for index, line in enumerate(lines):
@@ -153,7 +154,8 @@ def _check_plan_lines(session: Session, principal: Principal, lines: list[Purcha
         ordered = session.scalar(
             select(func.sum(PurchaseOrderLine.base_quantity))
             .join(PurchaseOrder).where(PurchaseOrderLine.plan_line_id == plan_line_id,
-                                       PurchaseOrder.state.in_(LIVE_STATES))) or Decimal(0)
+                                       PurchaseOrder.state.in_(LIVE_STATES),
+                                       PurchaseOrder.id != (exclude_order_id or 0))) or Decimal(0)
         plan_line = session.get(PlanLine, plan_line_id)
         if ordered + quantity > plan_line.quantity:
             raise Conflict(f"Plan line {plan_line_id} would be ordered beyond its {plan_line.quantity}")
@@ -245,13 +247,53 @@ def _checked(session, principal, order_id, expected_version) -> PurchaseOrder:
 def submit_order(session: Session, principal: Principal, order_id: int, expected_version: int | None = None):
     order = _checked(session, principal, order_id, expected_version)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, "submit", principal.user_id)
+    _ask_for_approval(session, order)
+    return order
+
+
+def _ask_for_approval(session: Session, order: PurchaseOrder) -> None:
     order.approvals_required = approvals_required(order.total, approval_rules(session, order.school_id))
-    if any(line.above_price_limit for line in order.lines):
+    if any(line.above_price_limit for line in order.lines) and not order.price_override_reason:
         # a price above the rule's limit needs an approver's written override, however small the order
         order.approvals_required = max(order.approvals_required, 1)
     if order.approvals_required == 0:
         workflow.apply(session, workflow.PURCHASE_ORDER, order, "approve", SYSTEM,
                        f"total ¥{order.total} needs no approver under the school's rules")
+
+
+def amend_order(session: Session, principal: Principal, order_id: int, changes: list[dict], reason: str | None,
+                today: date, expected_version: int | None = None) -> PurchaseOrder:
+    """Change quantities, prices or delivery dates of a sent order: a new revision, approved and sent again."""
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "say why the order is amended")
+    order = _checked(session, principal, order_id, expected_version)
+    workflow.apply(session, workflow.PURCHASE_ORDER, order, "amend", principal.user_id, reason)
+    by_id = {line.id: line for line in order.lines}
+    for index, change in enumerate(changes):
+        line = by_id.get(change["line_id"])
+        if line is None:
+            raise InvalidInput(f"lines.{index}.line_id", f"not a line of {order.number}")
+        if change.get("quantity") is not None:
+            line.quantity = change["quantity"]
+            line.base_quantity = base_quantity(line.item, change["quantity"], line.unit, f"lines.{index}.quantity")
+        if change.get("unit_price") is not None:
+            line.unit_price = change["unit_price"]
+            check = check_for(session, line.item, today)
+            line.price_limit = check.limit if check else None
+            line.above_price_limit = bool(check and line.unit_price > check.limit)
+        if change.get("delivery_date") is not None:
+            if change["delivery_date"] < today:
+                raise InvalidInput(f"lines.{index}.delivery_date", "is in the past")
+            line.delivery_date = change["delivery_date"]
+        line.amount = money(line.base_quantity * line.unit_price)
+    _check_plan_lines(session, principal, order.lines, exclude_order_id=order.id)
+    order.total = sum((line.amount for line in order.lines), Decimal("0.00"))
+    order.revision += 1
+    # the approvals and any price override were for the previous revision
+    order.approvals.clear()
+    order.price_override_reason = None
+    session.flush()
+    _ask_for_approval(session, order)
     return order
 
 
@@ -292,6 +334,9 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
     if action in ("reject", "cancel") and not (reason or "").strip():
         raise InvalidInput("reason", f"say why the order is {'rejected' if action == 'reject' else 'cancelled'}")
     order = _checked(session, principal, order_id, expected_version)
+    if action in ("reject", "cancel") and order.sent_at is not None:
+        # the supplier holds an earlier revision and no event tells it of a cancellation
+        raise Conflict(f"The supplier holds revision {order.revision - 1} of this order; amend it again instead")
     workflow.apply(session, workflow.PURCHASE_ORDER, order, action, principal.user_id, reason)
     if action == "send":
         order.sent_at = utcnow()

@@ -291,6 +291,18 @@ class OrderQuery(PageQuerySchema):
     supplier_id = fields.Integer()
 
 
+class AmendLineSchema(Schema):
+    line_id = fields.Integer(required=True)
+    quantity = Quantity(load_default=None, positive=True, allow_none=True)
+    unit_price = Money(load_default=None, positive=True, allow_none=True)
+    delivery_date = fields.Date(load_default=None, allow_none=True)
+
+
+class AmendSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    lines = fields.List(fields.Nested(AmendLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
 class ApprovalRuleSchema(Schema):
     above_amount = Money(required=True)
     approvers = fields.Integer(required=True, validate=validate.Range(min=0, max=5))

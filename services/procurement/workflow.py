@@ -22,6 +22,8 @@ PURCHASE_ORDER = StateMachine("purchase_order", {
     "reject": {"pending_approval": "cancelled"},
     "cancel": {"draft": "cancelled", "pending_approval": "cancelled", "approved": "cancelled"},
     "send": {"approved": "sent"},
+    # an amendment after sending is a new revision: approved again, sent again, acknowledged again
+    "amend": {"sent": "pending_approval", "acknowledged": "pending_approval"},
     "acknowledge": {"sent": "acknowledged"},
     "decline": {"sent": "declined"},
     # goods may arrive before the supplier's acknowledgement has reached us

@@ -356,3 +356,47 @@ def test_default_rules_need_no_one_up_to_ten_thousand_one_up_to_fifty_thousand_t
 def test_a_larger_order_never_needs_fewer_approvals(a, b):
     low, high = sorted((a, b))
     assert approvals_required(low, DEFAULT_APPROVAL_RULES) <= approvals_required(high, DEFAULT_APPROVAL_RULES)
+
+
+def test_amending_a_sent_order_makes_a_new_revision_to_approve_send_and_acknowledge_again(create, rice, procurement,
+                                                                                        buyer, approvers, deliver,
+                                                                                        databases):
+    order = create(order_body(rice))
+    act(procurement, order, "submit", buyer[1])
+    act(procurement, order, "send", buyer[1])
+    now = datetime.now(timezone.utc)
+    deliver("po.acknowledged", {"po_id": order["id"], "revision": 1, "supplier_id": 501, "acknowledged_at": now})
+    line_id = order["lines"][0]["id"]
+    amended = act(procurement, order, "amend", buyer[1], reason="三食堂加餐, 增加数量",
+                  lines=[{"line_id": line_id, "quantity": "100"}])  # 2500 kg × 4.20 = 10,500: one approver
+    assert amended.status_code == 200, amended.json
+    body = amended.json
+    assert (body["state"], body["revision"], body["total"], body["approvals_required"]) == (
+        "pending_approval", 2, "10500.00", 1)
+    assert body["approvals"] == []
+    act(procurement, order, "approve", approvers[0])
+    act(procurement, order, "send", buyer[1])
+    with databases["procurement"].unit_of_work() as uow:
+        sent = [row.payload for row in uow.session.scalars(select(Outbox).where(Outbox.type == "po.sent")
+                                                           .order_by(Outbox.occurred_at))]
+    assert [(p["revision"], p["total"]) for p in sent] == [(1, "1050.00"), (2, "10500.00")]
+    # an acknowledgement of the old revision no longer counts
+    deliver("po.acknowledged", {"po_id": order["id"], "revision": 1, "supplier_id": 501, "acknowledged_at": now})
+    assert procurement.get(f"/api/purchase-orders/{order['id']}", headers=buyer[1]).json["state"] == "sent"
+    deliver("po.acknowledged", {"po_id": order["id"], "revision": 2, "supplier_id": 501, "acknowledged_at": now})
+    assert procurement.get(f"/api/purchase-orders/{order['id']}", headers=buyer[1]).json["state"] == "acknowledged"
+
+
+def test_an_amendment_needs_a_reason_and_a_sent_order(create, rice, procurement, buyer, approvers):
+    order = create(order_body(rice))
+    change = [{"line_id": order["lines"][0]["id"], "unit_price": "4.10"}]
+    assert act(procurement, order, "amend", buyer[1], reason="x", lines=change).status_code == 409  # still a draft
+    act(procurement, order, "submit", buyer[1])
+    act(procurement, order, "send", buyer[1])
+    assert act(procurement, order, "amend", buyer[1], lines=change).status_code == 422
+    assert act(procurement, order, "amend", buyer[1], reason="x",
+               lines=[{"line_id": 999999, "unit_price": "4.10"}]).status_code == 422
+    cheaper = act(procurement, order, "amend", buyer[1], reason="供应商降价", lines=change).json
+    assert (cheaper["state"], cheaper["total"]) == ("approved", "1025.00")  # small: no approver needed
+    # the supplier holds revision 1: the order is amended again, never silently cancelled
+    assert act(procurement, order, "cancel", buyer[1], reason="不要了").status_code == 409

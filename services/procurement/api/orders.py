@@ -7,7 +7,7 @@ from shared.web import unit_of_work
 
 from .. import orders, workflow
 from ..schemas import (
-    ApprovalRulesSchema, AuditSchema, OrderFromPlanSchema, OrderInSchema, OrderQuery, OrderSchema, ReasonSchema,
+    AmendSchema, ApprovalRulesSchema, AuditSchema, OrderFromPlanSchema, OrderInSchema, OrderQuery, OrderSchema, ReasonSchema,
 )
 from .catalogue import if_match_version, school_today
 
@@ -135,6 +135,20 @@ def cancel_order(data, order_id):
 @blp.response(200, OrderSchema)
 def send_order(order_id):
     return _move(order_id, "send")
+
+
+@blp.post("/purchase-orders/<int:order_id>/amend")
+@blp.doc(security=SECURITY)
+@require_roles(*orders.BUYERS)
+@blp.arguments(AmendSchema)
+@blp.response(200, OrderSchema)
+def amend_order(data, order_id):
+    expected = if_match_version()
+    with unit_of_work() as uow:
+        order = orders.amend_order(uow.session, current_principal(), order_id, data["lines"], data["reason"],
+                                   school_today(), expected)
+        uow.commit()
+    return _etag(order)
 
 
 @blp.post("/purchase-orders/<int:order_id>/close")
