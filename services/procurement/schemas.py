@@ -425,3 +425,17 @@ class TolerancesSchema(Schema):
     price = Quantity(required=True, validate=validate.Range(min=0, max=Decimal("0.1")),
                      metadata={"description": "fraction of the ordered price, either way: 0.005 = ±0.5 %"})
     quantity = Quantity(required=True, metadata={"description": "base units invoiced beyond what was accepted"})
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    demand_point = fields.String(allow_none=True)
+
+
+class AssignDemandPointSchema(Schema):
+    demand_point = fields.String(required=True, allow_none=True, validate=validate.OneOf(DEMAND_POINT_CODES))
