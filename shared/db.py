@@ -119,7 +119,9 @@ def make_engine(url: str) -> Engine:
         # otherwise fail at once with SQLITE_BUSY_SNAPSHOT when another process wrote in between
         # (the busy timeout does not apply to that case), and check-then-write rules such as
         # "stock never negative" would race.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Read-only units of work (GET requests) begin DEFERRED, so readers never queue behind writers.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -154,8 +156,8 @@ class Database:
                                        join_transaction_mode="create_savepoint")
         return bound
 
-    def unit_of_work(self) -> "UnitOfWork":
-        return UnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> "UnitOfWork":
+        return UnitOfWork(self, read_only)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -164,12 +166,15 @@ class Database:
 class UnitOfWork:
     """One transaction: rolled back unless `commit()` is called; side effects run after commit."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, read_only: bool = False):
         self.database = database
+        self.read_only = read_only
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self.database.session()
+        if self.read_only and self.database.is_sqlite:
+            self.session.connection(execution_options={"read_only": True})
         return self
 
     def commit(self) -> None:

@@ -23,7 +23,8 @@ class ProblemApi(Api):
 
 
 def unit_of_work() -> UnitOfWork:
-    return current_app.extensions["database"].unit_of_work()
+    """The request's unit of work; a GET's is read-only (on SQLite it then takes no write lock)."""
+    return current_app.extensions["database"].unit_of_work(read_only=request.method in ("GET", "HEAD"))
 
 
 def settings() -> Settings:
