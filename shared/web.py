@@ -10,8 +10,8 @@ from .celery_app import create_celery
 from .config import Settings
 from .db import Database, UnitOfWork
 from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
-from .migrations import upgrade
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
+from .migrations import upgrade
 from .service import ServiceSpec
 
 
@@ -70,7 +70,8 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
     @app.before_request
     def _correlate():
         incoming = request.headers.get(CORRELATION_HEADER, "")
-        g.correlation_token = correlation_id.set(incoming[:64] if incoming.isprintable() and incoming else new_correlation_id())
+        usable = incoming and incoming.isprintable()
+        g.correlation_token = correlation_id.set(incoming[:64] if usable else new_correlation_id())
 
     @app.after_request
     def _echo_correlation(response):

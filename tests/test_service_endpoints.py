@@ -28,8 +28,8 @@ def test_readyz_checks_the_database_and_the_broker(service):
 
 
 @pytest.mark.parametrize("name", sorted(APP_FACTORIES))
-def test_readyz_answers_503_when_the_database_is_unreachable(name, test_settings, tmp_path):
-    unreachable = Database(name, f"sqlite:///{tmp_path}/missing-folder/{name}.db",
+def test_readyz_answers_503_when_the_database_is_unreachable(name, test_settings):
+    unreachable = Database(name, "postgresql+psycopg://postgres@127.0.0.1:1/nothing-listens-here",
                            session_info={"outbox_model": SPECS[name].outbox_model})
     response = APP_FACTORIES[name](test_settings, unreachable).test_client().get("/readyz")
     assert response.status_code == 503

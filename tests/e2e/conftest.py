@@ -47,7 +47,8 @@ class Suite:
 
     def count_named(self, prefix: str) -> int:
         with self.database("supplier_portal").unit_of_work() as uow:
-            return uow.session.scalar(select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
+            return uow.session.scalar(
+                select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
 
 
 @pytest.fixture(scope="session")

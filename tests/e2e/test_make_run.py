@@ -30,7 +30,7 @@ def test_make_run_serves_all_three_services_and_the_demo_invitation_reaches_the_
     started = time.monotonic()
     try:
         for service, port in DEFAULT_PORTS.items():
-            response = wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz"), timeout=60,
+            response = wait_for(lambda port=port: _get(f"http://127.0.0.1:{port}/healthz"), timeout=60,
                                 message=f"{service} /healthz")
             assert response.status_code == 200 and response.json()["service"] == service
         assert time.monotonic() - started < 60
