@@ -12,6 +12,7 @@ from .db import Database, UnitOfWork
 from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
 from .migrations import upgrade
+from .pages import is_page_request, render_error_page
 from .service import ServiceSpec
 
 
@@ -60,11 +61,23 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    app.register_error_handler(DomainError, handle_domain_error)
+    def domain_error(error: DomainError):
+        if "pages" in app.blueprints and is_page_request():
+            return render_error_page(error)
+        return handle_domain_error(error)
+
+    def http_error(error: HTTPException):
+        if "pages" in app.blueprints and is_page_request():
+            problem = DomainError(error.description or error.name)
+            problem.status, problem.title = error.code or 500, error.name
+            return render_error_page(problem)
+        return handle_http_exception(error)
+
+    app.register_error_handler(DomainError, domain_error)
     # A versioned row changed under us (version_id_col): a concurrent change won.
-    app.register_error_handler(StaleDataError, lambda _e: handle_domain_error(
+    app.register_error_handler(StaleDataError, lambda _e: domain_error(
         Conflict("The document was changed by someone else; reload and try again")))
-    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, handle_unexpected)
 
     @app.before_request
