@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from shared.db import Money, Quantity, UTCDateTime, _ScaledDecimal, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
+from shared.idempotency import IdempotencyKeyMixin
+from shared.statemachine import AuditMixin
 
 Base = declarative_base()
 
@@ -24,6 +26,7 @@ class Rate(_ScaledDecimal):
     """A valuation rate in yuan per base unit, six places, stored as an integer (exact on SQLite)."""
 
     places = 6
+    cache_ok = True
 
 
 class Outbox(OutboxMixin, Base):
@@ -31,6 +34,14 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class Audit(AuditMixin, Base):
     pass
 
 
@@ -260,6 +271,10 @@ class StocktakeLine(Base):
 
     stocktake: Mapped[Stocktake] = relationship(back_populates="lines")
     lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.counted_quantity is None else self.counted_quantity - self.expected_quantity
 
 
 for _document, _source_type in ((Receipt, "receipt"), (Issue, "issue"), (Transfer, "transfer"),
