@@ -6,13 +6,18 @@ from shared.db import Database
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
+from .document_store import DocumentStore, LocalDocumentStore
 from .models import Base, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 
 SPEC = ServiceSpec("supplier_portal", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
 
 
-def create_app(config: Settings | None = None, database: Database | None = None):
+def create_app(config: Settings | None = None, database: Database | None = None,
+               document_store: DocumentStore | None = None):
     from .api import BLUEPRINTS
 
-    return create_service_app(SPEC, config, database, BLUEPRINTS, "Supplier portal 供应商门户")
+    app = create_service_app(SPEC, config, database, BLUEPRINTS, "Supplier portal 供应商门户")
+    # Licence files go under VAR_DIR by default; pass another store (object storage) to keep them elsewhere.
+    app.extensions["document_store"] = document_store or LocalDocumentStore(app.extensions["settings"].var_dir)
+    return app
