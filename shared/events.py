@@ -43,6 +43,9 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     "unified_prices.published": ("supplier_portal", ("inventory",)),
 }
 
+# What a supplier may supply (DESIGN.md §5); events and both services use the same words.
+SUPPLIER_CATEGORIES = ("bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods")
+
 # Payload schemas, registered by each producer's `events` module.
 PAYLOAD_SCHEMAS: dict[str, type[ma.Schema]] = {}
 

@@ -29,6 +29,8 @@ class ServiceSpec:
     consumer: Consumer
     package_dir: Path
     periodic: list[PeriodicJob] = field(default_factory=list)
+    # Optional per-service tables of shared mechanisms (shared.idempotency, shared.statemachine).
+    idempotency_model: type | None = None
 
     @property
     def migrations_dir(self) -> Path:
@@ -36,7 +38,8 @@ class ServiceSpec:
 
     def open_database(self, settings: Settings, celery_app: Celery | None = None, url: str | None = None) -> Database:
         database = Database(self.name, url or settings.database_url(self.name),
-                            session_info={"outbox_model": self.outbox_model})
+                            session_info={"outbox_model": self.outbox_model,
+                                          "idempotency_model": self.idempotency_model})
         if celery_app is not None and settings.publish_after_commit:
             relay = self.relay(database, celery_app)
             database.after_commit = relay.publish

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 from flask_smorest import Api
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .celery_app import create_celery
 from .config import Settings
 from .db import Database, UnitOfWork
-from .errors import DomainError, handle_domain_error, handle_http_exception, handle_unexpected
+from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
 from .migrations import upgrade
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
 from .service import ServiceSpec
@@ -60,6 +61,9 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_error_handler(DomainError, handle_domain_error)
+    # A versioned row changed under us (version_id_col): a concurrent change won.
+    app.register_error_handler(StaleDataError, lambda _e: handle_domain_error(
+        Conflict("The document was changed by someone else; reload and try again")))
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 

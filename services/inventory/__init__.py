@@ -6,6 +6,7 @@ from shared.db import Database
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
+from . import events  # noqa: F401  (registers the payload schemas)
 from .models import Base, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 

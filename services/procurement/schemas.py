@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from .events import SUPPLIER_CATEGORIES
+from shared.events import SUPPLIER_CATEGORIES
 
 
 class LoginSchema(Schema):

@@ -1,0 +1,103 @@
+"""`Idempotency-Key` for POSTs that create a document: a retried request gets the first answer.
+
+The key is claimed in its own committed transaction before the view runs, so concurrent
+duplicates cannot both create: the second sees the claim and gets 409 until the first is
+done, then the stored answer. Only a successful answer is kept; after an error the client
+may retry with the same key.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import datetime
+
+from flask import Response, current_app, make_response, request
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .auth import current_principal
+from .db import UTCDateTime, utcnow
+from .errors import Conflict, InvalidInput
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKeyMixin:
+    """Each service that accepts the header maps it once (`class IdempotencyKey(IdempotencyKeyMixin, Base)`)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("owner", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    response_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def idempotent(view):
+    """Place it above `@blp.arguments`/`@blp.response`, below the route and role decorators."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= 200 or not key.isprintable():
+            raise InvalidInput(HEADER, "must be 1 to 200 printable characters")
+        principal = current_principal()
+        owner = f"{'supplier' if principal.is_supplier else 'staff'}:{principal.user_id}"
+        fingerprint = hashlib.sha256(request.method.encode() + request.full_path.encode() + b"\0"
+                                     + request.get_data()).hexdigest()
+        database = current_app.extensions["database"]
+        model = database.session_info["idempotency_model"]
+        replay = _claim(database, model, owner, key, fingerprint)
+        if replay is not None:
+            return replay
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            _release(database, model, owner, key)
+            raise
+        if 200 <= response.status_code < 300:
+            with database.unit_of_work() as uow:
+                claim = uow.session.scalar(select(model).where(model.owner == owner, model.key == key))
+                claim.status_code = response.status_code
+                claim.response_body = response.get_data(as_text=True)
+                claim.response_type = response.mimetype
+                uow.commit()
+        else:
+            _release(database, model, owner, key)
+        return response
+
+    return wrapper
+
+
+def _claim(database, model, owner: str, key: str, fingerprint: str) -> Response | None:
+    with database.unit_of_work() as uow:
+        existing = uow.session.scalar(select(model).where(model.owner == owner, model.key == key))
+        if existing is None:
+            uow.session.add(model(owner=owner, key=key, fingerprint=fingerprint, created_at=utcnow()))
+            try:
+                uow.commit()
+                return None
+            except IntegrityError:
+                raise Conflict("A request with this Idempotency-Key is being processed; retry shortly") from None
+        if existing.fingerprint != fingerprint:
+            raise InvalidInput(HEADER, "was already used for a different request")
+        if existing.status_code is None:
+            raise Conflict("A request with this Idempotency-Key is being processed; retry shortly")
+        response = make_response(existing.response_body, existing.status_code)
+        response.mimetype = existing.response_type
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _release(database, model, owner: str, key: str) -> None:
+    with database.unit_of_work() as uow:
+        uow.session.execute(delete(model).where(model.owner == owner, model.key == key))
+        uow.commit()
