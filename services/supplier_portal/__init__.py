@@ -8,10 +8,11 @@ from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
 from .document_store import DocumentStore, LocalDocumentStore
-from .models import Base, Inbox, Outbox
+from .models import Base, IdempotencyKey, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 
-SPEC = ServiceSpec("supplier_portal", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
+SPEC = ServiceSpec("supplier_portal", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS,
+                   idempotency_model=IdempotencyKey)
 
 
 def create_app(config: Settings | None = None, database: Database | None = None,

@@ -15,21 +15,24 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput
+from shared.events import emit
+from shared.statemachine import StateMachine
 
 from .isolation import get_visible
-from .models import QualificationDocument, Supplier
+from .models import Audit, QualificationDocument, Supplier
 
 FOOD_LICENCES = ("food_business_licence", "food_production_licence")
 NON_FOOD_CATEGORIES = frozenset({"coal"})
 LICENCE_EXPIRED = "licence_expired"
 
-# status -> {action: new status}: the only changes a supplier's status may undergo.
-TRANSITIONS = {
-    "pending": {"approve": "approved", "reject": "rejected"},
-    "rejected": {"resubmit": "pending"},
-    "approved": {"suspend": "suspended"},
-    "suspended": {"reinstate": "approved"},
-}
+# action -> {from status: to status}: the only changes a supplier's status may undergo.
+SUPPLIER_STATUS = StateMachine("supplier", {
+    "approve": {"pending": "approved"},
+    "reject": {"pending": "rejected"},
+    "resubmit": {"rejected": "pending"},
+    "suspend": {"approved": "suspended"},
+    "reinstate": {"suspended": "approved"},
+}, Audit)
 
 
 def required_licences(supplier: Supplier) -> list[tuple[str, ...]]:
@@ -52,26 +55,32 @@ def _describe(missing: list[tuple[str, ...]]) -> str:
     return "; ".join(" or ".join(kinds) for kinds in missing)
 
 
-def transition(supplier: Supplier, action: str, actor: str, reason: str | None = None,
+def transition(session: Session, supplier: Supplier, action: str, actor: str, reason: str | None = None,
                cause: str | None = None) -> None:
-    allowed = TRANSITIONS.get(supplier.status, {})
-    if action not in allowed:
-        raise Conflict(f"A {supplier.status} supplier does not allow '{action}'")
-    supplier.status = allowed[action]
+    """Apply `action` (409 when the status refuses it, an audit row otherwise) and announce the result."""
+    SUPPLIER_STATUS.apply(session, supplier, action, actor, reason)
     supplier.status_reason, supplier.status_cause = reason, cause
     supplier.status_changed_at, supplier.status_changed_by = utcnow(), actor
+    if supplier.status == "approved":
+        # Procurement may invite and award it again (also when a suspension is lifted).
+        emit(session, "supplier.approved", {"supplier_id": supplier.id, "name": supplier.name,
+                                            "categories": supplier.categories,
+                                            "approved_at": supplier.status_changed_at})
+    elif supplier.status == "suspended":
+        emit(session, "supplier.suspended", {"supplier_id": supplier.id, "reason": reason,
+                                             "suspended_at": supplier.status_changed_at})
 
 
 def approve_supplier(session: Session, principal: Principal, supplier_id: int, today: date) -> Supplier:
     supplier = get_visible(session, Supplier, supplier_id, principal, for_update=True)
-    if supplier.status != "pending":
-        transition(supplier, "approve", principal.user_id)  # raises the 409 with the reason
+    if not SUPPLIER_STATUS.can(supplier, "approve"):
+        transition(session, supplier, "approve", principal.user_id)  # raises the 409 with the reason
     if supplier.credit_code is None:
         raise Conflict("This supplier has not completed its registration")
     missing = missing_licences(session, supplier, today)
     if missing:
         raise Conflict(f"Approval needs a valid licence on file: {_describe(missing)}")
-    transition(supplier, "approve", principal.user_id)
+    transition(session, supplier, "approve", principal.user_id)
     session.flush()
     return supplier
 
@@ -80,7 +89,7 @@ def reject_supplier(session: Session, principal: Principal, supplier_id: int, re
     supplier = get_visible(session, Supplier, supplier_id, principal, for_update=True)
     if not reason.strip():
         raise InvalidInput("reason", "say why the registration is rejected")
-    transition(supplier, "reject", principal.user_id, reason=reason)
+    transition(session, supplier, "reject", principal.user_id, reason=reason)
     session.flush()
     return supplier
 
@@ -88,7 +97,7 @@ def reject_supplier(session: Session, principal: Principal, supplier_id: int, re
 def resubmit_supplier(session: Session, principal: Principal, supplier_id: int) -> Supplier:
     """A rejected supplier's owner, having fixed what was wrong, asks for another review."""
     supplier = get_visible(session, Supplier, supplier_id, principal, for_update=True)
-    transition(supplier, "resubmit", principal.user_id)
+    transition(session, supplier, "resubmit", principal.user_id)
     session.flush()
     return supplier
 
@@ -100,7 +109,7 @@ def suspend_for_expired_licence(session: Session, supplier: Supplier, today: dat
     missing = missing_licences(session, supplier, today)
     if not missing:
         return False
-    transition(supplier, "suspend", "system", reason=f"No valid licence on file: {_describe(missing)}",
+    transition(session, supplier, "suspend", "system", reason=f"No valid licence on file: {_describe(missing)}",
                cause=LICENCE_EXPIRED)
     session.flush()
     return True
@@ -113,6 +122,6 @@ def lift_licence_suspension(session: Session, supplier_id: int, actor: str, toda
         return False
     if missing_licences(session, supplier, today):
         return False
-    transition(supplier, "reinstate", actor)
+    transition(session, supplier, "reinstate", actor)
     session.flush()
     return True

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, InvalidInput, NotFound
+from shared.statemachine import StateMachine
 
 from .approval import lift_licence_suspension
 from .document_store import DocumentStore
 from .isolation import get_visible, visible
-from .models import QualificationDocument
+from .models import Audit, QualificationDocument
 
 DOCUMENT_KINDS = ("business_licence", "food_business_licence", "food_production_licence")
 DOCUMENT_STATUSES = ("pending", "approved", "rejected")
@@ -27,6 +28,12 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "jpg", "image/jpeg"),
 )
 EXTENSIONS = {"pdf": "pdf", "png": "png", "jpg": "jpg", "jpeg": "jpg"}
+
+
+DOCUMENT_REVIEW = StateMachine("qualification document", {
+    "approve": {"pending": "approved"},
+    "reject": {"pending": "rejected"},
+}, Audit)
 
 
 class PayloadTooLarge(DomainError):
@@ -112,13 +119,11 @@ def review_document(session: Session, principal: Principal, document_id: int, ap
                     note: str | None, today: date) -> QualificationDocument:
     """Staff accept or refuse a pending document; accepting may lift a licence suspension."""
     document = get_visible(session, QualificationDocument, document_id, principal, for_update=True)
-    if document.status != "pending":
-        raise Conflict(f"This document is {document.status}; only a pending document is reviewed")
-    if approve and document.expires_on < today:
+    if approve and document.expires_on < today and DOCUMENT_REVIEW.can(document, "approve"):
         raise Conflict("This document has expired; it cannot be approved")
-    if not approve and not note:
+    if not approve and not (note or "").strip():
         raise InvalidInput("note", "say why the document is rejected")
-    document.status = "approved" if approve else "rejected"
+    DOCUMENT_REVIEW.apply(session, document, "approve" if approve else "reject", principal, note)
     document.reviewed_by, document.reviewed_at, document.review_note = principal.user_id, utcnow(), note
     session.flush()
     if approve:

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from shared.db import UTCDateTime, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
+from shared.idempotency import IdempotencyKeyMixin
+from shared.statemachine import AuditMixin
 
 Base = declarative_base()
 
@@ -16,6 +18,14 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class Audit(AuditMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
     pass
 
 
