@@ -69,8 +69,7 @@ class InvitedRegistrationSchema(CompanySchema):
 
 
 class ProfileUpdateSchema(ContactSchema):
-    class Meta:
-        partial = True
+    """Loaded with partial=True: send only what changes."""
 
 
 class ReasonSchema(Schema):

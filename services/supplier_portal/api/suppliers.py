@@ -40,7 +40,7 @@ def show(supplier_id):
 @blp.patch("/<int:supplier_id>")
 @blp.doc(security=AUTH)
 @require_roles("supplier_owner")
-@blp.arguments(ProfileUpdateSchema)
+@blp.arguments(ProfileUpdateSchema(partial=True))
 @blp.response(200, SupplierSchema)
 def update(changes, supplier_id):
     with unit_of_work() as uow:
