@@ -56,7 +56,12 @@ def _register(spec):
         "task": f"{spec.name}.relay_outbox", "schedule": settings.relay_interval_seconds}
     for job in spec.periodic:
         name = f"{spec.name}.{job.name}"
-        app.task(name=name)(lambda job=job: job.run(database(spec.name)))
+
+        # A named function: Celery builds each task's signature with exec, which a lambda breaks.
+        def run_job(job=job):
+            return job.run(database(spec.name))
+
+        app.task(name=name)(run_job)
         app.conf.beat_schedule[name] = {"task": name, "schedule": job.every_seconds}
 
 
