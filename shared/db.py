@@ -68,12 +68,14 @@ class Money(_ScaledDecimal):
     """Yuan with two places, stored in fen."""
 
     places = 2
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
 
 class Quantity(_ScaledDecimal):
     """A quantity in the item's base unit with three places, stored in thousandths."""
 
     places = 3
+    cache_ok = True
 
 
 class UTCDateTime(TypeDecorator):

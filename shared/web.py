@@ -123,7 +123,7 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
             checks["database"] = f"unavailable: {type(exc).__name__}"
         try:
             with celery_app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, timeout=2)
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
