@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.document_store import LocalDocumentStore
-from sqlalchemy import select
-
 from services.supplier_portal.models import PurchaseOrder, QualificationDocument, SupplierUser
-from services.supplier_portal.tasks import consumer
 from services.supplier_portal.notifications import notify
+from services.supplier_portal.tasks import consumer
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF

@@ -11,7 +11,8 @@ def po_sent(supplier_id, po_id=501, revision=1, quantity="250.000", school_id=1)
     return {"id": str(uuid.uuid4()), "type": "po.sent", "version": 1, "producer": "procurement",
             "occurred_at": "2026-03-01T02:00:00+00:00", "correlation_id": None, "payload": {
                 "po_id": po_id, "school_id": school_id, "number": "PO-2026-000123", "revision": revision,
-                "supplier_id": supplier_id, "total": str((Decimal(quantity) * Decimal("5.60")).quantize(Decimal("0.01"))),
+                "supplier_id": supplier_id, 
+                "total": str((Decimal(quantity) * Decimal("5.60")).quantize(Decimal("0.01"))),
                 "sent_at": "2026-03-01T02:00:00+00:00", "lines": [{
                     "po_line_id": 9001, "item_id": 11, "item_code": "RICE-25", "item_name": "大米",
                     "specification": "25kg/袋", "category": "bulk_grain_oil", "unit": "kg", "quantity": quantity,
