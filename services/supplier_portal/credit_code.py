@@ -7,7 +7,7 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 def check_character(body: str) -> str:
     """The 18th character for a 17-character body."""
-    total = sum(CHARSET.index(char) * weight for char, weight in zip(body, WEIGHTS))
+    total = sum(CHARSET.index(char) * weight for char, weight in zip(body, WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31]
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
-from shared.db import UTCDateTime, declarative_base, utcnow
+from shared.db import Money, Quantity, UTCDateTime, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
 from shared.idempotency import IdempotencyKeyMixin
 from shared.statemachine import AuditMixin
@@ -113,3 +114,43 @@ class Notification(Base):
     dedup_key: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PurchaseOrder(Base):
+    """The supplier's copy of an order procurement sent (po.sent); `po_id` is procurement's id."""
+
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    po_id: Mapped[int] = mapped_column(Integer, unique=True)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Money())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.po_line_id",
+        lazy="selectin")  # loaded with the order: views dump it after the unit of work closes
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(40))
+    item_name: Mapped[str] = mapped_column(String(200))
+    specification: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    destination: Mapped[str] = mapped_column(String(10))
+    order: Mapped[PurchaseOrder] = relationship(back_populates="lines")

@@ -1,6 +1,9 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from shared.fields import Money as ExactMoney
+from shared.fields import Quantity as ExactQuantity
+
 from .credit_code import credit_code_problem
 from .documents import DOCUMENT_KINDS, DOCUMENT_STATUSES
 from .registration import CATEGORIES
@@ -163,3 +166,45 @@ class NotificationSchema(Schema):
 
 class NotificationQuerySchema(Schema):
     unread = fields.Boolean(load_default=False)
+
+
+ORDER_STATUSES = ("sent", "acknowledged", "declined")
+
+
+class OrderLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    specification = fields.String()
+    unit = fields.String()
+    quantity = ExactQuantity()
+    unit_price = ExactMoney()
+    delivery_date = fields.Date()
+    destination = fields.String()
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    po_id = fields.Integer()
+    school_id = fields.Integer()
+    supplier_id = fields.Integer()
+    number = fields.String()
+    revision = fields.Integer()
+    total = ExactMoney()
+    status = fields.String()
+    sent_at = fields.AwareDateTime()
+    responded_at = fields.AwareDateTime()
+    decline_reason = fields.String()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+
+
+class OrderQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+
+
+class AcknowledgeSchema(Schema):
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DeclineSchema(AcknowledgeSchema):
+    reason = Text(1000, required=True)

@@ -7,6 +7,7 @@ from shared.service import PeriodicJob
 from .clock import school_today
 from .licence_expiry import check_licences
 from .models import Inbox
+from .orders import receive_order
 from .registration import create_invited_supplier
 
 consumer = Consumer("supplier_portal", Inbox)
@@ -25,3 +26,8 @@ PERIODIC_JOBS: list = [PeriodicJob("check_licences", 24 * 60 * 60, run_licence_c
 @consumer.handles("supplier.invited")
 def on_supplier_invited(session, payload):
     create_invited_supplier(session, payload)
+
+
+@consumer.handles("po.sent")
+def on_po_sent(session, payload):
+    receive_order(session, payload)

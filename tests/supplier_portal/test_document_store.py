@@ -12,7 +12,8 @@ def test_a_document_is_stored_under_its_supplier_with_a_name_of_the_stores_makin
     assert [p.name for p in (tmp_path / "documents" / "7").iterdir()] == [key.rsplit("/", 1)[1]]
 
 
-@pytest.mark.parametrize("key", ["../outside.pdf", "documents/../../outside.pdf", "/etc/passwd", "documents/7/../../../x"])
+@pytest.mark.parametrize("key", ["../outside.pdf", "documents/../../outside.pdf", "/etc/passwd",
+                                 "documents/7/../../../x"])
 def test_a_key_that_leaves_the_store_is_refused(tmp_path, key):
     store = LocalDocumentStore(tmp_path / "store")
     with pytest.raises(ValueError):

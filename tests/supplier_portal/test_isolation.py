@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.document_store import LocalDocumentStore
-from services.supplier_portal.models import QualificationDocument, SupplierUser
+from services.supplier_portal.models import PurchaseOrder, QualificationDocument, SupplierUser
 from services.supplier_portal.notifications import notify
+from services.supplier_portal.tasks import consumer
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF
+from .test_orders import po_sent
 
 
 @dataclass
@@ -49,6 +52,10 @@ ROUTES = {
     ("POST", "/api/documents/<int:document_id>/reject"): Probe(403, json={"note": "x"}),
     ("POST", "/api/notifications/<int:notification_id>/read"): Probe(404, own=200),
     # Lists and the caller's own things name no record: they must show only B's rows.
+    ("GET", "/api/orders/<int:order_id>"): Probe(404, own=200),
+    ("POST", "/api/orders/<int:order_id>/acknowledge"): Probe(404, own=200, json={"revision": 1}),
+    ("POST", "/api/orders/<int:order_id>/decline"): Probe(404, own=409, json={"revision": 1, "reason": "x"}),
+    ("GET", "/api/orders"): "list",
     ("GET", "/api/users"): "list",
     ("GET", "/api/documents"): "list",
     ("GET", "/api/notifications"): "list",
@@ -94,8 +101,11 @@ def tenants(portal_db, store_root, make_supplier):
             uow.session.add(document)
             note = notify(uow.session, supplier.id, "licence_expiring", "提醒", f"probe:{supplier.id}")
             uow.commit()
+        consumer.apply(portal_db, po_sent(supplier.id, po_id=7000 + supplier.id))
+        with portal_db.unit_of_work() as uow:
+            order = uow.session.scalar(select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id))
         ids = {"supplier_id": supplier.id, "user_id": staff.id, "document_id": document.id,
-               "notification_id": note.id}
+               "notification_id": note.id, "order_id": order.id}
         return Tenant(supplier.id, owner, staff.id, document.id, note.id, ids)
 
     return make("甲"), make("乙")
@@ -129,6 +139,7 @@ def test_supplier_b_cannot_reach_any_of_supplier_a_records(portal, tenants, port
     with portal_db.unit_of_work() as uow:  # nothing of A's changed
         assert uow.session.get(SupplierUser, a.staff_user_id).active is True
         assert uow.session.get(QualificationDocument, a.document_id).status == "approved"
+        assert uow.session.get(PurchaseOrder, a.ids["order_id"]).status == "sent"
     # The same routes on B's own records do answer: the 404s above were the isolation, not a broken route.
     for (method, rule), probe in probes.items():
         if probe.own is not None:
@@ -144,6 +155,7 @@ def test_lists_and_own_routes_show_supplier_b_only_its_own_rows(portal, tenants)
     assert documents == []
     assert [d["id"] for d in portal.get("/api/documents", headers=b.owner).json] == [b.document_id]
     assert [n["id"] for n in portal.get("/api/notifications", headers=b.owner).json] == [b.notification_id]
+    assert [o["id"] for o in portal.get("/api/orders", headers=b.owner).json] == [b.ids["order_id"]]
     assert portal.get("/api/auth/me", headers=b.owner).json["supplier"]["id"] == b.supplier_id
     created = portal.post("/api/users", headers=b.owner, json={
         "email": "new@b.example.cn", "display_name": "新", "password": PASSWORD, "supplier_id": a.supplier_id})

@@ -1,7 +1,5 @@
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from services.supplier_portal.models import Supplier, SupplierUser
 from services.supplier_portal.registration import create_invited_supplier
 from shared.auth import decode_token

@@ -5,8 +5,15 @@ from shared.web import settings, unit_of_work
 
 from ..accounts import authenticate, change_password, current_user, supplier_of
 from ..registration import complete_invited_registration, register_supplier
-from ..schemas import (InvitedRegistrationSchema, LoginSchema, MeSchema, PasswordChangeSchema,
-                       SelfRegistrationSchema, SupplierSchema, TokenSchema)
+from ..schemas import (
+    InvitedRegistrationSchema,
+    LoginSchema,
+    MeSchema,
+    PasswordChangeSchema,
+    SelfRegistrationSchema,
+    SupplierSchema,
+    TokenSchema,
+)
 from .common import AUTH, SUPPLIER_USERS, current_principal
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Supplier registration and sign-in")

@@ -4,10 +4,15 @@ from flask_smorest import Blueprint
 from shared.auth import require_roles
 from shared.web import unit_of_work
 
-from ..documents import (MAX_DOCUMENT_BYTES, document_file, get_document, list_documents, review_document,
-                         upload_document)
-from ..schemas import (DocumentFileSchema, DocumentFormSchema, DocumentQuerySchema, DocumentReviewSchema,
-                       DocumentSchema)
+from ..documents import (
+    MAX_DOCUMENT_BYTES,
+    document_file,
+    get_document,
+    list_documents,
+    review_document,
+    upload_document,
+)
+from ..schemas import DocumentFileSchema, DocumentFormSchema, DocumentQuerySchema, DocumentReviewSchema, DocumentSchema
 from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
 
 blp = Blueprint("documents", __name__, url_prefix="/api/documents",
