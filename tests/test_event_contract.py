@@ -14,7 +14,7 @@ from shared.fields import ExactDecimal
 # Consumers still being built: each entry leaves this set when its handler lands.
 NOT_YET_HANDLED = {
     ("rfq.issued", "supplier_portal"), ("quote.submitted", "procurement"),
-    ("po.sent", "inventory"),
+    ("po.sent", "inventory"), ("po.cancelled", "supplier_portal"), ("po.cancelled", "inventory"),
     ("po.acknowledged", "procurement"), ("po.declined", "procurement"),
     ("delivery.dispatched", "inventory"), ("delivery.dispatched", "procurement"),
     ("goods.received", "procurement"), ("goods.received", "supplier_portal"),
