@@ -7,10 +7,11 @@ from shared.service import ServiceSpec
 from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
-from .models import Base, Inbox, Outbox
+from .models import Base, IdempotencyKey, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 
-SPEC = ServiceSpec("inventory", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
+SPEC = ServiceSpec("inventory", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS,
+                   idempotency_model=IdempotencyKey)
 
 
 def create_app(config: Settings | None = None, database: Database | None = None):

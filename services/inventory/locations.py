@@ -4,6 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.errors import InvalidInput
+
 from .models import Location
 
 STANDARD_LOCATIONS = [
@@ -24,3 +26,12 @@ def ensure_standard_locations(session: Session, school_id: int) -> list[Location
             session.add(existing[code])
     session.flush()
     return [existing[code] for code, _, _ in STANDARD_LOCATIONS]
+
+
+def get_location(session: Session, school_id: int, location_id: int, field: str = "location_id") -> Location:
+    """The school's location, or 422 naming the field: another school's location is as unknown as none."""
+    location = session.scalars(select(Location).where(Location.id == location_id,
+                                                      Location.school_id == school_id)).first()
+    if location is None:
+        raise InvalidInput(field, f"no location {location_id} in this school")
+    return location

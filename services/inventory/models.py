@@ -1,14 +1,32 @@
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import date, datetime
+from decimal import Decimal
 
-from shared.db import declarative_base
+from sqlalchemy import (BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
+                        and_, event)
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from shared.db import Money, Quantity, UTCDateTime, _ScaledDecimal, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
+from shared.idempotency import IdempotencyKeyMixin
+from shared.statemachine import AuditMixin
 
 Base = declarative_base()
 
 LOCATION_KINDS = ("dining_hall", "central_store_room", "campus_store")
+MOVEMENT_KINDS = ("receipt", "issue", "transfer_out", "transfer_in", "adjustment", "waste", "store_sale",
+                  "return_to_supplier")
+MEALS = ("breakfast", "lunch", "dinner")
+# A BIGINT primary key on PostgreSQL (the ledger grows without bound); SQLite only autoincrements INTEGER.
+LedgerId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Rate(_ScaledDecimal):
+    """A valuation rate in yuan per base unit, six places, stored as an integer (exact on SQLite)."""
+
+    places = 6
+    cache_ok = True
 
 
 class Outbox(OutboxMixin, Base):
@@ -16,6 +34,14 @@ class Outbox(OutboxMixin, Base):
 
 
 class Inbox(InboxMixin, Base):
+    pass
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+class Audit(AuditMixin, Base):
     pass
 
 
@@ -30,3 +56,227 @@ class Location(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
+
+
+class Item(Base):
+    """Procurement's catalogue item as cached here; the id is procurement's item id."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    base_unit: Mapped[str] = mapped_column(String(16))
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    # high salt, sugar or fat: flagged on campus-store reports
+    restricted: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Lot(Base):
+    """A supplier's lot of one item; identified by item, supplier and lot number within a school."""
+
+    __tablename__ = "lots"
+    __table_args__ = (Index("ix_lots_identity", "school_id", "item_id", "lot_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date | None] = mapped_column(Date)
+    # None: the item does not expire (coal, say)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    supplier_id: Mapped[int | None] = mapped_column()
+    delivery_reference: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+
+class StockValuation(Base):
+    """On-hand quantity and value of one item at one location: the moving-average state.
+
+    Its row is the lock that serializes every movement of the item at the location.
+    """
+
+    __tablename__ = "stock_valuations"
+    __table_args__ = (UniqueConstraint("item_id", "location_id"),
+                      CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+                      CheckConstraint("value >= 0", name="value_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    # the rate of the last time there was stock; values a positive adjustment into an empty location
+    last_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StockBalance(Base):
+    """On-hand quantity of one lot of one item at one location, kept with every movement."""
+
+    __tablename__ = "stock_balances"
+    __table_args__ = (UniqueConstraint("item_id", "location_id", "lot_id"),
+                      Index("ix_stock_balances_location_item", "location_id", "item_id"),
+                      CheckConstraint("quantity >= 0", name="quantity_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
+
+
+class StockMovement(Base):
+    """One append-only row of the stock ledger. Never updated, never deleted: a correction is a new row.
+
+    `quantity` and `value` are signed (in > 0, out < 0). The balances after the movement are
+    recorded as they were at posting time: `lot_balance` for the lot at the location,
+    `balance_quantity`, `balance_value` and `valuation_rate` for the item at the location.
+    """
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_item_location", "item_id", "location_id", "id"),
+                      Index("ix_stock_movements_source", "source_type", "source_id"),
+                      Index("ix_stock_movements_school_occurred", "school_id", "occurred_at"),
+                      CheckConstraint("lot_balance >= 0", name="lot_balance_not_negative"),
+                      CheckConstraint("balance_quantity >= 0", name="balance_not_negative"))
+
+    id: Mapped[int] = mapped_column(LedgerId, primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    value: Mapped[Decimal] = mapped_column(Money())
+    lot_balance: Mapped[Decimal] = mapped_column(Quantity())
+    balance_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    balance_value: Mapped[Decimal] = mapped_column(Money())
+    valuation_rate: Mapped[Decimal] = mapped_column(Rate())
+    actor: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int] = mapped_column()
+
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
+
+
+@event.listens_for(StockMovement, "before_update")
+@event.listens_for(StockMovement, "before_delete")
+def _ledger_is_append_only(_mapper, _connection, movement):
+    # The migration also installs database triggers; this catches it earlier, with a clearer message.
+    raise PermissionError(f"stock movement {movement.id} is append-only: post a correcting movement instead")
+
+
+def _movements_of(source_type: str, document):
+    return relationship(
+        StockMovement, viewonly=True, order_by=StockMovement.id,
+        primaryjoin=lambda: and_(foreign(StockMovement.source_id) == document.id,
+                                 StockMovement.source_type == source_type))
+
+
+class Receipt(Base):
+    """Goods received into a location (a direct receipt; inspected receipts come from expected receipts)."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    supplier_id: Mapped[int | None] = mapped_column()
+    delivery_reference: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Issue(Base):
+    """Stock issued from a dining hall's store to its kitchen for one meal."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    meal_date: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    from_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    to_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WasteRecord(Base):
+    __tablename__ = "waste_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Stocktake(Base):
+    """A count sheet for one location: counted, then approved (adjustments posted) or cancelled."""
+
+    __tablename__ = "stocktakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="counting")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[StocktakeLine]] = relationship(back_populates="stocktake", order_by="StocktakeLine.id",
+                                                      lazy="selectin")
+
+
+class StocktakeLine(Base):
+    __tablename__ = "stocktake_lines"
+    __table_args__ = (UniqueConstraint("stocktake_id", "item_id", "lot_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    # the book quantity when the sheet was drawn up
+    expected_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    counted_quantity: Mapped[Decimal | None] = mapped_column(Quantity())
+    # posted at approval: counted minus the book quantity at that moment
+    adjustment_quantity: Mapped[Decimal | None] = mapped_column(Quantity())
+
+    stocktake: Mapped[Stocktake] = relationship(back_populates="lines")
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.counted_quantity is None else self.counted_quantity - self.expected_quantity
+
+
+for _document, _source_type in ((Receipt, "receipt"), (Issue, "issue"), (Transfer, "transfer"),
+                                 (WasteRecord, "waste"), (Stocktake, "stocktake")):
+    _document.movements = _movements_of(_source_type, _document)

@@ -1,4 +1,17 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from shared.fields import Money, Quantity
+from shared.pagination import PageQuerySchema, page_schema
+
+from .models import MEALS, MOVEMENT_KINDS
+
+Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
+Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake")
+
+
+def _lines(line_schema, **kwargs):
+    return fields.List(fields.Nested(line_schema), required=True, validate=validate.Length(min=1, max=200), **kwargs)
 
 
 class LocationSchema(Schema):
@@ -6,3 +19,221 @@ class LocationSchema(Schema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
+
+
+class ItemSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    category = fields.String()
+    base_unit = fields.String()
+    shelf_life_days = fields.Integer(allow_none=True)
+    restricted = fields.Boolean()
+    active = fields.Boolean()
+    synced_at = fields.AwareDateTime()
+
+
+class LotSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    lot_number = fields.String()
+    production_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    supplier_id = fields.Integer(allow_none=True)
+    delivery_reference = fields.String(allow_none=True)
+    received_at = fields.AwareDateTime()
+
+
+class MovementSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    location_id = fields.Integer()
+    lot_id = fields.Integer()
+    lot_number = fields.String(attribute="lot.lot_number")
+    expiry_date = fields.Date(attribute="lot.expiry_date", allow_none=True)
+    kind = fields.String()
+    quantity = Quantity()
+    value = Money()
+    lot_balance = Quantity()
+    balance_quantity = Quantity()
+    balance_value = Money()
+    valuation_rate = Rate()
+    actor = fields.String()
+    occurred_at = fields.AwareDateTime()
+    source_type = fields.String()
+    source_id = fields.Integer()
+
+
+MovementPageSchema = page_schema(MovementSchema)
+
+
+class ReceiptLineSchema(Schema):
+    item_id = Id(required=True)
+    quantity = Quantity(required=True, positive=True)
+    unit_price = Money(required=True)
+    lot_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    production_date = fields.Date(load_default=None, allow_none=True)
+    expiry_date = fields.Date(load_default=None, allow_none=True)
+
+
+class ReceiptSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    supplier_id = Id(load_default=None, allow_none=True)
+    delivery_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    lines = _lines(ReceiptLineSchema, load_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class ItemQuantitySchema(Schema):
+    item_id = Id(required=True)
+    quantity = Quantity(required=True, positive=True)
+
+
+class IssueSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    meal_date = fields.Date(required=True)
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    lines = _lines(ItemQuantitySchema, load_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class TransferLineSchema(ItemQuantitySchema):
+    lot_id = Id(load_default=None, allow_none=True)
+
+
+class TransferSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    from_location_id = Id(required=True)
+    to_location_id = Id(required=True)
+    lines = _lines(TransferLineSchema, load_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class WasteLineSchema(ItemQuantitySchema):
+    lot_id = Id(required=True)
+
+
+class WasteSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    lines = _lines(WasteLineSchema, load_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class StocktakeLineSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    lot_id = fields.Integer()
+    lot_number = fields.String(attribute="lot.lot_number")
+    expiry_date = fields.Date(attribute="lot.expiry_date", allow_none=True)
+    expected_quantity = Quantity()
+    counted_quantity = Quantity(allow_none=True)
+    variance = fields.Decimal(as_string=True, allow_none=True)
+    adjustment_quantity = fields.Decimal(as_string=True, allow_none=True)
+
+
+class StocktakeSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    status = fields.String(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    decided_by = fields.String(dump_only=True, allow_none=True)
+    decided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    lines = fields.List(fields.Nested(StocktakeLineSchema), dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class CountSchema(Schema):
+    line_id = Id(required=True)
+    counted_quantity = Quantity(required=True)
+
+
+class CountsSchema(Schema):
+    lines = _lines(CountSchema)
+
+
+class CancelSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class StockQuerySchema(Schema):
+    location_id = Id(load_default=None)
+    item_id = Id(load_default=None)
+
+
+class OnHandLotSchema(Schema):
+    lot_id = fields.Integer()
+    lot_number = fields.String()
+    production_date = fields.Date(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    supplier_id = fields.Integer(allow_none=True)
+    quantity = Quantity()
+    expired = fields.Boolean()
+
+
+class OnHandSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    base_unit = fields.String()
+    restricted = fields.Boolean()
+    quantity = Quantity()
+    value = Money()
+    valuation_rate = Rate()
+    lots = fields.List(fields.Nested(OnHandLotSchema))
+
+
+class ValuationQuerySchema(Schema):
+    location_id = Id(load_default=None)
+
+
+class ValuationLineSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    category = fields.String()
+    restricted = fields.Boolean()
+    quantity = Quantity()
+    value = Money()
+    valuation_rate = Rate()
+
+
+class LocationValueSchema(Schema):
+    location_id = fields.Integer()
+    value = Money()
+
+
+class ValuationReportSchema(Schema):
+    lines = fields.List(fields.Nested(ValuationLineSchema))
+    locations = fields.List(fields.Nested(LocationValueSchema))
+    total_value = Money()
+
+
+class LedgerQuerySchema(PageQuerySchema):
+    item_id = Id(load_default=None)
+    location_id = Id(load_default=None)
+    lot_id = Id(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(MOVEMENT_KINDS))
+    source_type = fields.String(load_default=None, validate=validate.OneOf(SOURCE_TYPES))
+    source_id = Id(load_default=None)
+    occurred_from = fields.AwareDateTime(load_default=None)
+    occurred_to = fields.AwareDateTime(load_default=None)
+    sort = fields.String(load_default="id", validate=validate.OneOf(("id", "-id")))

@@ -1,0 +1,56 @@
+"""Reading stock: on hand with lots and expiry, the valuation report, the ledger, the item cache."""
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from shared.auth import current_principal, require_roles
+from shared.pagination import paginate
+from shared.web import unit_of_work
+
+from ..models import Item
+from ..reports import ledger_query, on_hand, valuation_report
+from ..schemas import (ItemSchema, LedgerQuerySchema, MovementPageSchema, OnHandSchema, StockQuerySchema,
+                       ValuationQuerySchema, ValuationReportSchema)
+from .common import READERS, SECURITY, school_today
+
+blp = Blueprint("stock", __name__, url_prefix="/api", description="On hand, valuation, ledger, items")
+
+
+@blp.get("/stock")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(StockQuerySchema, location="query")
+@blp.response(200, OnHandSchema(many=True))
+def stock(query):
+    with unit_of_work() as uow:
+        return on_hand(uow.session, current_principal().school_id, school_today(), **query)
+
+
+@blp.get("/valuation")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(ValuationQuerySchema, location="query")
+@blp.response(200, ValuationReportSchema)
+def valuation(query):
+    with unit_of_work() as uow:
+        return valuation_report(uow.session, current_principal().school_id, **query)
+
+
+@blp.get("/ledger")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(LedgerQuerySchema, location="query")
+@blp.response(200, MovementPageSchema)
+def ledger(query):
+    page, per_page = query.pop("page"), query.pop("per_page")
+    with unit_of_work() as uow:
+        return paginate(uow.session, ledger_query(current_principal().school_id, **query), page, per_page)
+
+
+@blp.get("/items")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.response(200, ItemSchema(many=True))
+def items():
+    # The catalogue is procurement's and shared by every school; the cache is not school-owned.
+    with unit_of_work() as uow:
+        return list(uow.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)))

@@ -1,0 +1,84 @@
+"""Reading stock: on hand by location with lots, the valuation report, the ledger.
+
+On-hand and value are read from the balance rows, never by summing the ledger.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from .fefo import fefo_key, is_expired, Candidate
+from .models import Item, Location, StockBalance, StockMovement, StockValuation
+
+
+def on_hand(session: Session, school_id: int, today: date, location_id: int | None = None,
+            item_id: int | None = None) -> list[dict]:
+    """Per location and item: quantity, value, rate, and the lots in FEFO order with their expiry."""
+    query = (select(StockValuation, Item, Location)
+             .join(Item, Item.id == StockValuation.item_id).join(Location, Location.id == StockValuation.location_id)
+             .where(StockValuation.school_id == school_id, StockValuation.quantity > 0)
+             .order_by(Location.id, Item.code))
+    lots_query = select(StockBalance).where(StockBalance.school_id == school_id, StockBalance.quantity > 0)
+    if location_id is not None:
+        query = query.where(StockValuation.location_id == location_id)
+        lots_query = lots_query.where(StockBalance.location_id == location_id)
+    if item_id is not None:
+        query = query.where(StockValuation.item_id == item_id)
+        lots_query = lots_query.where(StockBalance.item_id == item_id)
+    lots: dict[tuple[int, int], list[StockBalance]] = {}
+    for balance in session.scalars(lots_query).unique():
+        lots.setdefault((balance.item_id, balance.location_id), []).append(balance)
+    rows = []
+    for valuation, item, location in session.execute(query):
+        balances = sorted(lots.get((item.id, location.id), []), key=lambda b: fefo_key(
+            Candidate(b.lot_id, b.lot.expiry_date, b.lot.received_at, b.quantity)))
+        rows.append({
+            "location_id": location.id, "location_code": location.code, "item_id": item.id,
+            "item_code": item.code, "item_name": item.name, "base_unit": item.base_unit,
+            "restricted": item.restricted, "quantity": valuation.quantity, "value": valuation.value,
+            "valuation_rate": valuation.last_rate,
+            "lots": [{"lot_id": b.lot_id, "lot_number": b.lot.lot_number, "production_date": b.lot.production_date,
+                      "expiry_date": b.lot.expiry_date, "supplier_id": b.lot.supplier_id, "quantity": b.quantity,
+                      "expired": is_expired(b.lot.expiry_date, today)} for b in balances],
+        })
+    return rows
+
+
+def valuation_report(session: Session, school_id: int, location_id: int | None = None) -> dict:
+    """Quantity, value and rate per item and location, with totals per location and overall."""
+    query = (select(StockValuation, Item, Location)
+             .join(Item, Item.id == StockValuation.item_id).join(Location, Location.id == StockValuation.location_id)
+             .where(StockValuation.school_id == school_id, StockValuation.quantity > 0)
+             .order_by(Location.id, Item.code))
+    if location_id is not None:
+        query = query.where(StockValuation.location_id == location_id)
+    lines, totals = [], {}
+    for valuation, item, location in session.execute(query):
+        lines.append({"location_id": location.id, "location_code": location.code, "item_id": item.id,
+                      "item_code": item.code, "item_name": item.name, "category": item.category,
+                      "restricted": item.restricted, "quantity": valuation.quantity, "value": valuation.value,
+                      "valuation_rate": valuation.last_rate})
+        totals[location.id] = totals.get(location.id, Decimal("0.00")) + valuation.value
+    return {"lines": lines,
+            "locations": [{"location_id": key, "value": value} for key, value in totals.items()],
+            "total_value": sum(totals.values(), Decimal("0.00"))}
+
+
+def ledger_query(school_id: int, item_id: int | None = None, location_id: int | None = None,
+                 lot_id: int | None = None, kind: str | None = None, source_type: str | None = None,
+                 source_id: int | None = None, occurred_from: datetime | None = None,
+                 occurred_to: datetime | None = None, sort: str = "id") -> Select:
+    query = select(StockMovement).where(StockMovement.school_id == school_id)
+    for column, value in ((StockMovement.item_id, item_id), (StockMovement.location_id, location_id),
+                          (StockMovement.lot_id, lot_id), (StockMovement.kind, kind),
+                          (StockMovement.source_type, source_type), (StockMovement.source_id, source_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if occurred_from is not None:
+        query = query.where(StockMovement.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        query = query.where(StockMovement.occurred_at < occurred_to)
+    return query.order_by(StockMovement.id.desc() if sort == "-id" else StockMovement.id)
