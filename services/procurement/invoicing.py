@@ -14,7 +14,6 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import emit
 from shared.money import money
 from shared.pagination import Page, paginate
-
 from shared.statemachine import StateMachine
 
 from . import workflow

@@ -26,7 +26,13 @@ from .catalogue import base_quantity
 from .consolidation import get_plan
 from .demand import SYSTEM, demand_point_by_code, own_demand_point
 from .models import (
-    ApprovalRule, ApprovedSupplier, DocumentCounter, Item, PlanLine, PurchaseOrder, PurchaseOrderApproval,
+    ApprovalRule,
+    ApprovedSupplier,
+    DocumentCounter,
+    Item,
+    PlanLine,
+    PurchaseOrder,
+    PurchaseOrderApproval,
     PurchaseOrderLine,
 )
 from .pricing import check_for
@@ -59,7 +65,7 @@ def set_approval_rules(session: Session, principal: Principal, rules: list[tuple
     if len(set(amounts)) != len(amounts):
         raise InvalidInput("rules", "two rules for the same amount")
     ordered = sorted(rules)
-    if any(later[1] < earlier[1] for earlier, later in zip(ordered, ordered[1:])):
+    if any(later[1] < earlier[1] for earlier, later in zip(ordered, ordered[1:], strict=False)):
         raise InvalidInput("rules", "a larger amount may not need fewer approvers")
     for row in session.scalars(select(ApprovalRule).where(ApprovalRule.school_id == principal.school_id)):
         session.delete(row)
@@ -334,13 +340,14 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
     if action in ("reject", "cancel") and not (reason or "").strip():
         raise InvalidInput("reason", f"say why the order is {'rejected' if action == 'reject' else 'cancelled'}")
     order = _checked(session, principal, order_id, expected_version)
-    if action in ("reject", "cancel") and order.sent_at is not None:
-        # the supplier holds an earlier revision and no event tells it of a cancellation
-        raise Conflict(f"The supplier holds revision {order.revision - 1} of this order; amend it again instead")
     workflow.apply(session, workflow.PURCHASE_ORDER, order, action, principal.user_id, reason)
     if action == "send":
         order.sent_at = utcnow()
         emit(session, "po.sent", sent_payload(order))
+    elif order.state == "cancelled" and order.sent_at is not None:
+        # the supplier holds a revision of this order (an amendment may be what was rejected)
+        emit(session, "po.cancelled", {"po_id": order.id, "school_id": order.school_id, "revision": order.revision,
+                                       "supplier_id": order.supplier_id, "reason": reason, "cancelled_at": utcnow()})
     return order
 
 

@@ -24,7 +24,7 @@ from shared.statemachine import StateMachine
 from . import workflow
 from .consolidation import get_plan
 from .models import ApprovedSupplier, Audit, PlanLine, Quote, QuoteLine, Rfq, RfqLine
-from .orders import SUPPLIER_CATEGORY, LineInput, split_by_code, create_order, next_number
+from .orders import SUPPLIER_CATEGORY, LineInput, create_order, next_number, split_by_code
 from .pricing import check_for
 
 RFQ = StateMachine("rfq", {

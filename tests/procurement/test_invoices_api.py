@@ -92,7 +92,8 @@ def test_a_second_invoice_may_not_bill_again_what_the_first_billed(procurement, 
                                                                   finance):
     invoice(deliver, received_order, school, invoice_id=1, quantity="150")
     invoice(deliver, received_order, school, invoice_id=2, quantity="60")
-    states = {i["portal_invoice_id"]: i["state"] for i in procurement.get("/api/invoices", headers=finance).json["items"]}
+    listed = procurement.get("/api/invoices", headers=finance).json["items"]
+    states = {i["portal_invoice_id"]: i["state"] for i in listed}
     assert states == {1: "matched", 2: "disputed"}
 
 
@@ -121,7 +122,8 @@ def test_finance_pays_a_matched_invoice_in_parts_and_never_beyond_its_total(proc
     invoice(deliver, received_order, school)
     invoice_id = only_invoice(procurement, finance)["id"]
     first = procurement.post(f"/api/invoices/{invoice_id}/payments",
-                             json={"amount": "500.00", "paid_on": date.today().isoformat(), "reference": "银行转账 001"},
+                             json={"amount": "500.00", "paid_on": date.today().isoformat(),
+                                   "reference": "银行转账 001"},
                              headers=finance)
     assert first.status_code == 201, first.json
     assert procurement.post(f"/api/invoices/{invoice_id}/payments",

@@ -1,5 +1,5 @@
-from fractions import Fraction
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given

@@ -218,7 +218,7 @@ REFUSED = {
     "draft": ["approve", "send", "close"],
     "pending_approval": ["submit", "send", "close"],
     "approved": ["submit", "approve", "reject", "close"],
-    "sent": ["submit", "approve", "cancel", "send", "close"],
+    "sent": ["submit", "approve", "reject", "send", "close"],
     "cancelled": ["submit", "approve", "send", "cancel", "close"],
 }
 
@@ -398,5 +398,17 @@ def test_an_amendment_needs_a_reason_and_a_sent_order(create, rice, procurement,
                lines=[{"line_id": 999999, "unit_price": "4.10"}]).status_code == 422
     cheaper = act(procurement, order, "amend", buyer[1], reason="供应商降价", lines=change).json
     assert (cheaper["state"], cheaper["total"]) == ("approved", "1025.00")  # small: no approver needed
-    # the supplier holds revision 1: the order is amended again, never silently cancelled
-    assert act(procurement, order, "cancel", buyer[1], reason="不要了").status_code == 409
+
+
+def test_cancelling_a_sent_order_tells_the_supplier_and_inventory(create, rice, procurement, buyer, databases):
+    draft = create(order_body(rice))
+    act(procurement, draft, "cancel", buyer[1], reason="重复下单")
+    order = create(order_body(rice))
+    act(procurement, order, "submit", buyer[1])
+    act(procurement, order, "send", buyer[1])
+    cancelled = act(procurement, order, "cancel", buyer[1], reason="学校停课, 取消订单")
+    assert cancelled.status_code == 200 and cancelled.json["state"] == "cancelled"
+    with databases["procurement"].unit_of_work() as uow:
+        [event] = uow.session.scalars(select(Outbox).where(Outbox.type == "po.cancelled")).all()
+    assert (event.payload["po_id"], event.payload["revision"], event.payload["reason"]) == (
+        order["id"], 1, "学校停课, 取消订单")

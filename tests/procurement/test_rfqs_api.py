@@ -164,7 +164,8 @@ def test_a_quote_above_the_limit_needs_an_approvers_override(procurement, rfq, d
     assert award(procurement, rfq, only["quote_line_id"], buyer, reason="唯一报价").status_code == 403
     no_override = award(procurement, rfq, only["quote_line_id"], approver, reason="唯一报价")
     assert no_override.status_code == 422 and "awards.0.override_reason" in no_override.json["errors"]
-    done = award(procurement, rfq, only["quote_line_id"], approver, reason="唯一报价", override_reason="春节前备货, 市场价上涨")
+    done = award(procurement, rfq, only["quote_line_id"], approver, reason="唯一报价",
+                 override_reason="春节前备货, 市场价上涨")
     assert done.status_code == 200 and done.json["lines"][0]["override_reason"] == "春节前备货, 市场价上涨"
 
 

@@ -8,4 +8,5 @@ from .requisitions import blp as requisitions_blp
 from .rfqs import blp as rfqs_blp
 from .staff import blp as staff_blp
 
-BLUEPRINTS = [auth_blp, staff_blp, invitations_blp, catalogue_blp, requisitions_blp, plans_blp, rfqs_blp, orders_blp, invoices_blp]
+BLUEPRINTS = [auth_blp, staff_blp, invitations_blp, catalogue_blp, requisitions_blp, plans_blp, rfqs_blp, orders_blp,
+              invoices_blp]

@@ -12,7 +12,12 @@ from shared.web import settings, unit_of_work
 from .. import catalogue
 from ..pricing import check_for
 from ..schemas import (
-    ItemQuery, ItemSchema, ItemUpdateSchema, PriceCheckQuery, PriceCheckSchema, PriceRuleSchema,
+    ItemQuery,
+    ItemSchema,
+    ItemUpdateSchema,
+    PriceCheckQuery,
+    PriceCheckSchema,
+    PriceRuleSchema,
     ReferencePriceSchema,
 )
 

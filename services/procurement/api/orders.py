@@ -7,7 +7,14 @@ from shared.web import unit_of_work
 
 from .. import orders, workflow
 from ..schemas import (
-    AmendSchema, ApprovalRulesSchema, AuditSchema, OrderFromPlanSchema, OrderInSchema, OrderQuery, OrderSchema, ReasonSchema,
+    AmendSchema,
+    ApprovalRulesSchema,
+    AuditSchema,
+    OrderFromPlanSchema,
+    OrderInSchema,
+    OrderQuery,
+    OrderSchema,
+    ReasonSchema,
 )
 from .catalogue import if_match_version, school_today
 

@@ -7,7 +7,12 @@ from shared.web import unit_of_work
 
 from .. import demand, workflow
 from ..schemas import (
-    AuditSchema, DemandPointSchema, ReasonSchema, RequisitionOutSchema, RequisitionQuery, RequisitionSchema,
+    AuditSchema,
+    DemandPointSchema,
+    ReasonSchema,
+    RequisitionOutSchema,
+    RequisitionQuery,
+    RequisitionSchema,
 )
 from .catalogue import school_today
 

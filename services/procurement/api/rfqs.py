@@ -7,7 +7,14 @@ from shared.web import unit_of_work
 
 from .. import quotations, workflow
 from ..schemas import (
-    AuditSchema, AwardSchema, ComparisonLineSchema, OrderSchema, ReasonSchema, RfqInSchema, RfqQuery, RfqSchema,
+    AuditSchema,
+    AwardSchema,
+    ComparisonLineSchema,
+    OrderSchema,
+    ReasonSchema,
+    RfqInSchema,
+    RfqQuery,
+    RfqSchema,
 )
 from .catalogue import school_today
 
