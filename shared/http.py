@@ -20,6 +20,9 @@ class ServiceClient:
             backoff_factor=0.2, status_forcelist=(502, 503, 504),
             allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
             raise_on_status=False,
+            # urllib3 would otherwise sleep for a Retry-After header (up to six hours) before each
+            # retry, whatever the timeout: a call between services must fail within its timeouts.
+            respect_retry_after_header=False,
         )
         adapter = HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
