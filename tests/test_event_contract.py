@@ -15,7 +15,7 @@ from shared.fields import ExactDecimal
 NOT_YET_HANDLED = {
     ("rfq.issued", "supplier_portal"),
     ("po.sent", "inventory"), ("po.cancelled", "supplier_portal"), ("po.cancelled", "inventory"),
-    ("delivery.dispatched", "inventory"), ("delivery.dispatched", "procurement"),
+    ("delivery.dispatched", "inventory"),
     ("goods.received", "supplier_portal"),
     ("invoice.matched", "supplier_portal"),
     ("invoice.disputed", "supplier_portal"), ("payment.recorded", "supplier_portal"),
