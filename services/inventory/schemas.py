@@ -7,6 +7,8 @@ from .models import MEALS, MOVEMENT_KINDS
 
 Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+# query strings are text: their ids cannot be strict integers
+QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake")
 
 
@@ -171,8 +173,8 @@ class CancelSchema(Schema):
 
 
 class StockQuerySchema(Schema):
-    location_id = Id(load_default=None)
-    item_id = Id(load_default=None)
+    location_id = QueryId(load_default=None)
+    item_id = QueryId(load_default=None)
 
 
 class OnHandLotSchema(Schema):
@@ -200,7 +202,7 @@ class OnHandSchema(Schema):
 
 
 class ValuationQuerySchema(Schema):
-    location_id = Id(load_default=None)
+    location_id = QueryId(load_default=None)
 
 
 class ValuationLineSchema(Schema):
@@ -228,12 +230,12 @@ class ValuationReportSchema(Schema):
 
 
 class LedgerQuerySchema(PageQuerySchema):
-    item_id = Id(load_default=None)
-    location_id = Id(load_default=None)
-    lot_id = Id(load_default=None)
+    item_id = QueryId(load_default=None)
+    location_id = QueryId(load_default=None)
+    lot_id = QueryId(load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(MOVEMENT_KINDS))
     source_type = fields.String(load_default=None, validate=validate.OneOf(SOURCE_TYPES))
-    source_id = Id(load_default=None)
+    source_id = QueryId(load_default=None)
     occurred_from = fields.AwareDateTime(load_default=None)
     occurred_to = fields.AwareDateTime(load_default=None)
     sort = fields.String(load_default="id", validate=validate.OneOf(("id", "-id")))
