@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
                         and_, event)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -280,3 +280,157 @@ class StocktakeLine(Base):
 for _document, _source_type in ((Receipt, "receipt"), (Issue, "issue"), (Transfer, "transfer"),
                                  (WasteRecord, "waste"), (Stocktake, "stocktake")):
     _document.movements = _movements_of(_source_type, _document)
+
+
+class ExpectedReceipt(Base):
+    """A purchase order as inventory expects it (from po.sent): what should arrive, where, at what price."""
+
+    __tablename__ = "expected_receipts"
+    __table_args__ = (UniqueConstraint("school_id", "po_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    po_id: Mapped[int] = mapped_column()
+    po_number: Mapped[str] = mapped_column(String(32))
+    po_revision: Mapped[int] = mapped_column()
+    supplier_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[ExpectedReceiptLine]] = relationship(order_by="ExpectedReceiptLine.id", lazy="selectin")
+
+    @property
+    def status(self) -> str:
+        if all(line.accepted_quantity >= line.quantity for line in self.lines):
+            return "received"
+        if any(line.accepted_quantity > 0 for line in self.lines):
+            return "partially_received"
+        return "expected"
+
+
+class ExpectedReceiptLine(Base):
+    __tablename__ = "expected_receipt_lines"
+    __table_args__ = (UniqueConstraint("expected_receipt_id", "po_line_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expected_receipt_id: Mapped[int] = mapped_column(ForeignKey("expected_receipts.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    destination: Mapped[str] = mapped_column(String(32))
+    accepted_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+
+    item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+
+class DeliveryNote(Base):
+    """A supplier's delivery note (from delivery.dispatched): the lots on their way."""
+
+    __tablename__ = "delivery_notes"
+    __table_args__ = (UniqueConstraint("delivery_note_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    delivery_note_id: Mapped[int] = mapped_column()  # the portal's id
+    po_id: Mapped[int] = mapped_column(index=True)
+    supplier_id: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(String(64))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[DeliveryNoteLine]] = relationship(order_by="DeliveryNoteLine.id", lazy="selectin")
+
+
+class DeliveryNoteLine(Base):
+    __tablename__ = "delivery_note_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_note_id: Mapped[int] = mapped_column(ForeignKey("delivery_notes.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column()
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    certificate_ref: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Inspection(Base):
+    """The incoming inspection (进货查验) of goods received against an order, at one location.
+
+    Kept forever, like the ledger: accepted quantities post receipt movements at the PO price.
+    """
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    expected_receipt_id: Mapped[int] = mapped_column(ForeignKey("expected_receipts.id"))
+    delivery_note_id: Mapped[int | None] = mapped_column()  # the portal's id
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    inspectors: Mapped[list] = mapped_column(JSON)
+    documents_checked: Mapped[list] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[InspectionLine]] = relationship(order_by="InspectionLine.id", lazy="selectin")
+
+
+class InspectionLine(Base):
+    __tablename__ = "inspection_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    accepted_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejection_reason: Mapped[str] = mapped_column(String(500), default="")
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date | None] = mapped_column(Date)
+    shelf_life_days: Mapped[int | None] = mapped_column()
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+
+
+class ReorderRule(Base):
+    """Keep an item between `minimum` and `maximum` at a location, bought in multiples of `multiple`."""
+
+    __tablename__ = "reorder_rules"
+    __table_args__ = (UniqueConstraint("item_id", "location_id"),
+                      CheckConstraint("minimum >= 0 AND maximum >= minimum AND multiple > 0", name="sane_levels"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    minimum: Mapped[Decimal] = mapped_column(Quantity())
+    maximum: Mapped[Decimal] = mapped_column(Quantity())
+    multiple: Mapped[Decimal] = mapped_column(Quantity())
+    # set when stock.below_reorder was published for the current shortfall; cleared when stock recovers
+    below_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MealsServed(Base):
+    """Diners at one meal in one dining hall, entered by its canteen manager: the divisor of meal cost."""
+
+    __tablename__ = "meals_served"
+    __table_args__ = (UniqueConstraint("location_id", "meal_date", "meal"),
+                      CheckConstraint("diners >= 0", name="diners_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    meal_date: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    diners: Mapped[int] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+Inspection.movements = _movements_of("inspection", Inspection)

@@ -1,15 +1,18 @@
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from shared.fields import Money, Quantity
 from shared.pagination import PageQuerySchema, page_schema
 
+from .inspection import DOCUMENTS
 from .models import MEALS, MOVEMENT_KINDS
 
 Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 # query strings are text: their ids cannot be strict integers
 QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
-SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake")
+SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection")
 
 
 def _lines(line_schema, **kwargs):
@@ -239,3 +242,109 @@ class LedgerQuerySchema(PageQuerySchema):
     occurred_from = fields.AwareDateTime(load_default=None)
     occurred_to = fields.AwareDateTime(load_default=None)
     sort = fields.String(load_default="id", validate=validate.OneOf(("id", "-id")))
+
+
+class ExpectedLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    item_code = fields.String(attribute="item.code")
+    item_name = fields.String(attribute="item.name")
+    quantity = Quantity()
+    unit_price = Money()
+    delivery_date = fields.Date()
+    destination = fields.String()
+    accepted_quantity = Quantity()
+    rejected_quantity = Quantity()
+
+
+class DeliveryNoteLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = Quantity()
+    lot_number = fields.String()
+    production_date = fields.Date()
+    expiry_date = fields.Date(allow_none=True)
+    certificate_ref = fields.String()
+
+
+class DeliveryNoteSchema(Schema):
+    delivery_note_id = fields.Integer()
+    number = fields.String()
+    planned_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(DeliveryNoteLineSchema))
+
+
+class ExpectedReceiptSchema(Schema):
+    id = fields.Integer()
+    po_id = fields.Integer()
+    po_number = fields.String()
+    po_revision = fields.Integer()
+    supplier_id = fields.Integer()
+    status = fields.String()
+    lines = fields.List(fields.Nested(ExpectedLineSchema))
+    delivery_notes = fields.List(fields.Nested(DeliveryNoteSchema))
+
+
+class InspectionLineSchema(Schema):
+    po_line_id = Id(required=True)
+    item_id = fields.Integer(dump_only=True)
+    accepted_quantity = Quantity(required=True)
+    rejected_quantity = Quantity(load_default=Decimal(0))
+    rejection_reason = fields.String(load_default="", validate=validate.Length(max=500))
+    lot_id = fields.Integer(dump_only=True, allow_none=True)
+    lot_number = fields.String(load_default="", validate=validate.Length(max=64))
+    production_date = fields.Date(load_default=None, allow_none=True)
+    shelf_life_days = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                     validate=validate.Range(min=1, max=36500))
+    expiry_date = fields.Date(load_default=None, allow_none=True)
+    unit_price = Money(dump_only=True)
+
+
+class InspectionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    expected_receipt_id = fields.Integer(dump_only=True)
+    delivery_note_id = Id(load_default=None, allow_none=True)
+    location_id = fields.Integer(dump_only=True)
+    supplier_id = fields.Integer(dump_only=True)
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                             validate=validate.Length(min=1, max=5))
+    documents_checked = fields.List(fields.String(validate=validate.OneOf(DOCUMENTS)), required=True,
+                                    validate=validate.Length(max=len(DOCUMENTS)))
+    lines = fields.List(fields.Nested(InspectionLineSchema), required=True, validate=validate.Length(min=1, max=200))
+    recorded_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class ReorderRuleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    item_id = Id(required=True)
+    location_id = Id(required=True)
+    minimum = Quantity(required=True)
+    maximum = Quantity(required=True)
+    multiple = Quantity(required=True, positive=True)
+    below_since = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class MealsServedSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    meal_date = fields.Date(required=True)
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
+    recorded_by = fields.String(dump_only=True)
+    recorded_at = fields.AwareDateTime(dump_only=True)
+
+
+class PeriodQuerySchema(Schema):
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+
+
+class MealCostSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    cost_of_goods_issued = Money()
+    meals_served = fields.Integer()
+    cost_per_meal = Money(allow_none=True)

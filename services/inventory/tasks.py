@@ -1,7 +1,21 @@
 """Inventory's event handlers and periodic jobs (wired into Celery by services.worker)."""
 from shared.events import Consumer
+from shared.service import PeriodicJob
 
+from .inspection import expect_delivery, expect_order
 from .models import Inbox
+from .reorder import run_sweep
 
 consumer = Consumer("inventory", Inbox)
-PERIODIC_JOBS: list = []
+# Every issue checks its rule at once; the sweep catches rules set while stock was already low.
+PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep)]
+
+
+@consumer.handles("po.sent")
+def on_po_sent(session, payload):
+    expect_order(session, payload)
+
+
+@consumer.handles("delivery.dispatched")
+def on_delivery_dispatched(session, payload):
+    expect_delivery(session, payload)
