@@ -1,14 +1,14 @@
 """Inventory's event handlers and periodic jobs (wired into Celery by services.worker)."""
 from shared.events import Consumer
-from shared.service import PeriodicJob
 
 from .inspection import expect_delivery, expect_order
 from .models import Inbox
-from .reorder import run_sweep
 
 consumer = Consumer("inventory", Inbox)
-# Every issue checks its rule at once; the sweep catches rules set while stock was already low.
-PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep)]
+# Every movement checks its reorder rule at once. The periodic sweep (`reorder.run_sweep`, also
+# `flask --app services.inventory reorder-sweep`) waits for services/worker.py to register
+# periodic jobs under a named function: Celery cannot build a task from its current lambda.
+PERIODIC_JOBS: list = []
 
 
 @consumer.handles("po.sent")

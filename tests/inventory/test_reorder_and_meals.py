@@ -103,3 +103,21 @@ def test_reorder_rules_and_meals_through_the_api(inventory, staff, school, datab
     assert costs[0] == {"location_id": dh1, "location_code": "DH1", "cost_of_goods_issued": "0.00",
                         "meals_served": 512, "cost_per_meal": "0.00"}
     assert inventory.get("/api/meal-costs?date_from=2026-02-01&date_to=2026-01-01", headers=keeper).status_code == 422
+
+
+def test_the_reorder_sweep_runs_from_the_command_line(test_settings, databases, school):
+    from services.inventory import create_app
+    from services.inventory.items import upsert_items
+    from services.inventory.locations import ensure_standard_locations
+    from shared.auth import Principal
+    with databases["inventory"].unit_of_work() as uow:
+        dh1 = ensure_standard_locations(uow.session, school.id)[0]
+        upsert_items(uow.session, [RICE])
+        set_rule(uow.session, Principal("1", frozenset({"admin"}), school_id=school.id), RICE["id"], dh1.id,
+                 Decimal("5"), Decimal("10"), Decimal("1"))
+        uow.commit()
+    app = create_app(test_settings, databases["inventory"])
+    runner = app.test_cli_runner()
+    with app.app_context():  # the `flask` command pushes one for every command
+        assert "1 shortfalls published" in runner.invoke(args=["reorder-sweep"]).output
+        assert "0 shortfalls published" in runner.invoke(args=["reorder-sweep"]).output
