@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@# Browser tests use the system's Chromium where there is one, else Playwright's own build.
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || $(BIN)/playwright install chromium
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,8 +33,10 @@ run: seed
 	@echo "demo staff logins (password demo-password): buyer, manager1, keeper, store, approver, finance, admin, supervisor"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -d $(CURDIR) -f deploy/Procfile start
 
-# API and unit tests in parallel; then the end-to-end tests, which share one broker and run one at a time.
+# Lint; API and unit tests in parallel; then the end-to-end tests (real workers, real servers, a real
+# browser), which share one broker and run one at a time.
 test: install
+	$(BIN)/ruff check shared services tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
 	$(BIN)/pytest -m e2e
 

@@ -11,6 +11,7 @@ as the suite runs it.
 The database is $BASELINE_DATABASE, or $VAR_DIR/baseline_http.db; call `init_db(path)`
 once before starting several workers (the benchmark does).
 """
+
 from __future__ import annotations
 
 import os
@@ -74,8 +75,13 @@ def init_db(path: Path) -> None:
 
 
 def _dump(row: Row) -> dict:
-    return {"id": row.id, "company_name": row.company_name, "contact_email": row.contact_email,
-            "categories": row.categories, "created_at": row.created_at.isoformat()}
+    return {
+        "id": row.id,
+        "company_name": row.company_name,
+        "contact_email": row.contact_email,
+        "categories": row.categories,
+        "created_at": row.created_at.isoformat(),
+    }
 
 
 def create_app() -> Flask:
@@ -89,9 +95,13 @@ def create_app() -> Flask:
     def insert():
         data = request.get_json(force=True)
         with sessions() as session:
-            row = Row(school_id=SCHOOL_ID, company_name=str(data["company_name"]),
-                      contact_email=str(data["contact_email"]), categories=list(data["categories"]),
-                      created_at=datetime.now(timezone.utc))
+            row = Row(
+                school_id=SCHOOL_ID,
+                company_name=str(data["company_name"]),
+                contact_email=str(data["contact_email"]),
+                categories=list(data["categories"]),
+                created_at=datetime.now(timezone.utc),
+            )
             session.add(row)
             session.commit()
         return jsonify(_dump(row)), 201

@@ -8,6 +8,7 @@ WAL, synchronous=NORMAL): no inbox, no schema validation, no ORM.
 
     celery -A bench.baseline_tasks worker -Q bench_baseline -c 2
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ from shared.logging import configure_logging
 
 QUEUE = "bench_baseline"
 TASK = "bench_baseline.insert_row"
-SCHEMA = ("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
-          "company_name TEXT NOT NULL, payload_bytes INTEGER NOT NULL, received_at TEXT NOT NULL)")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, "
+    "company_name TEXT NOT NULL, payload_bytes INTEGER NOT NULL, received_at TEXT NOT NULL)"
+)
 
 settings = Settings.from_env()
 app = create_celery(settings)
@@ -60,9 +63,15 @@ def insert_row(envelope: dict) -> None:
     connection = _process_connection()
     connection.execute("BEGIN")
     try:
-        connection.execute("INSERT INTO events (event_id, company_name, payload_bytes, received_at) VALUES (?, ?, ?, ?)",
-                           (envelope["id"], envelope["payload"]["company_name"], len(str(envelope)),
-                            datetime.now(timezone.utc).isoformat()))
+        connection.execute(
+            "INSERT INTO events (event_id, company_name, payload_bytes, received_at) VALUES (?, ?, ?, ?)",
+            (
+                envelope["id"],
+                envelope["payload"]["company_name"],
+                len(str(envelope)),
+                datetime.now(timezone.utc).isoformat(),
+            ),
+        )
     except BaseException:
         connection.execute("ROLLBACK")
         raise

@@ -4,6 +4,7 @@ Each client sends its next request as soon as the previous one is answered. Requ
 completed inside the measuring window (after the warm-up) count towards throughput and
 latency; every loop stops at the window's end, at a request cap, or when told to stop.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,14 +50,20 @@ class LoadResult:
 
     def merge(self, other: "LoadResult") -> "LoadResult":
         """This load and another slice of the same load, as one."""
+
         def add(a, b):
             return None if a is None or b is None else a + b
 
-        return LoadResult(self.label, self.seconds + other.seconds, self.latencies + other.latencies,
-                          self.errors + other.errors, (self.error_samples + other.error_samples)[:3],
-                          self.client_cpu_seconds + other.client_cpu_seconds,
-                          add(self.server_cpu_seconds, other.server_cpu_seconds),
-                          add(self.machine_busy_seconds, other.machine_busy_seconds))
+        return LoadResult(
+            self.label,
+            self.seconds + other.seconds,
+            self.latencies + other.latencies,
+            self.errors + other.errors,
+            (self.error_samples + other.error_samples)[:3],
+            self.client_cpu_seconds + other.client_cpu_seconds,
+            add(self.server_cpu_seconds, other.server_cpu_seconds),
+            add(self.machine_busy_seconds, other.machine_busy_seconds),
+        )
 
     @property
     def requests(self) -> int:
@@ -76,14 +83,21 @@ class LoadResult:
         return self.server_cpu_seconds * 1000 / self.requests
 
     def summary(self) -> dict:
-        return {"label": self.label, "seconds": round(self.seconds, 3), "ok": len(self.latencies),
-                "errors": self.errors, "rps": round(self.rps, 1), "p50_ms": round(self.latency_ms(0.5), 2),
-                "p99_ms": round(self.latency_ms(0.99), 2),
-                "client_cpu_percent": round(100 * self.client_cpu_seconds / self.seconds, 1) if self.seconds else None,
-                "server_cpu_ms_per_request": (round(self.server_cpu_ms_per_request, 3)
-                                              if self.server_cpu_ms_per_request is not None else None),
-                "other_cpu_percent": self.other_cpu_percent,
-                "error_samples": self.error_samples[:3]}
+        return {
+            "label": self.label,
+            "seconds": round(self.seconds, 3),
+            "ok": len(self.latencies),
+            "errors": self.errors,
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.latency_ms(0.5), 2),
+            "p99_ms": round(self.latency_ms(0.99), 2),
+            "client_cpu_percent": round(100 * self.client_cpu_seconds / self.seconds, 1) if self.seconds else None,
+            "server_cpu_ms_per_request": (
+                round(self.server_cpu_ms_per_request, 3) if self.server_cpu_ms_per_request is not None else None
+            ),
+            "other_cpu_percent": self.other_cpu_percent,
+            "error_samples": self.error_samples[:3],
+        }
 
     @property
     def other_cpu_percent(self) -> float | None:
@@ -100,8 +114,16 @@ def _describe(outcome) -> str:
     return repr(outcome)[:200]
 
 
-def closed_loop(label: str, call: Call, expected_status: int, clients: int, duration: float, warmup: float,
-                max_requests: int, server_cpu: Callable[[], float] | None = None) -> LoadResult:
+def closed_loop(
+    label: str,
+    call: Call,
+    expected_status: int,
+    clients: int,
+    duration: float,
+    warmup: float,
+    max_requests: int,
+    server_cpu: Callable[[], float] | None = None,
+) -> LoadResult:
     """Run `clients` closed loops for warm-up + `duration` seconds (or until `max_requests` in all)."""
     stop = threading.Event()
     begin = time.perf_counter() + 0.2  # let every thread start before the clock runs
@@ -139,8 +161,9 @@ def closed_loop(label: str, call: Call, expected_status: int, clients: int, dura
         finally:
             session.close()
 
-    threads = [threading.Thread(target=client, args=(i,), name=f"bench-client-{i}", daemon=True)
-               for i in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(i,), name=f"bench-client-{i}", daemon=True) for i in range(clients)
+    ]
     result = LoadResult(label, duration)
     try:
         for thread in threads:

@@ -4,6 +4,7 @@ Every process is started with `start_new_session=True`, so its process group id 
 own pid: stopping it signals that group (the master and the workers it forked) and
 nothing else. A terminal Ctrl-C reaches only the benchmark, which stops them in `finally`.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ def tail(path: Path, chars: int = 3000) -> str:
 def run_checked(name: str, argv: list[str], env: dict, log_path: Path, timeout: float = 120) -> None:
     """Run a short command (a migration, a seed) to completion, or raise with its log."""
     with log_path.open("ab") as log:
-        completed = subprocess.run(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, timeout=timeout)
+        completed = subprocess.run(
+            argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout
+        )
     if completed.returncode != 0:
         raise RuntimeError(f"{name} failed ({completed.returncode}):\n{tail(log_path)}")
 
@@ -49,7 +51,7 @@ def _proc_stat(pid: str) -> tuple[int, int] | None:
             raw = handle.read().decode(errors="replace")
     except OSError:
         return None
-    fields = raw[raw.rfind(")") + 2:].split()
+    fields = raw[raw.rfind(")") + 2 :].split()
     return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
@@ -101,8 +103,15 @@ class Managed:
     def start(self) -> "Managed":
         log = self.log_path.open("ab")
         try:
-            self.process = subprocess.Popen(self.argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             log.close()
         return self

@@ -1,4 +1,5 @@
 """The benchmark run: prepare a fresh VAR_DIR, measure HTTP and events, print the tables."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,27 +31,44 @@ POLL_SECONDS = 0.02
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="short run: 3 s per HTTP load, 60 events (unless given explicitly)")
+    parser.add_argument(
+        "--quick", action="store_true", help="short run: 3 s per HTTP load, 60 events (unless given explicitly)"
+    )
     parser.add_argument("--only", choices=("all", "http", "events"), default="all")
-    parser.add_argument("--duration", type=float,
-                        help="seconds measured per HTTP load, over all its slices (default 10, quick 3)")
-    parser.add_argument("--warmup", type=float,
-                        help="seconds of unmeasured load before each measured slice (default 0.5)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="the sides of each HTTP comparison take turns in this many slices (default 3)")
+    parser.add_argument(
+        "--duration", type=float, help="seconds measured per HTTP load, over all its slices (default 10, quick 3)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, help="seconds of unmeasured load before each measured slice (default 0.5)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the sides of each HTTP comparison take turns in this many slices (default 3)",
+    )
     parser.add_argument("--clients", type=int, default=8, help="concurrent closed-loop clients (default 8)")
-    parser.add_argument("--max-requests", type=int, default=100_000,
-                        help="cap on requests per HTTP load, warm-up included (default 100000)")
-    parser.add_argument("--read-rows", type=int, default=50,
-                        help="rows each read returns: the suite's list holds exactly this many (default 50)")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=100_000,
+        help="cap on requests per HTTP load, warm-up included (default 100000)",
+    )
+    parser.add_argument(
+        "--read-rows",
+        type=int,
+        default=50,
+        help="rows each read returns: the suite's list holds exactly this many (default 50)",
+    )
     parser.add_argument("--events", type=int, help="events sent per side (default 300, quick 60)")
-    parser.add_argument("--events-timeout", type=float, default=60.0,
-                        help="seconds to wait for all events to be applied (default 60)")
+    parser.add_argument(
+        "--events-timeout", type=float, default=60.0, help="seconds to wait for all events to be applied (default 60)"
+    )
     parser.add_argument("--http-workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--worker-concurrency", type=int, default=2, help="celery worker -c (default 2)")
-    parser.add_argument("--skip-variant", action="store_true",
-                        help="skip the extra suite write with PUBLISH_AFTER_COMMIT=0")
+    parser.add_argument(
+        "--skip-variant", action="store_true", help="skip the extra suite write with PUBLISH_AFTER_COMMIT=0"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary VAR_DIR (logs, databases)")
     args = parser.parse_args(argv)
@@ -60,7 +78,16 @@ def parse_args(argv=None) -> argparse.Namespace:
             setattr(args, name, quick if args.quick else normal)
     if args.warmup < 0:
         parser.error("--warmup must not be negative")
-    for name in ("duration", "rounds", "clients", "events", "read_rows", "max_requests", "http_workers", "worker_concurrency"):
+    for name in (
+        "duration",
+        "rounds",
+        "clients",
+        "events",
+        "read_rows",
+        "max_requests",
+        "http_workers",
+        "worker_concurrency",
+    ):
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     return args
@@ -68,14 +95,29 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def environment(var: Path, args) -> dict[str, str]:
     """The inherited environment, less anything that would point away from the fresh VAR_DIR."""
-    dropped = {"BROKER_URL", "APP_ENV", "SECRET_KEY", "VAR_DIR", "PUBLISH_AFTER_COMMIT", "RELAY_INTERVAL_SECONDS",
-               "GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "BASELINE_DATABASE"}
+    dropped = {
+        "BROKER_URL",
+        "APP_ENV",
+        "SECRET_KEY",
+        "VAR_DIR",
+        "PUBLISH_AFTER_COMMIT",
+        "RELAY_INTERVAL_SECONDS",
+        "GUNICORN_WORKERS",
+        "GUNICORN_TIMEOUT",
+        "BASELINE_DATABASE",
+    }
     dropped |= {f"{s.upper()}_DATABASE_URL" for s in SERVICES} | {f"{s.upper()}_URL" for s in SERVICES}
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(
-        VAR_DIR=str(var), SECRET_KEY=secrets.token_urlsafe(48), APP_ENV="development",
-        PUBLISH_AFTER_COMMIT="1", RELAY_INTERVAL_SECONDS="5", GUNICORN_WORKERS=str(args.http_workers),
-        PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1", PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        VAR_DIR=str(var),
+        SECRET_KEY=secrets.token_urlsafe(48),
+        APP_ENV="development",
+        PUBLISH_AFTER_COMMIT="1",
+        RELAY_INTERVAL_SECONDS="5",
+        GUNICORN_WORKERS=str(args.http_workers),
+        PYTHONPATH=str(REPO),
+        PYTHONDONTWRITEBYTECODE="1",
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
 
@@ -89,8 +131,12 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu_model": model, "python": sys.version.split()[0],
-            "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3]}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": sys.version.split()[0],
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
+    }
 
 
 class Incomplete(TimeoutError):
@@ -110,8 +156,10 @@ class Bench:
         self.procs = procs
         self.logs = var / "logs"
         self.logs.mkdir()
-        self.results: dict = {"config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-                              "machine": machine()}
+        self.results: dict = {
+            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "machine": machine(),
+        }
         self.procurement: Managed | None = None
         self.procurement_url = ""
         self.auth: dict[str, str] = {}
@@ -120,19 +168,43 @@ class Bench:
     def prepare(self) -> None:
         started = time.monotonic()
         with ThreadPoolExecutor(len(SERVICES)) as pool:
-            futures = [pool.submit(run_checked, f"{s} db-upgrade", [str(VENV_BIN / "flask"), "--app", f"services.{s}",
-                                   "db-upgrade"], self.env, self.logs / f"migrate-{s}.log") for s in SERVICES]
+            futures = [
+                pool.submit(
+                    run_checked,
+                    f"{s} db-upgrade",
+                    [str(VENV_BIN / "flask"), "--app", f"services.{s}", "db-upgrade"],
+                    self.env,
+                    self.logs / f"migrate-{s}.log",
+                )
+                for s in SERVICES
+            ]
             for future in futures:
                 future.result()
-        run_checked("procurement seed-demo", [str(VENV_BIN / "flask"), "--app", "services.procurement", "seed-demo"],
-                    self.env, self.logs / "seed-procurement.log")
+        run_checked(
+            "procurement seed-demo",
+            [str(VENV_BIN / "flask"), "--app", "services.procurement", "seed-demo"],
+            self.env,
+            self.logs / "seed-procurement.log",
+        )
         print(f"bench: migrated and seeded in {time.monotonic() - started:.1f}s (VAR_DIR {self.var})", flush=True)
 
     def gunicorn(self, name: str, target: str, **env_overrides: str) -> tuple[Managed, str]:
         port = free_port()
-        managed = self.procs.start(Managed(name, [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
-                                                  "-b", f"127.0.0.1:{port}", target], {**self.env, **env_overrides},
-                                           self.logs / f"{name}.log"))
+        managed = self.procs.start(
+            Managed(
+                name,
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "-c",
+                    str(REPO / "deploy" / "gunicorn.conf.py"),
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    target,
+                ],
+                {**self.env, **env_overrides},
+                self.logs / f"{name}.log",
+            )
+        )
         url = f"http://127.0.0.1:{port}"
         managed.wait_for_http(f"{url}/healthz")
         return managed, url
@@ -141,8 +213,9 @@ class Bench:
     def login(url: str) -> dict[str, str]:
         session = new_session()
         try:
-            response = session.post(f"{url}/api/auth/login", timeout=30,
-                                    json={"username": BUYER[0], "password": BUYER[1]})
+            response = session.post(
+                f"{url}/api/auth/login", timeout=30, json={"username": BUYER[0], "password": BUYER[1]}
+            )
         finally:
             session.close()
         if response.status_code != 200:
@@ -157,16 +230,22 @@ class Bench:
 
     # ---- HTTP --------------------------------------------------------------------------------
     def invite(self, session, client: int, sequence: int, tag: str = "w", url: str = "", auth: dict | None = None):
-        return session.post(f"{url or self.procurement_url}/api/supplier-invitations", headers=auth or self.auth,
-                            timeout=10, json={
-                                "company_name": f"Bench supplier {tag}{client}-{sequence}",
-                                "contact_email": f"sales-{tag}{client}-{sequence}@bench.example.cn",
-                                "categories": CATEGORIES})
+        return session.post(
+            f"{url or self.procurement_url}/api/supplier-invitations",
+            headers=auth or self.auth,
+            timeout=10,
+            json={
+                "company_name": f"Bench supplier {tag}{client}-{sequence}",
+                "contact_email": f"sales-{tag}{client}-{sequence}@bench.example.cn",
+                "categories": CATEGORIES,
+            },
+        )
 
     def http(self) -> None:
         args = self.args
         self.start_procurement()
         from .baseline_app import init_db
+
         init_db(self.var / "baseline_http.db")
         baseline, baseline_url = self.gunicorn("baseline_http", "bench.baseline_app:create_app()")
         suite_list = f"{self.procurement_url}/api/supplier-invitations"
@@ -181,16 +260,23 @@ class Bench:
                 if response.status_code != 201:
                     raise RuntimeError(f"fill failed: {response.status_code} {response.text[:300]}")
             for i in range(args.read_rows):
-                session.post(f"{baseline_url}/rows", timeout=10, json={
-                    "company_name": f"Bench supplier fill0-{i}", "contact_email": f"sales-fill0-{i}@bench.example.cn",
-                    "categories": CATEGORIES}).raise_for_status()
+                session.post(
+                    f"{baseline_url}/rows",
+                    timeout=10,
+                    json={
+                        "company_name": f"Bench supplier fill0-{i}",
+                        "contact_email": f"sales-fill0-{i}@bench.example.cn",
+                        "categories": CATEGORIES,
+                    },
+                ).raise_for_status()
             suite_rows = len(session.get(suite_list, headers=self.auth, timeout=10).json())
             baseline_rows = len(session.get(baseline_list, timeout=10).json())
         finally:
             session.close()
         if suite_rows != args.read_rows or baseline_rows != args.read_rows:
-            raise RuntimeError(f"read lists hold {suite_rows} (suite) and {baseline_rows} (baseline) rows, "
-                               f"not {args.read_rows}")
+            raise RuntimeError(
+                f"read lists hold {suite_rows} (suite) and {baseline_rows} (baseline) rows, not {args.read_rows}"
+            )
 
         def suite_read(session, _client, _sequence):
             return session.get(suite_list, headers=self.auth, timeout=10)
@@ -199,9 +285,15 @@ class Bench:
             return session.get(baseline_list, timeout=10)
 
         def baseline_write(session, client, sequence):
-            return session.post(f"{baseline_url}/rows", timeout=10, json={
-                "company_name": f"Bench supplier w{client}-{sequence}",
-                "contact_email": f"sales-w{client}-{sequence}@bench.example.cn", "categories": CATEGORIES})
+            return session.post(
+                f"{baseline_url}/rows",
+                timeout=10,
+                json={
+                    "company_name": f"Bench supplier w{client}-{sequence}",
+                    "contact_email": f"sales-w{client}-{sequence}@bench.example.cn",
+                    "categories": CATEGORIES,
+                },
+            )
 
         reads = [
             ("suite", f"GET /api/supplier-invitations ({args.read_rows} rows)", suite_read, 200, self.procurement),
@@ -214,11 +306,19 @@ class Bench:
         if not args.skip_variant:
             # The same write with the after-commit relay off (the sweep alone would publish): how much of
             # the write's cost, and which of its errors, belong to publishing inside the request.
-            quiet, quiet_url = self.gunicorn("procurement_no_publish", "services.procurement:create_app()",
-                                             PUBLISH_AFTER_COMMIT="0")
+            quiet, quiet_url = self.gunicorn(
+                "procurement_no_publish", "services.procurement:create_app()", PUBLISH_AFTER_COMMIT="0"
+            )
             quiet_auth = self.login(quiet_url)
-            writes.append(("suite_no_publish", "POST /api/supplier-invitations, PUBLISH_AFTER_COMMIT=0",
-                           lambda s, c, n: self.invite(s, c, n, tag="q", url=quiet_url, auth=quiet_auth), 201, quiet))
+            writes.append(
+                (
+                    "suite_no_publish",
+                    "POST /api/supplier-invitations, PUBLISH_AFTER_COMMIT=0",
+                    lambda s, c, n: self.invite(s, c, n, tag="q", url=quiet_url, auth=quiet_auth),
+                    201,
+                    quiet,
+                )
+            )
 
         # Reads first: the writes grow the suite's list. The sides take turns in --rounds slices, so that
         # whatever else runs on the machine meanwhile falls on all of them alike.
@@ -229,8 +329,16 @@ class Bench:
             for round_number in range(1, args.rounds + 1):
                 for side, label, call, status, server in loads:
                     print(f"bench: HTTP {kind} round {round_number}/{args.rounds} {side}: {label}", flush=True)
-                    result = closed_loop(label, call, status, args.clients, slice_seconds, args.warmup,
-                                         args.max_requests // args.rounds, server_cpu=server.cpu_seconds)
+                    result = closed_loop(
+                        label,
+                        call,
+                        status,
+                        args.clients,
+                        slice_seconds,
+                        args.warmup,
+                        args.max_requests // args.rounds,
+                        server_cpu=server.cpu_seconds,
+                    )
                     merged[side] = merged[side].merge(result) if side in merged else result
             http[kind] = {side: result.summary() for side, result in merged.items()}
         self.procs.stop(baseline)
@@ -251,10 +359,27 @@ class Bench:
         return purged
 
     def worker(self, name: str, app: str, queues: str) -> Managed:
-        managed = self.procs.start(Managed(name, [str(VENV_BIN / "celery"), "-A", app, "worker", "-Q", queues,
-                                                  "-c", str(self.args.worker_concurrency), "--loglevel", "INFO",
-                                                  "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"],
-                                           self.env, self.logs / f"{name}.log"))
+        managed = self.procs.start(
+            Managed(
+                name,
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    app,
+                    "worker",
+                    "-Q",
+                    queues,
+                    "-c",
+                    str(self.args.worker_concurrency),
+                    "--loglevel",
+                    "INFO",
+                    "-n",
+                    f"{name}-{uuid.uuid4().hex[:6]}@%h",
+                ],
+                self.env,
+                self.logs / f"{name}.log",
+            )
+        )
         managed.wait_for_log(b" ready.", timeout=60)
         return managed
 
@@ -281,8 +406,12 @@ class Bench:
         finally:
             if connection is not None:
                 connection.close()
-        raise Incomplete(f"{query!r} on {database.name} counted {count}, not {target}, after {timeout}s "
-                         f"(worker log {worker.log_path})", count or 0, time.perf_counter())
+        raise Incomplete(
+            f"{query!r} on {database.name} counted {count}, not {target}, after {timeout}s "
+            f"(worker log {worker.log_path})",
+            count or 0,
+            time.perf_counter(),
+        )
 
     @staticmethod
     def count(database: Path, query: str) -> int:
@@ -316,8 +445,9 @@ class Bench:
             cpu_worker, cpu_api = worker.cpu_seconds(), self.procurement.cpu_seconds()
             cpu_self, busy = time.process_time(), machine_busy_seconds()
             started = time.perf_counter()
-            failures, samples = fixed_count(lambda s, c, n: self.invite(s, c, n, tag="event"), 201, args.clients,
-                                            args.events, args.events_timeout)
+            failures, samples = fixed_count(
+                lambda s, c, n: self.invite(s, c, n, tag="event"), 201, args.clients, args.events, args.events_timeout
+            )
             sent = time.perf_counter()
             committed = self.count(procurement_db, invited.format("event"))
             done, applied = self.wait_or_partial(portal_db, arrived.format("event"), committed, worker)
@@ -325,22 +455,28 @@ class Bench:
             other = machine_busy_seconds() - busy - worker_cpu - api_cpu - (time.process_time() - cpu_self)
             events["suite"] = self._event_figures(committed, applied, started, sent, done, worker_cpu, api_cpu, other)
             log = worker.log_path.read_text(errors="replace")
-            events["suite"].update(http_errors=failures, error_samples=samples,
-                                   handler_retries=sum(1 for line in log.splitlines() if "retry: Retry in" in line))
+            events["suite"].update(
+                http_errors=failures,
+                error_samples=samples,
+                handler_retries=sum(1 for line in log.splitlines() if "retry: Retry in" in line),
+            )
         finally:
             self.procs.stop(worker)
 
         # The baseline: a bare task on the same broker, sent straight from this process.
         print(f"bench: events baseline: {args.events} bare tasks ...", flush=True)
         from . import baseline_tasks
+
         baseline_tasks.connect(self.var / "baseline_tasks.db").close()
         tasks_db = self.var / "baseline_tasks.db"
         worker = self.worker("worker_baseline", "bench.baseline_tasks", baseline_tasks.QUEUE)
         try:
+
             def send(count: int) -> None:
                 for i in range(count):
-                    baseline_tasks.app.send_task(baseline_tasks.TASK, args=[_envelope(i)], queue=baseline_tasks.QUEUE,
-                                                 retry=False)
+                    baseline_tasks.app.send_task(
+                        baseline_tasks.TASK, args=[_envelope(i)], queue=baseline_tasks.QUEUE, retry=False
+                    )
 
             rows = "SELECT count(*) FROM events"
             send(WARM_EVENTS)
@@ -353,10 +489,16 @@ class Bench:
             done, applied = self.wait_or_partial(tasks_db, rows, WARM_EVENTS + args.events, worker)
             worker_cpu = worker.cpu_seconds() - cpu_worker
             other = machine_busy_seconds() - busy - worker_cpu - (time.process_time() - cpu_self)
-            events["baseline"] = self._event_figures(args.events, applied - WARM_EVENTS, started, sent, done,
-                                                     worker_cpu, None, other)
-            events["baseline"].update(http_errors=None, error_samples=[], handler_retries=sum(
-                1 for line in worker.log_path.read_text(errors="replace").splitlines() if "retry: Retry in" in line))
+            events["baseline"] = self._event_figures(
+                args.events, applied - WARM_EVENTS, started, sent, done, worker_cpu, None, other
+            )
+            events["baseline"].update(
+                http_errors=None,
+                error_samples=[],
+                handler_retries=sum(
+                    1 for line in worker.log_path.read_text(errors="replace").splitlines() if "retry: Retry in" in line
+                ),
+            )
         finally:
             self.procs.stop(worker)
         self.results["events"] = events
@@ -371,21 +513,36 @@ class Bench:
 
     @staticmethod
     def _event_figures(n, applied, started, sent, done, worker_cpu, producer_cpu, other_cpu) -> dict:
-        return {"other_cpu_percent": round(100 * max(0.0, other_cpu) / (done - started), 1),
-                "events": n, "applied": applied, "complete": applied >= n,
-                "send_seconds": round(sent - started, 3), "total_seconds": round(done - started, 3),
-                "events_per_second": round(applied / (done - started), 1),
-                "worker_cpu_ms_per_event": round(worker_cpu * 1000 / n, 2),
-                "producer_cpu_ms_per_event": round(producer_cpu * 1000 / n, 2) if producer_cpu is not None else None}
+        return {
+            "other_cpu_percent": round(100 * max(0.0, other_cpu) / (done - started), 1),
+            "events": n,
+            "applied": applied,
+            "complete": applied >= n,
+            "send_seconds": round(sent - started, 3),
+            "total_seconds": round(done - started, 3),
+            "events_per_second": round(applied / (done - started), 1),
+            "worker_cpu_ms_per_event": round(worker_cpu * 1000 / n, 2),
+            "producer_cpu_ms_per_event": round(producer_cpu * 1000 / n, 2) if producer_cpu is not None else None,
+        }
 
 
 def _envelope(i: int) -> dict:
     """A message the size and shape of a supplier.invited envelope."""
-    return {"id": str(uuid.uuid4()), "type": "supplier.invited", "version": 1,
-            "occurred_at": datetime.now(timezone.utc).isoformat(), "producer": "procurement",
-            "correlation_id": uuid.uuid4().hex,
-            "payload": {"invitation_id": i, "school_id": 1, "company_name": f"Bench supplier task-{i}",
-                        "contact_email": f"sales-task-{i}@bench.example.cn", "categories": CATEGORIES}}
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "supplier.invited",
+        "version": 1,
+        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "producer": "procurement",
+        "correlation_id": uuid.uuid4().hex,
+        "payload": {
+            "invitation_id": i,
+            "school_id": 1,
+            "company_name": f"Bench supplier task-{i}",
+            "contact_email": f"sales-task-{i}@bench.example.cn",
+            "categories": CATEGORIES,
+        },
+    }
 
 
 def _raise_interrupt(_signum, _frame):

@@ -42,10 +42,11 @@ def _register(spec):
             spec.consumer.apply(database(spec.name), envelope)
         except ValidationError:
             # A payload that breaks its contract will not get better by retrying.
-            log.error("event %s (%s) rejected: its payload breaks the contract", envelope.get("id"), envelope.get("type"))
+            log.error("event %s (%s) rejected: its payload breaks the contract",
+                      envelope.get("id"), envelope.get("type"))
             raise
         except Exception as exc:  # a handler that failed is retried; the inbox keeps it idempotent
-            raise task.retry(exc=exc, countdown=min(60, 2 ** min(task.request.retries, 6)))
+            raise task.retry(exc=exc, countdown=min(60, 2 ** min(task.request.retries, 6))) from exc
 
     @app.task(name=f"{spec.name}.relay_outbox")
     def relay_outbox():
@@ -55,7 +56,12 @@ def _register(spec):
         "task": f"{spec.name}.relay_outbox", "schedule": settings.relay_interval_seconds}
     for job in spec.periodic:
         name = f"{spec.name}.{job.name}"
-        app.task(name=name)(lambda job=job: job.run(database(spec.name)))
+
+        # A named function: Celery builds each task's signature with exec, which a lambda breaks.
+        def run_job(job=job):
+            return job.run(database(spec.name))
+
+        app.task(name=name)(run_job)
         app.conf.beat_schedule[name] = {"task": name, "schedule": job.every_seconds}
 
 

@@ -56,7 +56,8 @@ class Settings:
             env=env.get("APP_ENV", "development"),
             secret_key=env.get("SECRET_KEY", DEFAULT_SECRET),
             var_dir=Path(env.get("VAR_DIR", REPO_ROOT / "var")).resolve(),
-            database_urls={s: env[f"{s.upper()}_DATABASE_URL"] for s in SERVICES if env.get(f"{s.upper()}_DATABASE_URL")},
+            database_urls={s: env[f"{s.upper()}_DATABASE_URL"]
+                           for s in SERVICES if env.get(f"{s.upper()}_DATABASE_URL")},
             service_urls={s: env[f"{s.upper()}_URL"] for s in SERVICES if env.get(f"{s.upper()}_URL")},
             broker_url=env.get("BROKER_URL", ""),
             publish_after_commit=env.get("PUBLISH_AFTER_COMMIT", "1") != "0",

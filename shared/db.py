@@ -6,9 +6,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -67,12 +68,14 @@ class Money(_ScaledDecimal):
     """Yuan with two places, stored in fen."""
 
     places = 2
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
 
 class Quantity(_ScaledDecimal):
     """A quantity in the item's base unit with three places, stored in thousandths."""
 
     places = 3
+    cache_ok = True
 
 
 class UTCDateTime(TypeDecorator):
@@ -113,13 +116,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock up front: a transaction that reads then writes would
         # otherwise fail at once with SQLITE_BUSY_SNAPSHOT when another process wrote in between
         # (the busy timeout does not apply to that case), and check-then-write rules such as
         # "stock never negative" would race.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Read-only units of work (GET requests) begin DEFERRED, so readers never queue behind writers.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get("read_only") else "BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -154,8 +162,8 @@ class Database:
                                        join_transaction_mode="create_savepoint")
         return bound
 
-    def unit_of_work(self) -> "UnitOfWork":
-        return UnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> "UnitOfWork":
+        return UnitOfWork(self, read_only)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -164,12 +172,15 @@ class Database:
 class UnitOfWork:
     """One transaction: rolled back unless `commit()` is called; side effects run after commit."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, read_only: bool = False):
         self.database = database
+        self.read_only = read_only
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self.database.session()
+        if self.read_only and self.database.is_sqlite:
+            self.session.connection(execution_options={"read_only": True})
         return self
 
     def commit(self) -> None:

@@ -20,7 +20,9 @@ STANDARD_UNITS: dict[str, tuple[str, Decimal]] = {
     "mL": ("volume", Decimal("0.001")),
     "piece": ("count", Decimal("1")),
 }
-UNIT_ALIASES = {"斤": "jin", "公斤": "kg", "千克": "kg", "克": "g", "吨": "t", "升": "L", "毫升": "mL", "件": "piece", "个": "piece"}
+UNIT_ALIASES = {"斤": "jin", "公斤": "kg", "千克": "kg", "克": "g", "吨": "t", "升": "L", "毫升": "mL",
+                "件": "piece", "个": "piece"}
+Packaging = Mapping[str, Decimal | str]
 
 
 class UnitError(ValueError):
@@ -31,7 +33,7 @@ def canonical(unit: str) -> str:
     return UNIT_ALIASES.get(unit, unit)
 
 
-def to_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: Mapping[str, Decimal | str] | None = None) -> Decimal:
+def to_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: Packaging | None = None) -> Decimal:
     """Convert `amount` of `unit` into the item's `base_unit`.
 
     `packaging` maps an item's own units (bag, drum, ...) to how many base units one holds.
@@ -51,6 +53,6 @@ def to_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: M
     raise UnitError(f"unknown unit {unit!r} for an item counted in {base_unit}")
 
 
-def from_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: Mapping[str, Decimal | str] | None = None) -> Decimal:
+def from_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: Packaging | None = None) -> Decimal:
     """Express `amount` of the base unit in `unit` (the inverse of to_base)."""
     return to_decimal(amount) / to_base(1, unit, base_unit, packaging)

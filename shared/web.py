@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from flask_smorest import Api
-from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -11,8 +10,9 @@ from .celery_app import create_celery
 from .config import Settings
 from .db import Database, UnitOfWork
 from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
-from .migrations import upgrade
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
+from .migrations import upgrade
+from .pages import is_page_request, render_error_page
 from .service import ServiceSpec
 
 
@@ -24,7 +24,8 @@ class ProblemApi(Api):
 
 
 def unit_of_work() -> UnitOfWork:
-    return current_app.extensions["database"].unit_of_work()
+    """The request's unit of work; a GET's is read-only (on SQLite it then takes no write lock)."""
+    return current_app.extensions["database"].unit_of_work(read_only=request.method in ("GET", "HEAD"))
 
 
 def settings() -> Settings:
@@ -60,17 +61,30 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    app.register_error_handler(DomainError, handle_domain_error)
+    def domain_error(error: DomainError):
+        if "pages" in app.blueprints and is_page_request():
+            return render_error_page(error)
+        return handle_domain_error(error)
+
+    def http_error(error: HTTPException):
+        if "pages" in app.blueprints and is_page_request():
+            problem = DomainError(error.description or error.name)
+            problem.status, problem.title = error.code or 500, error.name
+            return render_error_page(problem)
+        return handle_http_exception(error)
+
+    app.register_error_handler(DomainError, domain_error)
     # A versioned row changed under us (version_id_col): a concurrent change won.
-    app.register_error_handler(StaleDataError, lambda _e: handle_domain_error(
+    app.register_error_handler(StaleDataError, lambda _e: domain_error(
         Conflict("The document was changed by someone else; reload and try again")))
-    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, handle_unexpected)
 
     @app.before_request
     def _correlate():
         incoming = request.headers.get(CORRELATION_HEADER, "")
-        g.correlation_token = correlation_id.set(incoming[:64] if incoming.isprintable() and incoming else new_correlation_id())
+        usable = incoming and incoming.isprintable()
+        g.correlation_token = correlation_id.set(incoming[:64] if usable else new_correlation_id())
 
     @app.after_request
     def _echo_correlation(response):
@@ -99,13 +113,17 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
     def readyz():
         checks = {"database": "ok", "broker": "ok"}
         try:
-            with app.extensions["database"].engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            # A bare DBAPI round trip: it opens no transaction, so it never waits for a writer's lock.
+            raw = app.extensions["database"].engine.raw_connection()
+            try:
+                raw.cursor().execute("SELECT 1")
+            finally:
+                raw.close()
         except Exception as exc:  # readiness reports, it does not raise
             checks["database"] = f"unavailable: {type(exc).__name__}"
         try:
             with celery_app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, timeout=2)
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())

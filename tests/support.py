@@ -56,7 +56,8 @@ def migrated_databases(server: DatabaseServer, prefix: str, specs) -> dict[str, 
     return urls
 
 
-def settings_for(var_dir: Path, urls: dict[str, str], broker_url: str = "", publish_after_commit: bool = False) -> Settings:
+def settings_for(var_dir: Path, urls: dict[str, str], broker_url: str = "",
+                 publish_after_commit: bool = False) -> Settings:
     return Settings(env="test", secret_key=TEST_SECRET, var_dir=var_dir, database_urls=urls,
                     broker_url=broker_url, publish_after_commit=publish_after_commit)
 

@@ -736,7 +736,7 @@ def test_every_kubernetes_container_names_an_importable_module_app_and_queue(whe
 def test_each_web_deployment_probes_healthz_for_liveness_and_readyz_for_readiness_on_its_gunicorn_port():
     web = k8s_web()
     assert set(web) == set(SERVICES)
-    for service, (doc, container, port) in web.items():
+    for doc, container, port in web.values():
         liveness, readiness = container["livenessProbe"]["httpGet"], container["readinessProbe"]["httpGet"]
         assert (liveness["path"], readiness["path"]) == ("/healthz", "/readyz"), doc["metadata"]["name"]
         assert container_port(container, liveness["port"]) == container_port(container, readiness["port"]) == port

@@ -3,18 +3,25 @@ from pathlib import Path
 
 from shared.config import Settings
 from shared.db import Database
+from shared.pages import init_pages
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
-from .models import Base, Inbox, Outbox
+from .models import Base, IdempotencyKey, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 
-SPEC = ServiceSpec("procurement", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS)
+SPEC = ServiceSpec("procurement", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS,
+                   idempotency_model=IdempotencyKey)
 
 
 def create_app(config: Settings | None = None, database: Database | None = None):
     from .api import BLUEPRINTS
     from .cli import COMMANDS
+    from .pages import blp as pages_blp
+    from .pages import sign_in
 
-    return create_service_app(SPEC, config, database, BLUEPRINTS, "Procurement 采购", COMMANDS)
+    app = create_service_app(SPEC, config, database, BLUEPRINTS, "Procurement 采购", COMMANDS)
+    init_pages(app, sign_in)
+    app.register_blueprint(pages_blp)
+    return app

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import UTCDateTime, declarative_base, utcnow
+from shared.db import Money, Quantity, UTCDateTime, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
+from shared.idempotency import IdempotencyKeyMixin
+from shared.statemachine import AuditMixin
 
 Base = declarative_base()
+
+# DESIGN.md §4: bulk commodities are rice, flour, cooking oil and coal.
+BULK_CATEGORIES = ("rice", "flour", "cooking_oil", "coal")
+ITEM_CATEGORIES = BULK_CATEGORIES + ("vegetables", "meat_eggs", "seasonings", "store_goods")
+PRICE_SOURCES = ("price_bureau", "wholesale_market", "tender")
+PRICE_RULE_KINDS = ("ceiling", "min_discount", "max_markup")
+DEMAND_POINT_KINDS = ("dining_hall", "central_store_room", "campus_store")
 
 
 class Outbox(OutboxMixin, Base):
@@ -38,6 +48,8 @@ class StaffUser(Base):
     roles: Mapped[list] = mapped_column(JSON)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A canteen manager or store manager answers for one demand point (their dining hall, the store).
+    demand_point_id: Mapped[int | None] = mapped_column(ForeignKey("demand_points.id"))
 
 
 class SupplierInvitation(Base):
@@ -50,3 +62,279 @@ class SupplierInvitation(Base):
     categories: Mapped[list] = mapped_column(JSON)
     invited_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Audit(AuditMixin, Base):
+    """Who moved which document from which state to which, when and why (never deleted)."""
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    pass
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    specification: Mapped[str] = mapped_column(String(200), default="")
+    base_unit: Mapped[str] = mapped_column(String(16))
+    # The item's own purchase units and how many base units one holds, as decimal strings:
+    # {"bag": "25"} for rice in 25 kg bags. Standard units (斤, t, g, mL) need no entry.
+    packaging: Mapped[dict] = mapped_column(JSON, default=dict)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    restricted_food: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReferencePrice(Base):
+    """A reference price per base unit from a date on, with where it comes from."""
+
+    __tablename__ = "reference_prices"
+    __table_args__ = (UniqueConstraint("item_id", "effective_from", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(Money())
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    item: Mapped[Item] = relationship()
+
+
+class PriceRule(Base):
+    """How far above (or below) the reference price a quote or order may go, per category.
+
+    An item-level rule (item_id set) overrides its category's rule.
+    """
+
+    __tablename__ = "price_rules"
+    __table_args__ = (UniqueConstraint("school_id", "category", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # a fraction: 0.30 for "30 % below reference", 0.09 for "9 % above"; 0 for a ceiling
+    rate: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+
+
+# --- demand ----------------------------------------------------------------------------------
+
+class DemandPoint(Base):
+    """A dining hall, the central store room or the campus store (codes shared with inventory)."""
+
+    __tablename__ = "demand_points"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class Requisition(Base):
+    __tablename__ = "requisitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    demand_point_id: Mapped[int] = mapped_column(ForeignKey("demand_points.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, reorder, menu
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    demand_point: Mapped[DemandPoint] = relationship()
+    lines: Mapped[list[RequisitionLine]] = relationship(back_populates="requisition", order_by="RequisitionLine.id",
+                                                        cascade="all, delete-orphan")
+
+
+class RequisitionLine(Base):
+    __tablename__ = "requisition_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    entered_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    entered_unit: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())  # in the item's base unit
+    needed_by: Mapped[date] = mapped_column(Date)
+
+    requisition: Mapped[Requisition] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+
+
+# --- consolidation ---------------------------------------------------------------------------
+
+class PurchasePlan(Base):
+    __tablename__ = "purchase_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[PlanLine]] = relationship(back_populates="plan", order_by="PlanLine.id")
+
+
+class PlanLine(Base):
+    """One item for one delivery window, with the split per demand point in its sources."""
+
+    __tablename__ = "plan_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("purchase_plans.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    window_start: Mapped[date] = mapped_column(Date)
+    delivery_date: Mapped[date] = mapped_column(Date)  # the earliest need in the window
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+
+    plan: Mapped[PurchasePlan] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+    sources: Mapped[list[PlanLineSource]] = relationship(back_populates="plan_line", order_by="PlanLineSource.id")
+
+
+class PlanLineSource(Base):
+    """A requisition line merged into a plan line; unique, so no line is counted twice."""
+
+    __tablename__ = "plan_line_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_line_id: Mapped[int] = mapped_column(ForeignKey("plan_lines.id"), index=True)
+    requisition_line_id: Mapped[int] = mapped_column(ForeignKey("requisition_lines.id"), unique=True)
+    demand_point_id: Mapped[int] = mapped_column(ForeignKey("demand_points.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+
+    plan_line: Mapped[PlanLine] = relationship(back_populates="sources")
+    demand_point: Mapped[DemandPoint] = relationship()
+
+
+# --- purchase orders -------------------------------------------------------------------------
+
+class DocumentCounter(Base):
+    """The last number given per school, kind and year (PO-2026-000123)."""
+
+    __tablename__ = "document_counters"
+    __table_args__ = (UniqueConstraint("school_id", "kind", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApprovalRule(Base):
+    """An order whose total is above `above_amount` needs `approvers` distinct approvals."""
+
+    __tablename__ = "approval_rules"
+    __table_args__ = (UniqueConstraint("school_id", "above_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    above_amount: Mapped[Decimal] = mapped_column(Money())
+    approvers: Mapped[int] = mapped_column(Integer)
+
+
+class PurchaseOrder(Base):
+    __tablename__ = "purchase_orders"
+    __table_args__ = (UniqueConstraint("school_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)  # the portal's supplier id
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_plans.id"))
+    state: Mapped[str] = mapped_column(String(24), default="draft", index=True)
+    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    approvals_required: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # an approver's written reason for accepting prices above the price rule's limit
+    price_override_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(back_populates="order", order_by="PurchaseOrderLine.line_no",
+                                                          cascade="all, delete-orphan")
+    approvals: Mapped[list[PurchaseOrderApproval]] = relationship(order_by="PurchaseOrderApproval.id",
+                                                                  cascade="all, delete-orphan")
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())  # in `unit`
+    unit: Mapped[str] = mapped_column(String(16))
+    base_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())  # per base unit (the event contract's unit)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    demand_point_id: Mapped[int] = mapped_column(ForeignKey("demand_points.id"))
+    delivery_date: Mapped[date] = mapped_column(Date)
+    plan_line_id: Mapped[int | None] = mapped_column(ForeignKey("plan_lines.id"))
+    # the price rule's limit per base unit when the line was priced, and whether the price is above it
+    price_limit: Mapped[Decimal | None] = mapped_column(Money())
+    above_price_limit: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))  # base unit
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))  # base unit
+
+    order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+    demand_point: Mapped[DemandPoint] = relationship()
+
+
+class PurchaseOrderApproval(Base):
+    __tablename__ = "purchase_order_approvals"
+    __table_args__ = (UniqueConstraint("order_id", "approver"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    approver: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApprovedSupplier(Base):
+    """What supplier_portal told us: which suppliers are approved for which categories."""
+
+    __tablename__ = "approved_suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))  # approved, suspended
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,7 +6,6 @@ from shared.events import SUPPLIER_CATEGORIES, payload_schema
 from shared.fields import Money, Quantity
 
 
-
 class QuoteLine(Schema):
     rfq_line_id = fields.Integer(required=True)
     item_id = fields.Integer(required=True)

@@ -14,7 +14,7 @@ from services.supplier_portal.models import Supplier
 from shared.auth import Principal
 from shared.config import Settings
 from tests.conftest import APP_FACTORIES, SPECS, bearer
-from tests.support import WorkerProcess, environment_for, migrated_databases, settings_for
+from tests.support import REPO, WorkerProcess, environment_for, migrated_databases, settings_for
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Suite:
 
     def count_named(self, prefix: str) -> int:
         with self.database("supplier_portal").unit_of_work() as uow:
-            return uow.session.scalar(select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
+            return uow.session.scalar(
+                select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +68,14 @@ def suite(database_server, tmp_path_factory):
     yield Suite(settings, env, var, apps, buyer)
     for app in apps.values():
         app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def artifacts(request):
+    """Screenshots and other evidence a run keeps: test-artifacts/<test name>/."""
+    folder = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

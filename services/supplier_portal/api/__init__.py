@@ -1,3 +1,8 @@
+from .auth import blp as auth_blp
+from .documents import blp as documents_blp
+from .notifications import blp as notifications_blp
+from .orders import blp as orders_blp
 from .suppliers import blp as suppliers_blp
+from .users import blp as users_blp
 
-BLUEPRINTS = [suppliers_blp]
+BLUEPRINTS = [auth_blp, suppliers_blp, users_blp, documents_blp, notifications_blp, orders_blp]

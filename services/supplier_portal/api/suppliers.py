@@ -1,24 +1,26 @@
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shared.auth import current_principal, require_roles, scoped
-from shared.errors import NotFound
+from shared.auth import require_roles
 from shared.web import unit_of_work
 
+from ..approval import approve_supplier, reject_supplier, resubmit_supplier
+from ..isolation import get_visible, visible
 from ..models import Supplier
-from ..schemas import SupplierQuerySchema, SupplierSchema
+from ..registration import issue_invitation_code, update_contact
+from ..schemas import InvitationCodeSchema, ProfileUpdateSchema, ReasonSchema, SupplierQuerySchema, SupplierSchema
+from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
 
 blp = Blueprint("suppliers", __name__, url_prefix="/api/suppliers", description="Supplier organisations")
-REVIEWERS = ("procurement_officer", "approver", "admin")
 
 
 @blp.get("")
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=AUTH)
 @require_roles(*REVIEWERS)
 @blp.arguments(SupplierQuerySchema, location="query")
 @blp.response(200, SupplierSchema(many=True))
 def index(query):
-    statement = select(Supplier).order_by(Supplier.id)
+    statement = visible(select(Supplier), Supplier, current_principal()).order_by(Supplier.id)
     if "status" in query:
         statement = statement.where(Supplier.status == query["status"])
     statement = statement.offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])
@@ -27,16 +29,69 @@ def index(query):
 
 
 @blp.get("/<int:supplier_id>")
-@blp.doc(security=[{"bearerAuth": []}])
-@require_roles(*REVIEWERS, "supplier_owner", "supplier_staff")
+@blp.doc(security=AUTH)
+@require_roles(*REVIEWERS, *SUPPLIER_USERS)
 @blp.response(200, SupplierSchema)
 def show(supplier_id):
-    principal = current_principal()
-    statement = select(Supplier).where(Supplier.id == supplier_id)
-    if principal.is_supplier:
-        statement = scoped(statement, Supplier, principal)
     with unit_of_work() as uow:
-        supplier = uow.session.scalar(statement)
-    if supplier is None:
-        raise NotFound("No such supplier")
+        return get_visible(uow.session, Supplier, supplier_id, current_principal())
+
+
+@blp.patch("/<int:supplier_id>")
+@blp.doc(security=AUTH)
+@require_roles("supplier_owner")
+@blp.arguments(ProfileUpdateSchema(partial=True))
+@blp.response(200, SupplierSchema)
+def update(changes, supplier_id):
+    with unit_of_work() as uow:
+        supplier = update_contact(uow.session, current_principal(), supplier_id, changes)
+        uow.commit()
     return supplier
+
+
+@blp.post("/<int:supplier_id>/approve")
+@blp.doc(security=AUTH)
+@require_roles(*REVIEWERS)
+@blp.response(200, SupplierSchema)
+def approve(supplier_id):
+    """Approve a pending registration: needs a valid business licence and food licence on file."""
+    with unit_of_work() as uow:
+        supplier = approve_supplier(uow.session, current_principal(), supplier_id, today())
+        uow.commit()
+    return supplier
+
+
+@blp.post("/<int:supplier_id>/reject")
+@blp.doc(security=AUTH)
+@require_roles(*REVIEWERS)
+@blp.arguments(ReasonSchema)
+@blp.response(200, SupplierSchema)
+def reject(data, supplier_id):
+    with unit_of_work() as uow:
+        supplier = reject_supplier(uow.session, current_principal(), supplier_id, data["reason"])
+        uow.commit()
+    return supplier
+
+
+@blp.post("/<int:supplier_id>/resubmit")
+@blp.doc(security=AUTH)
+@require_roles("supplier_owner")
+@blp.response(200, SupplierSchema)
+def resubmit(supplier_id):
+    """A rejected supplier asks for another review."""
+    with unit_of_work() as uow:
+        supplier = resubmit_supplier(uow.session, current_principal(), supplier_id)
+        uow.commit()
+    return supplier
+
+
+@blp.post("/<int:supplier_id>/invitation-code")
+@blp.doc(security=AUTH)
+@require_roles(*REVIEWERS)
+@blp.response(201, InvitationCodeSchema)
+def invitation_code(supplier_id):
+    """A new one-time code with which an invited supplier completes its registration (shown once)."""
+    with unit_of_work() as uow:
+        code = issue_invitation_code(uow.session, current_principal(), supplier_id)
+        uow.commit()
+    return {"supplier_id": supplier_id, "invitation_code": code}

@@ -1,0 +1,153 @@
+"""Consolidation (集中采购): approved requisition lines of every demand point merged by item and
+delivery window into a purchase plan. Each plan line keeps its split per demand point and the
+requisition lines it came from; a requisition line goes into at most one plan line, ever.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from shared.auth import Principal
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.pagination import Page, paginate
+
+from . import workflow
+from .models import PlanLine, PlanLineSource, PurchasePlan, Requisition, RequisitionLine
+
+MAX_WINDOW_DAYS = 31
+MAX_PLAN_SPAN_DAYS = 92
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    line_id: int
+    item_id: int
+    demand_point_id: int
+    quantity: Decimal
+    needed_by: date
+
+
+@dataclass
+class MergedLine:
+    item_id: int
+    window_start: date
+    delivery_date: date
+    quantity: Decimal = Decimal(0)
+    sources: list[DemandLine] = field(default_factory=list)
+
+    def split(self) -> dict[int, Decimal]:
+        """Quantity per demand point."""
+        totals: dict[int, Decimal] = defaultdict(Decimal)
+        for source in self.sources:
+            totals[source.demand_point_id] += source.quantity
+        return dict(totals)
+
+
+def window_of(needed_by: date, start: date, window_days: int) -> date:
+    """The first day of the delivery window `needed_by` falls in; windows start at `start`."""
+    return start + timedelta(days=(needed_by - start).days // window_days * window_days)
+
+
+def merge(lines: list[DemandLine], start: date, window_days: int) -> list[MergedLine]:
+    """Merge demand lines by item and delivery window; delivery is due by the earliest need."""
+    if window_days < 1:
+        raise ValueError("a delivery window is at least one day")
+    seen: set[int] = set()
+    merged: dict[tuple[int, date], MergedLine] = {}
+    for line in sorted(lines, key=lambda l: (l.item_id, l.needed_by, l.line_id)):
+        if line.line_id in seen:
+            raise ValueError(f"requisition line {line.line_id} given twice")
+        if line.needed_by < start:
+            raise ValueError(f"requisition line {line.line_id} is needed before the plan starts")
+        seen.add(line.line_id)
+        window = window_of(line.needed_by, start, window_days)
+        target = merged.setdefault((line.item_id, window), MergedLine(line.item_id, window, line.needed_by))
+        target.quantity += line.quantity
+        target.delivery_date = min(target.delivery_date, line.needed_by)
+        target.sources.append(line)
+    return [merged[key] for key in sorted(merged)]
+
+
+def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[RequisitionLine]:
+    """Lines of approved requisitions needed within [start, end] and in no plan yet."""
+    query = (select(RequisitionLine)
+             .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+             .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
+             .where(Requisition.school_id == school_id, Requisition.state == "approved",
+                    RequisitionLine.needed_by >= start, RequisitionLine.needed_by <= end,
+                    PlanLineSource.id.is_(None))
+             .order_by(RequisitionLine.id))
+    if session.get_bind().dialect.name != "sqlite":
+        # two buyers consolidating at once: the second waits, then finds the lines taken
+        query = query.with_for_update(of=RequisitionLine)
+    return list(session.scalars(query))
+
+
+def consolidate(session: Session, principal: Principal, start: date, end: date, window_days: int = 7) -> PurchasePlan:
+    if end < start:
+        raise InvalidInput("window_end", "is before window_start")
+    if (end - start).days > MAX_PLAN_SPAN_DAYS:
+        raise InvalidInput("window_end", f"a plan covers at most {MAX_PLAN_SPAN_DAYS} days")
+    if not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise InvalidInput("window_days", f"from 1 to {MAX_WINDOW_DAYS}")
+    lines = pending_lines(session, principal.school_id, start, end)
+    if not lines:
+        raise Conflict("No approved requisition line needed in that period is waiting for consolidation")
+    requisitions = {line.requisition_id: line.requisition for line in lines}
+    demand = [DemandLine(line.id, line.item_id, line.requisition.demand_point_id, line.quantity, line.needed_by)
+              for line in lines]
+    plan = PurchasePlan(school_id=principal.school_id, window_start=start, window_end=end, window_days=window_days,
+                        created_by=principal.user_id)
+    session.add(plan)
+    for merged in merge(demand, start, window_days):
+        plan_line = PlanLine(school_id=plan.school_id, plan=plan, item_id=merged.item_id,
+                             window_start=merged.window_start, delivery_date=merged.delivery_date,
+                             quantity=merged.quantity)
+        plan_line.sources = [PlanLineSource(requisition_line_id=source.line_id,
+                                            demand_point_id=source.demand_point_id, quantity=source.quantity)
+                             for source in merged.sources]
+        session.add(plan_line)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # the unique requisition_line_id: another consolidation took these lines first
+        raise Conflict("Some of these requisition lines were consolidated meanwhile; try again") from None
+    for requisition in requisitions.values():
+        if _fully_consolidated(session, requisition):
+            workflow.apply(session, workflow.REQUISITION, requisition, "consolidate", principal.user_id,
+                           f"purchase plan {plan.id}")
+    return plan
+
+
+def _fully_consolidated(session: Session, requisition: Requisition) -> bool:
+    left = session.scalar(select(RequisitionLine.id)
+                          .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
+                          .where(RequisitionLine.requisition_id == requisition.id, PlanLineSource.id.is_(None))
+                          .limit(1))
+    return left is None
+
+
+LOAD_PLAN = (selectinload(PurchasePlan.lines).selectinload(PlanLine.sources).selectinload(PlanLineSource.demand_point),
+             selectinload(PurchasePlan.lines).selectinload(PlanLine.item))
+
+
+def get_plan(session: Session, principal: Principal, plan_id: int) -> PurchasePlan:
+    plan = session.scalar(select(PurchasePlan).where(PurchasePlan.id == plan_id,
+                                                     PurchasePlan.school_id == principal.school_id)
+                          .options(*LOAD_PLAN).execution_options(populate_existing=True))
+    if plan is None:
+        raise NotFound("No such purchase plan")
+    return plan
+
+
+def list_plans(session: Session, principal: Principal, page: int = 1, per_page: int = 50) -> Page:
+    query = (select(PurchasePlan).where(PurchasePlan.school_id == principal.school_id)
+             .options(*LOAD_PLAN).order_by(PurchasePlan.id.desc()))
+    return paginate(session, query, page, per_page)

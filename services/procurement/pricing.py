@@ -1,0 +1,95 @@
+"""Price control (DESIGN.md §5): reference prices and the per-category rule that sets a limit.
+
+A rule is a ceiling (the reference price is the limit), reference × (1 − minimum discount),
+or reference × (1 + maximum mark-up). Prices are whole fen, so the limit is the exact value
+rounded down to the fen: a price is within the limit exactly when it is ≤ the exact value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.money import FEN, to_decimal
+
+from .models import Item, PriceRule, ReferencePrice
+
+# DESIGN.md §5 defaults: vegetables 30 % below reference, pork 15 %, eggs 5 % (an item rule),
+# grain and oil at most 9 % above; coal, seasonings and store goods at the reference as ceiling.
+DEFAULT_RULES: dict[str, tuple[str, Decimal]] = {
+    "rice": ("max_markup", Decimal("0.09")),
+    "flour": ("max_markup", Decimal("0.09")),
+    "cooking_oil": ("max_markup", Decimal("0.09")),
+    "coal": ("ceiling", Decimal("0")),
+    "vegetables": ("min_discount", Decimal("0.30")),
+    "meat_eggs": ("min_discount", Decimal("0.15")),
+    "seasonings": ("ceiling", Decimal("0")),
+    "store_goods": ("ceiling", Decimal("0")),
+}
+
+
+def price_limit(kind: str, reference: Decimal, rate: Decimal = Decimal(0), factor: Decimal = Decimal(1)) -> Decimal:
+    """The highest allowed price, in yuan to the fen, for `factor` base units at `reference` each."""
+    reference, rate, factor = to_decimal(reference), to_decimal(rate), to_decimal(factor)
+    if reference < 0 or factor <= 0:
+        raise ValueError("the reference price must not be negative and the factor must be positive")
+    if kind == "ceiling":
+        exact = reference * factor
+    elif kind == "min_discount":
+        if not 0 <= rate < 1:
+            raise ValueError("a minimum discount is a fraction from 0 up to (not including) 1")
+        exact = reference * factor * (1 - rate)
+    elif kind == "max_markup":
+        if rate < 0:
+            raise ValueError("a maximum mark-up must not be negative")
+        exact = reference * factor * (1 + rate)
+    else:
+        raise ValueError(f"unknown price rule {kind!r}")
+    return exact.quantize(FEN, rounding=ROUND_FLOOR)
+
+
+def validate_rule(kind: str, rate: Decimal) -> None:
+    price_limit(kind, Decimal(1), rate)
+
+
+@dataclass(frozen=True)
+class PriceCheck:
+    reference: Decimal
+    source: str
+    kind: str
+    rate: Decimal
+    limit: Decimal  # per base unit
+
+    def limit_for(self, factor: Decimal) -> Decimal:
+        return price_limit(self.kind, self.reference, self.rate, factor)
+
+
+def current_reference(session: Session, item: Item, on: date) -> ReferencePrice | None:
+    """The reference price in force on `on`: the newest one; of two from the same day, the lower."""
+    return session.scalars(
+        select(ReferencePrice)
+        .where(ReferencePrice.item_id == item.id, ReferencePrice.effective_from <= on)
+        .order_by(ReferencePrice.effective_from.desc(), ReferencePrice.price, ReferencePrice.id)
+        .limit(1)).first()
+
+
+def rule_for(session: Session, item: Item) -> tuple[str, Decimal]:
+    rules = {rule.item_id: rule for rule in session.scalars(
+        select(PriceRule).where(PriceRule.school_id == item.school_id, PriceRule.category == item.category,
+                                (PriceRule.item_id == item.id) | PriceRule.item_id.is_(None)))}
+    rule = rules.get(item.id) or rules.get(None)
+    if rule is not None:
+        return rule.kind, rule.rate
+    return DEFAULT_RULES[item.category]
+
+
+def check_for(session: Session, item: Item, on: date) -> PriceCheck | None:
+    """The item's price limit on `on`, or None when it has no reference price yet."""
+    reference = current_reference(session, item, on)
+    if reference is None:
+        return None
+    kind, rate = rule_for(session, item)
+    return PriceCheck(reference.price, reference.source, kind, rate, price_limit(kind, reference.price, rate))

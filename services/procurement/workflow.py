@@ -1,0 +1,55 @@
+"""State machines of procurement's documents (shared.statemachine): one table of allowed
+transitions each; applying one writes the audit row (who, when, why) and refuses with 409."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from shared.db import utcnow
+from shared.statemachine import StateMachine
+
+from .models import Audit
+
+REQUISITION = StateMachine("requisition", {
+    "submit": {"draft": "submitted"},
+    "approve": {"submitted": "approved"},
+    "reject": {"submitted": "rejected"},
+    "consolidate": {"approved": "consolidated"},
+}, Audit, state_attribute="state")
+
+PURCHASE_ORDER = StateMachine("purchase_order", {
+    "submit": {"draft": "pending_approval"},
+    "approve": {"pending_approval": "approved"},
+    "reject": {"pending_approval": "cancelled"},
+    "cancel": {"draft": "cancelled", "pending_approval": "cancelled", "approved": "cancelled"},
+    "send": {"approved": "sent"},
+    "acknowledge": {"sent": "acknowledged"},
+    "decline": {"sent": "declined"},
+    # goods may arrive before the supplier's acknowledgement has reached us
+    "receive_part": {"sent": "partially_received", "acknowledged": "partially_received",
+                     "partially_received": "partially_received"},
+    "receive_all": {"sent": "received", "acknowledged": "received", "partially_received": "received"},
+    "close": {"received": "closed", "partially_received": "closed"},
+}, Audit, state_attribute="state")
+
+
+def apply(session: Session, machine: StateMachine, document, action: str, actor: str,
+          reason: str | None = None) -> str:
+    """Apply a transition, bump the document's version (its ETag) and flush."""
+    target = machine.apply(session, document, action, actor, reason)
+    document.version = (document.version or 0) + 1
+    session.flush()
+    return target
+
+
+def audit(session: Session, machine: StateMachine, document, action: str, actor: str,
+          reason: str | None = None) -> None:
+    """Record an action that does not move the state (one approval of several, for instance)."""
+    session.add(Audit(document_type=machine.document_type, document_id=document.id, action=action,
+                      from_state=document.state, to_state=document.state, actor=actor, reason=reason, at=utcnow()))
+    session.flush()
+
+
+def history(session: Session, machine: StateMachine, document_id: int) -> list[Audit]:
+    from sqlalchemy import select
+    return list(session.scalars(select(Audit).where(Audit.document_type == machine.document_type,
+                                                    Audit.document_id == document_id).order_by(Audit.id)))

@@ -1,0 +1,10 @@
+"""The suite's menu: every service's pages, and who sees them. Labels are message ids."""
+from shared.auth import STAFF_ROLES
+from shared.pages import NavEntry
+
+BUYERS = frozenset({"procurement_officer", "admin"})
+
+SUITE_NAV = [
+    NavEntry("procurement", "/", "Home", STAFF_ROLES),
+    NavEntry("procurement", "/supplier-invitations", "Supplier invitations", BUYERS),
+]

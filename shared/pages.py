@@ -1,0 +1,164 @@
+"""Server-rendered pages with one look for every service.
+
+Pages sign in with a session cookie holding the same signed token the API takes as a
+bearer token; the API never reads the cookie, so it needs no CSRF defence, while every
+page form carries a CSRF token. The cookie is shared by the services of one host (cookies
+ignore ports), so signing in once serves every service's pages.
+"""
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from .auth import Principal, decode_token
+from .errors import DomainError, Forbidden, Unauthorized
+from .i18n import LANGUAGES, current_language, gettext
+
+SHARED = Path(__file__).parent
+TOKEN_KEY = "token"
+CSRF_KEY = "csrf"
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A menu entry: `path` on `service`, shown to callers holding one of `roles`."""
+
+    service: str
+    path: str
+    label: str
+    roles: frozenset[str]
+
+
+def is_page_request() -> bool:
+    return not request.path.startswith(("/api/", "/healthz", "/readyz", "/assets/"))
+
+
+def page_principal() -> Principal | None:
+    if "page_principal" not in g:
+        token = session.get(TOKEN_KEY)
+        try:
+            g.page_principal = decode_token(token, current_app.extensions["settings"].secret_key) if token else None
+        except Unauthorized:
+            session.pop(TOKEN_KEY, None)
+            g.page_principal = None
+    return g.page_principal
+
+
+def page_roles(*roles: str):
+    """A page for callers holding one of `roles`; others are sent to sign in, or refused."""
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = page_principal()
+            if principal is None:
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            if not principal.roles & allowed:
+                raise Forbidden(gettext("You may not open this page."))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def csrf_token() -> str:
+    if CSRF_KEY not in session:
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+def _check_csrf():
+    if request.method in UNSAFE_METHODS and is_page_request():
+        sent = request.form.get("csrf_token", "")
+        expected = session.get(CSRF_KEY, "")
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise Forbidden(gettext("The form has expired; reload the page and try again."))
+
+
+def yuan(amount) -> str:
+    if amount is None or amount == "":
+        return ""
+    return f"¥{Decimal(amount):,.2f}"
+
+
+def render_error_page(error: DomainError):
+    return render_template("error.html", title=error.title, status=error.status, detail=error.detail,
+                           errors=error.errors), error.status
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this host: never an open redirect.
+    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def init_pages(app: Flask, sign_in: Callable[[str, str], str], home: str = "/"):
+    """Give `app` the shared look, sign-in and languages. `sign_in(username, password)` returns a token."""
+    from .navigation import SUITE_NAV  # the menu names pages of every service
+
+    settings = app.extensions["settings"]
+    app.config.update(SESSION_COOKIE_NAME="cps_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.is_production)
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(Path(app.root_path) / "templates")),
+                                     FileSystemLoader(str(SHARED / "templates"))])
+    zone = ZoneInfo(settings.school_timezone)
+    app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["local"] = lambda moment: (
+        moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else moment)
+    app.jinja_env.globals.update(
+        _=gettext, csrf_token=csrf_token, languages=LANGUAGES, current_language=current_language,
+        principal=page_principal, service_name=app.name,
+        page_url=lambda number: url_for(request.endpoint, **{**(request.view_args or {}),
+                                                              **request.args.to_dict(), "page": number}),
+        menu=lambda: [(settings.service_url(e.service) + e.path if e.service != app.name else e.path, e.label)
+                      for e in SUITE_NAV if page_principal() and page_principal().roles & e.roles],
+    )
+    app.before_request(_check_csrf)
+
+    assets = Blueprint("shared_assets", __name__, static_folder=str(SHARED / "static"),
+                       static_url_path="/assets/shared")
+    pages = Blueprint("pages", __name__)
+
+    @pages.route("/login", methods=["GET", "POST"])
+    def login():
+        error = None
+        if request.method == "POST":
+            username, password = request.form.get("username", ""), request.form.get("password", "")
+            try:
+                session[TOKEN_KEY] = sign_in(username.strip(), password)
+                session[CSRF_KEY] = secrets.token_urlsafe(32)  # a new session gets a new CSRF token
+                return redirect(_safe_next(request.args.get("next")) if request.args.get("next") else home)
+            except DomainError as refused:
+                error = refused.detail
+        return render_template("login.html", error=error, username=request.form.get("username", "")), (
+            401 if error else 200)
+
+    @pages.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("pages.login"))
+
+    @pages.post("/language")
+    def language():
+        chosen = request.form.get("lang")
+        if chosen in LANGUAGES:
+            session["lang"] = chosen
+        return redirect(_safe_next(request.form.get("next")))
+
+    app.register_blueprint(assets)
+    app.register_blueprint(pages)
