@@ -17,14 +17,22 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import emit
 
 from .fefo import is_expired
 from .items import is_bulk_commodity
 from .ledger import Source, lock_positions, post_inbound
-from .models import (DeliveryNote, DeliveryNoteLine, ExpectedReceipt, ExpectedReceiptLine, Inspection, InspectionLine,
-                     Item, Location)
+from .models import (
+    DeliveryNote,
+    DeliveryNoteLine,
+    ExpectedReceipt,
+    ExpectedReceiptLine,
+    Inspection,
+    InspectionLine,
+    Item,
+    Location,
+)
 from .receipts import find_or_make_lot
 from .valuation import receipt_value
 
@@ -46,7 +54,7 @@ def expect_order(session: Session, payload: dict) -> ExpectedReceipt:
     """Apply po.sent: a new order, or a newer revision of one (an older or equal revision changes nothing)."""
     expected = session.scalars(select(ExpectedReceipt).where(ExpectedReceipt.school_id == payload["school_id"],
                                                              ExpectedReceipt.po_id == payload["po_id"])).first()
-    if expected is not None and expected.po_revision >= payload["revision"]:
+    if expected is not None and (expected.po_revision >= payload["revision"] or expected.cancelled_at is not None):
         return expected
     if expected is None:
         expected = ExpectedReceipt(school_id=payload["school_id"], po_id=payload["po_id"], lines=[])
@@ -65,6 +73,23 @@ def expect_order(session: Session, payload: dict) -> ExpectedReceipt:
         line.delivery_date, line.destination = data["delivery_date"], data["destination"]
     for dropped in lines.values():  # a line the amendment removed: nothing more is expected of it
         dropped.quantity = dropped.accepted_quantity
+    session.flush()
+    return expected
+
+
+def cancel_order(session: Session, payload: dict) -> ExpectedReceipt:
+    """Apply po.cancelled. Arriving before its po.sent, it leaves a cancelled stub at its revision, so the
+    late po.sent (an equal or older revision) changes nothing."""
+    expected = session.scalars(select(ExpectedReceipt).where(ExpectedReceipt.school_id == payload["school_id"],
+                                                             ExpectedReceipt.po_id == payload["po_id"])).first()
+    if expected is None:
+        expected = ExpectedReceipt(school_id=payload["school_id"], po_id=payload["po_id"], po_number="",
+                                   po_revision=payload["revision"], supplier_id=payload["supplier_id"], lines=[])
+        session.add(expected)
+    if expected.cancelled_at is None:
+        expected.cancelled_at, expected.cancel_reason = payload["cancelled_at"], payload["reason"]
+        expected.po_revision = max(expected.po_revision, payload["revision"])
+        expected.updated_at = utcnow()
     session.flush()
     return expected
 
@@ -137,6 +162,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                      inspectors: list[str], documents_checked: list[str], today: date,
                      delivery_note_id: int | None = None, received_at: datetime | None = None) -> Inspection:
     expected = get_expected_receipt(session, principal, expected_receipt_id)
+    if expected.cancelled_at is not None:
+        raise Conflict(f"Order {expected.po_number or expected.po_id} was cancelled: {expected.cancel_reason}")
     note = None
     if delivery_note_id is not None:
         note = session.scalars(select(DeliveryNote).where(DeliveryNote.delivery_note_id == delivery_note_id,
@@ -154,7 +181,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
         checked.append((data, order_line, _check_line(index, data, order_line, today)))
     destinations = {order_line.destination for _, order_line, _ in checked}
     if len(destinations) > 1:
-        raise InvalidInput("lines", f"the lines go to {', '.join(sorted(destinations))}: inspect one location at a time")
+        raise InvalidInput("lines", f"the lines go to {', '.join(sorted(destinations))}: "
+                                    "inspect one location at a time")
     location = session.scalars(select(Location).where(Location.school_id == expected.school_id,
                                                       Location.code == destinations.pop())).first()
     if location is None:

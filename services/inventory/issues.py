@@ -57,7 +57,7 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
     source = source_for(issue, "issue", principal.user_id)
     positions = lock_positions(session, school_id, [(item.id, location.id) for item in items], create=False)
     used_on = max(today, meal_date)
-    for index, (item, line) in enumerate(zip(items, lines)):
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         field = f"lines.{index}.quantity"
         valuation = positions.get((item.id, location.id))
         if valuation is None:

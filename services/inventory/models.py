@@ -3,8 +3,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
-                        and_, event)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    event,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from shared.db import Money, Quantity, UTCDateTime, _ScaledDecimal, declarative_base, utcnow
@@ -296,11 +307,16 @@ class ExpectedReceipt(Base):
     supplier_id: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # po.cancelled: nothing more is expected; what was received stays received
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     lines: Mapped[list[ExpectedReceiptLine]] = relationship(order_by="ExpectedReceiptLine.id", lazy="selectin")
 
     @property
     def status(self) -> str:
+        if self.cancelled_at is not None:
+            return "cancelled"
         if all(line.accepted_quantity >= line.quantity for line in self.lines):
             return "received"
         if any(line.accepted_quantity > 0 for line in self.lines):

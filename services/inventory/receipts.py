@@ -11,9 +11,9 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import InvalidInput
 
+from .fefo import is_expired
 from .items import get_item
 from .ledger import lock_positions, post_inbound, source_for
-from .fefo import is_expired
 from .locations import get_location
 from .models import Item, Lot, Receipt
 from .valuation import receipt_value

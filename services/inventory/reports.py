@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from .fefo import fefo_key, is_expired, Candidate
+from .fefo import Candidate, fefo_key, is_expired
 from .models import Item, Location, StockBalance, StockMovement, StockValuation
 
 

@@ -281,6 +281,8 @@ class ExpectedReceiptSchema(Schema):
     po_revision = fields.Integer()
     supplier_id = fields.Integer()
     status = fields.String()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(ExpectedLineSchema))
     delivery_notes = fields.List(fields.Nested(DeliveryNoteSchema))
 

@@ -1,7 +1,7 @@
 """Inventory's event handlers and periodic jobs (wired into Celery by services.worker)."""
 from shared.events import Consumer
 
-from .inspection import expect_delivery, expect_order
+from .inspection import cancel_order, expect_delivery, expect_order
 from .models import Inbox
 
 consumer = Consumer("inventory", Inbox)
@@ -19,3 +19,8 @@ def on_po_sent(session, payload):
 @consumer.handles("delivery.dispatched")
 def on_delivery_dispatched(session, payload):
     expect_delivery(session, payload)
+
+
+@consumer.handles("po.cancelled")
+def on_po_cancelled(session, payload):
+    cancel_order(session, payload)

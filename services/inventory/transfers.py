@@ -34,7 +34,7 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
     source = source_for(transfer, "transfer", principal.user_id)
     pairs = [(item.id, loc) for item in items for loc in (source_location.id, target.id)]
     positions = lock_positions(session, school_id, pairs, create=True)
-    for index, (item, line) in enumerate(zip(items, lines)):
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         field = f"lines.{index}.quantity"
         valuation = positions[(item.id, source_location.id)]
         if line.get("lot_id") is not None:

@@ -22,7 +22,7 @@ def record_waste(session: Session, principal: Principal, location_id: int, reaso
     session.flush()
     source = source_for(record, "waste", principal.user_id)
     positions = lock_positions(session, school_id, [(item.id, location.id) for item in items], create=False)
-    for index, (item, line) in enumerate(zip(items, lines)):
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         field = f"lines.{index}.quantity"
         balance = lock_lot_balance(session, school_id, item.id, location.id, line["lot_id"], create=False)
         on_hand = balance.quantity if balance is not None else 0

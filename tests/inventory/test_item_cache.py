@@ -1,6 +1,5 @@
-from sqlalchemy import func, select
-
 import pytest
+from sqlalchemy import func, select
 
 from services.inventory.items import is_bulk_commodity, upsert_items
 from services.inventory.models import Item

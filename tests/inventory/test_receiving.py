@@ -173,3 +173,33 @@ def test_another_schools_expected_receipt_is_not_found(order, inventory, staff, 
     assert inventory.get(f"/api/expected-receipts/{order['id']}", headers=theirs).status_code == 404
     assert inspect(inventory, theirs, order, [{"po_line_id": 2, "accepted_quantity": "1", "lot_number": "T",
                                                "production_date": TODAY.isoformat()}]).status_code == 404
+
+
+def cancellation(order, revision=1):
+    return {"po_id": 501, "school_id": order["payload"]["school_id"], "revision": revision, "supplier_id": 31,
+            "reason": "菜单调整", "cancelled_at": datetime.now(timezone.utc).isoformat()}
+
+
+def test_a_cancelled_order_takes_no_more_inspections(databases, order, inventory, staff):
+    _, headers = staff("storekeeper")
+    send(databases, "po.cancelled", cancellation(order))
+    expected = inventory.get(f"/api/expected-receipts/{order['id']}", headers=headers).json
+    assert (expected["status"], expected["cancel_reason"]) == ("cancelled", "菜单调整")
+    response = inspect(inventory, headers, order, [{"po_line_id": 2, "accepted_quantity": "1", "lot_number": "T",
+                                                    "production_date": TODAY.isoformat()}])
+    assert response.status_code == 409
+    send(databases, "po.sent", {**order["payload"], "revision": 2})  # a late amendment does not revive it
+    assert inventory.get(f"/api/expected-receipts/{order['id']}", headers=headers).json["status"] == "cancelled"
+
+
+def test_a_cancellation_arriving_before_its_order_keeps_the_order_from_being_expected(databases, school, inventory,
+                                                                                      staff):
+    _, headers = staff("storekeeper")
+    payload = {"po_id": 777, "school_id": school.id, "number": "PO-2026-000777", "revision": 1, "supplier_id": 31,
+               "total": "10.00", "sent_at": datetime.now(timezone.utc).isoformat(),
+               "lines": [po_line(1, 201, "RICE-25", "rice", "1.000", "10.00")]}
+    send(databases, "po.cancelled", {"po_id": 777, "school_id": school.id, "revision": 1, "supplier_id": 31,
+                                     "reason": "重复下单", "cancelled_at": datetime.now(timezone.utc).isoformat()})
+    send(databases, "po.sent", payload)
+    [expected] = inventory.get("/api/expected-receipts", headers=headers).json["items"]
+    assert (expected["po_id"], expected["status"], expected["lines"]) == (777, "cancelled", [])

@@ -8,8 +8,15 @@ from shared.web import unit_of_work
 
 from ..models import Item
 from ..reports import ledger_query, on_hand, valuation_report
-from ..schemas import (ItemSchema, LedgerQuerySchema, MovementPageSchema, OnHandSchema, StockQuerySchema,
-                       ValuationQuerySchema, ValuationReportSchema)
+from ..schemas import (
+    ItemSchema,
+    LedgerQuerySchema,
+    MovementPageSchema,
+    OnHandSchema,
+    StockQuerySchema,
+    ValuationQuerySchema,
+    ValuationReportSchema,
+)
 from .common import READERS, SECURITY, school_today
 
 blp = Blueprint("stock", __name__, url_prefix="/api", description="On hand, valuation, ledger, items")
