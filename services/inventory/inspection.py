@@ -41,10 +41,10 @@ DOCUMENTS = ("licence", "product_certificate", "delivery_note", "quarantine_cert
 REQUIRED_DOCUMENTS = frozenset({"licence", "product_certificate", "delivery_note"})
 
 
-def _cache_item(session: Session, line: dict) -> None:
+def _cache_item(session: Session, school_id: int, line: dict) -> None:
     """An ordered item unknown to the cache is added from the order; the catalogue refresh completes it."""
     if session.get(Item, line["item_id"]) is None:
-        session.add(Item(id=line["item_id"], code=line["item_code"], name=line["item_name"],
+        session.add(Item(id=line["item_id"], school_id=school_id, code=line["item_code"], name=line["item_name"],
                          category=line["category"], base_unit=line["unit"], shelf_life_days=None,
                          restricted=False, active=True, synced_at=utcnow()))
         session.flush()
@@ -63,7 +63,7 @@ def expect_order(session: Session, payload: dict) -> ExpectedReceipt:
     expected.supplier_id, expected.updated_at = payload["supplier_id"], utcnow()
     lines = {line.po_line_id: line for line in expected.lines}
     for data in payload["lines"]:
-        _cache_item(session, data)
+        _cache_item(session, payload["school_id"], data)
         line = lines.pop(data["po_line_id"], None)
         if line is None:
             line = ExpectedReceiptLine(po_line_id=data["po_line_id"], accepted_quantity=Decimal(0),

@@ -70,12 +70,17 @@ class Location(Base):
 
 
 class Item(Base):
-    """Procurement's catalogue item as cached here; the id is procurement's item id."""
+    """Procurement's catalogue item as cached here; the id is procurement's item id.
+
+    Each school has its own catalogue in procurement, so codes are unique per school only.
+    """
 
     __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64))

@@ -65,7 +65,7 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
     prepared = []
     for index, line in enumerate(lines):
         field = f"lines.{index}"
-        item = get_item(session, line["item_id"], f"{field}.item_id")
+        item = get_item(session, school_id, line["item_id"], f"{field}.item_id")
         production_date = line.get("production_date")
         if production_date is not None and production_date > today:
             raise InvalidInput(f"{field}.production_date", "the production date is in the future")

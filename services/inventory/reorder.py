@@ -55,7 +55,7 @@ def check_after_movement(session: Session, valuation: StockValuation, now: datet
 
 def set_rule(session: Session, principal: Principal, item_id: int, location_id: int, minimum: Decimal,
              maximum: Decimal, multiple: Decimal) -> ReorderRule:
-    get_item(session, item_id)
+    get_item(session, principal.school_id, item_id)
     location = get_location(session, principal.school_id, location_id)
     if maximum < minimum:
         raise InvalidInput("maximum", "the maximum is below the minimum")

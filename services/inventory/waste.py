@@ -16,7 +16,7 @@ def record_waste(session: Session, principal: Principal, location_id: int, reaso
                  lines: list[dict]) -> WasteRecord:
     school_id = principal.school_id
     location = get_location(session, school_id, location_id)
-    items = [get_item(session, line["item_id"], f"lines.{i}.item_id") for i, line in enumerate(lines)]
+    items = [get_item(session, school_id, line["item_id"], f"lines.{i}.item_id") for i, line in enumerate(lines)]
     record = WasteRecord(school_id=school_id, location_id=location.id, reason=reason, created_by=principal.user_id)
     session.add(record)
     session.flush()

@@ -57,8 +57,8 @@ def locations(session, school_id):
 
 
 @pytest.fixture
-def items(session):
-    return {item.code: item for item in upsert_items(session, ITEMS)}
+def items(session, school_id):
+    return {item.code: item for item in upsert_items(session, school_id, ITEMS)}
 
 
 def receipt_line(item, quantity, unit_price, lot_number, production_date=None, expiry_date=None):

@@ -21,7 +21,7 @@ TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 def setup(inventory_db, school):
     with inventory_db.unit_of_work() as uow:
         locations = {loc.code: loc.id for loc in ensure_standard_locations(uow.session, school.id)}
-        upsert_items(uow.session, ITEMS)
+        upsert_items(uow.session, school.id, ITEMS)
         uow.commit()
     return locations
 

@@ -58,7 +58,7 @@ def test_fifty_concurrent_issues_never_take_a_lot_below_zero(fresh_database):
     Session = fresh_database
     with Session() as session:
         dh1 = ensure_standard_locations(session, KEEPER.school_id)[0]
-        upsert_items(session, [RICE])
+        upsert_items(session, KEEPER.school_id, [RICE])
         post_receipt(session, KEEPER, dh1.id, [{"item_id": RICE["id"], "quantity": Decimal("100.000"),
                                                 "unit_price": Decimal("3.33"), "lot_number": "R-1",
                                                 "production_date": TODAY, "expiry_date": None}], TODAY)

@@ -113,7 +113,7 @@ def test_any_sequence_of_movements_keeps_balances_equal_to_the_ledger_and_value_
             with database.bound_to(connection).unit_of_work() as uow:
                 session = uow.session
                 locations = {loc.code: loc for loc in ensure_standard_locations(session, PRINCIPAL.school_id)}
-                upsert_items(session, [RICE, MILK])
+                upsert_items(session, PRINCIPAL.school_id, [RICE, MILK])
                 for step in steps:
                     try:
                         with session.begin_nested():

@@ -86,7 +86,7 @@ def test_reorder_rules_and_meals_through_the_api(inventory, staff, school, datab
     from services.inventory.locations import ensure_standard_locations
     with databases["inventory"].unit_of_work() as uow:
         dh1 = ensure_standard_locations(uow.session, school.id)[0].id
-        upsert_items(uow.session, [RICE])
+        upsert_items(uow.session, school.id, [RICE])
         uow.commit()
     _, keeper = staff("storekeeper")
     _, manager = staff("canteen_manager")
@@ -112,7 +112,7 @@ def test_the_reorder_sweep_runs_from_the_command_line(test_settings, databases, 
     from shared.auth import Principal
     with databases["inventory"].unit_of_work() as uow:
         dh1 = ensure_standard_locations(uow.session, school.id)[0]
-        upsert_items(uow.session, [RICE])
+        upsert_items(uow.session, school.id, [RICE])
         set_rule(uow.session, Principal("1", frozenset({"admin"}), school_id=school.id), RICE["id"], dh1.id,
                  Decimal("5"), Decimal("10"), Decimal("1"))
         uow.commit()

@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shared.auth import current_principal, require_roles
+from shared.auth import current_principal, require_roles, scoped
 from shared.pagination import paginate
 from shared.web import unit_of_work
 
@@ -58,6 +58,6 @@ def ledger(query):
 @require_roles(*READERS)
 @blp.response(200, ItemSchema(many=True))
 def items():
-    # The catalogue is procurement's and shared by every school; the cache is not school-owned.
     with unit_of_work() as uow:
-        return list(uow.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)))
+        query = scoped(select(Item), Item, current_principal()).where(Item.active.is_(True))
+        return list(uow.session.scalars(query.order_by(Item.code)))
