@@ -350,3 +350,22 @@ class MealCostSchema(Schema):
     cost_of_goods_issued = Money()
     meals_served = fields.Integer()
     cost_per_meal = Money(allow_none=True)
+
+
+class ExpiringQuerySchema(Schema):
+    within_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
+    location_id = QueryId(load_default=None)
+
+
+class ExpiringLotSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    lot_id = fields.Integer()
+    lot_number = fields.String()
+    expiry_date = fields.Date()
+    days_left = fields.Integer()
+    expired = fields.Boolean()
+    quantity = Quantity()

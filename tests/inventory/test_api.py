@@ -267,3 +267,17 @@ def test_a_retried_receipt_with_the_same_idempotency_key_is_posted_once(inventor
 def test_the_item_cache_is_listed(inventory, keeper_headers, setup):
     assert [item["code"] for item in inventory.get("/api/items", headers=keeper_headers).json] == [
         "CHIPS", "COAL", "MILK-1", "RICE-5"]
+
+
+def test_lots_expiring_soon_are_listed_per_location_earliest_first(inventory, keeper_headers, setup):
+    post_receipt(inventory, keeper_headers, setup["DH1"],
+                 line(MILK, "4", "6", "M-SOON", TODAY, TODAY + timedelta(2)),
+                 line(MILK, "5", "6", "M-TODAY", TODAY, TODAY),
+                 line(MILK, "6", "6", "M-LATER", TODAY, TODAY + timedelta(6)),
+                 line(COAL, "100", "1", "C-1"))
+    rows = inventory.get("/api/expiring-lots?within_days=3", headers=keeper_headers).json
+    assert [(r["lot_number"], r["days_left"], r["expired"], r["quantity"]) for r in rows] == [
+        ("M-TODAY", 0, False, "5.000"), ("M-SOON", 2, False, "4.000")]
+    assert len(inventory.get("/api/expiring-lots?within_days=7", headers=keeper_headers).json) == 3
+    assert inventory.get(f"/api/expiring-lots?location_id={setup['DH2']}", headers=keeper_headers).json == []
+    assert inventory.get("/api/expiring-lots?within_days=-1", headers=keeper_headers).status_code == 422

@@ -7,8 +7,10 @@ from shared.pagination import paginate
 from shared.web import unit_of_work
 
 from ..models import Item
-from ..reports import ledger_query, on_hand, valuation_report
+from ..reports import expiring_lots, ledger_query, on_hand, valuation_report
 from ..schemas import (
+    ExpiringLotSchema,
+    ExpiringQuerySchema,
     ItemSchema,
     LedgerQuerySchema,
     MovementPageSchema,
@@ -61,3 +63,14 @@ def items():
     with unit_of_work() as uow:
         query = scoped(select(Item), Item, current_principal()).where(Item.active.is_(True))
         return list(uow.session.scalars(query.order_by(Item.code)))
+
+
+@blp.get("/expiring-lots")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(ExpiringQuerySchema, location="query")
+@blp.response(200, ExpiringLotSchema(many=True))
+def expiring(query):
+    """Lots expiring within `within_days` (default 3), expired ones included, per location."""
+    with unit_of_work() as uow:
+        return expiring_lots(uow.session, current_principal().school_id, school_today(), **query)
