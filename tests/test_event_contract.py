@@ -21,7 +21,7 @@ NOT_YET_HANDLED = {
     ("invoice.submitted", "procurement"), ("invoice.matched", "supplier_portal"),
     ("invoice.disputed", "supplier_portal"), ("payment.recorded", "supplier_portal"),
     ("stock.below_reorder", "procurement"), ("supplier.approved", "procurement"),
-    ("supplier.suspended", "procurement"), ("unified_prices.published", "inventory"),
+    ("supplier.suspended", "procurement"),
 }
 
 

@@ -455,3 +455,49 @@ class MealsServed(Base):
 
 
 Inspection.movements = _movements_of("inspection", Inspection)
+
+
+class UnifiedPrice(Base):
+    """A campus-store selling price set under the six unifications (from unified_prices.published)."""
+
+    __tablename__ = "unified_prices"
+    __table_args__ = (UniqueConstraint("item_id", "supplier_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    effective_from: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoreSale(Base):
+    """Goods sold in the campus store at their unified prices; the movements carry the cost."""
+
+    __tablename__ = "store_sales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    revenue: Mapped[Decimal] = mapped_column(Money())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[StoreSaleLine]] = relationship(order_by="StoreSaleLine.id", lazy="selectin")
+
+
+class StoreSaleLine(Base):
+    __tablename__ = "store_sale_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("store_sales.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    # high salt, sugar or fat, as flagged in the catalogue when sold
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+
+StoreSale.movements = _movements_of("store_sale", StoreSale)

@@ -12,7 +12,7 @@ Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 # query strings are text: their ids cannot be strict integers
 QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
-SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection")
+SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection", "store_sale")
 
 
 def _lines(line_schema, **kwargs):
@@ -369,3 +369,29 @@ class ExpiringLotSchema(Schema):
     days_left = fields.Integer()
     expired = fields.Boolean()
     quantity = Quantity()
+
+
+class UnifiedPriceSchema(Schema):
+    item_id = fields.Integer()
+    supplier_id = fields.Integer()
+    unit_price = Money()
+    effective_from = fields.Date()
+
+
+class StoreSaleLineSchema(Schema):
+    item_id = fields.Integer()
+    quantity = Quantity()
+    unit_price = Money()
+    amount = Money()
+    restricted = fields.Boolean()
+
+
+class StoreSaleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    lines = _lines(ItemQuantitySchema, load_only=True)
+    sold = fields.List(fields.Nested(StoreSaleLineSchema), attribute="lines", dump_only=True)
+    revenue = Money(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)

@@ -3,6 +3,7 @@ from shared.events import Consumer
 
 from .inspection import cancel_order, expect_delivery, expect_order
 from .models import Inbox
+from .store import record_unified_prices
 
 consumer = Consumer("inventory", Inbox)
 # Every movement checks its reorder rule at once. The periodic sweep (`reorder.run_sweep`, also
@@ -24,3 +25,8 @@ def on_delivery_dispatched(session, payload):
 @consumer.handles("po.cancelled")
 def on_po_cancelled(session, payload):
     cancel_order(session, payload)
+
+
+@consumer.handles("unified_prices.published")
+def on_unified_prices_published(session, payload):
+    record_unified_prices(session, payload)

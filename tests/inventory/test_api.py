@@ -7,28 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.models import StockMovement
 from services.procurement.models import School
 
-from .conftest import CHIPS, COAL, ITEMS, MILK, RICE
+from .conftest import CHIPS, COAL, MILK, RICE
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-@pytest.fixture
-def setup(inventory_db, school):
-    with inventory_db.unit_of_work() as uow:
-        locations = {loc.code: loc.id for loc in ensure_standard_locations(uow.session, school.id)}
-        upsert_items(uow.session, school.id, ITEMS)
-        uow.commit()
-    return locations
-
-
-@pytest.fixture
-def keeper_headers(staff, setup):
-    return staff("storekeeper")[1]
 
 
 def post_receipt(client, headers, location_id, *lines, **extra):
