@@ -501,3 +501,20 @@ class StoreSaleLine(Base):
 
 
 StoreSale.movements = _movements_of("store_sale", StoreSale)
+
+
+class SupplierReturn(Base):
+    """Goods sent back to their supplier (退货) after receipt, lot by lot, with a reason."""
+
+    __tablename__ = "supplier_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+SupplierReturn.movements = _movements_of("supplier_return", SupplierReturn)

@@ -12,7 +12,21 @@ Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 # query strings are text: their ids cannot be strict integers
 QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
-SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection", "store_sale")
+# Bounds that keep every sum of the ledger inside its integer columns: 10,000 tonnes of a
+# kilogram item per line at up to ¥100,000 a unit.
+MAX_QUANTITY, MAX_UNIT_PRICE = Decimal("10000000"), Decimal("100000")
+
+
+def LineQuantity(*, positive: bool = True, **kwargs):  # noqa: N802 (a field factory, like shared.fields)
+    return Quantity(validate=validate.Range(min=Decimal("0.001") if positive else Decimal(0), max=MAX_QUANTITY),
+                    **kwargs)
+
+
+def UnitPrice(**kwargs):  # noqa: N802
+    return Money(validate=validate.Range(min=Decimal(0), max=MAX_UNIT_PRICE), **kwargs)
+
+
+SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection", "store_sale", "supplier_return")
 
 
 def _lines(line_schema, **kwargs):
@@ -75,8 +89,8 @@ MovementPageSchema = page_schema(MovementSchema)
 
 class ReceiptLineSchema(Schema):
     item_id = Id(required=True)
-    quantity = Quantity(required=True, positive=True)
-    unit_price = Money(required=True)
+    quantity = LineQuantity(required=True)
+    unit_price = UnitPrice(required=True)
     lot_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     production_date = fields.Date(load_default=None, allow_none=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
@@ -96,7 +110,7 @@ class ReceiptSchema(Schema):
 
 class ItemQuantitySchema(Schema):
     item_id = Id(required=True)
-    quantity = Quantity(required=True, positive=True)
+    quantity = LineQuantity(required=True)
 
 
 class IssueSchema(Schema):
@@ -164,7 +178,7 @@ class StocktakeSchema(Schema):
 
 class CountSchema(Schema):
     line_id = Id(required=True)
-    counted_quantity = Quantity(required=True)
+    counted_quantity = LineQuantity(positive=False, required=True)
 
 
 class CountsSchema(Schema):
@@ -290,8 +304,8 @@ class ExpectedReceiptSchema(Schema):
 class InspectionLineSchema(Schema):
     po_line_id = Id(required=True)
     item_id = fields.Integer(dump_only=True)
-    accepted_quantity = Quantity(required=True)
-    rejected_quantity = Quantity(load_default=Decimal(0))
+    accepted_quantity = LineQuantity(positive=False, required=True)
+    rejected_quantity = LineQuantity(positive=False, load_default=Decimal(0))
     rejection_reason = fields.String(load_default="", validate=validate.Length(max=500))
     lot_id = fields.Integer(dump_only=True, allow_none=True)
     lot_number = fields.String(load_default="", validate=validate.Length(max=64))
@@ -323,9 +337,9 @@ class ReorderRuleSchema(Schema):
     id = fields.Integer(dump_only=True)
     item_id = Id(required=True)
     location_id = Id(required=True)
-    minimum = Quantity(required=True)
-    maximum = Quantity(required=True)
-    multiple = Quantity(required=True, positive=True)
+    minimum = LineQuantity(positive=False, required=True)
+    maximum = LineQuantity(positive=False, required=True)
+    multiple = LineQuantity(required=True)
     below_since = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
@@ -395,3 +409,7 @@ class StoreSaleSchema(Schema):
     created_by = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class SupplierReturnSchema(WasteSchema):
+    supplier_id = Id(required=True)

@@ -266,3 +266,34 @@ def test_lots_expiring_soon_are_listed_per_location_earliest_first(inventory, ke
     assert len(inventory.get("/api/expiring-lots?within_days=7", headers=keeper_headers).json) == 3
     assert inventory.get(f"/api/expiring-lots?location_id={setup['DH2']}", headers=keeper_headers).json == []
     assert inventory.get("/api/expiring-lots?within_days=-1", headers=keeper_headers).status_code == 422
+
+
+@pytest.mark.parametrize("quantity, unit_price", [("10000000.001", "1"), ("1", "100000.01"), ("1e30", "1")])
+def test_quantities_and_prices_beyond_the_ledgers_range_answer_422_not_500(inventory, keeper_headers, setup,
+                                                                            quantity, unit_price):
+    response = post_receipt(inventory, keeper_headers, setup["CSR"], line(RICE, quantity, unit_price, "R-1", TODAY))
+    assert response.status_code == 422
+    assert "lines" in response.json["errors"]
+
+
+def test_the_largest_accepted_receipt_posts(inventory, keeper_headers, setup):
+    response = post_receipt(inventory, keeper_headers, setup["CSR"], line(COAL, "10000000", "100000", "C-1"))
+    assert response.status_code == 201
+    assert response.json["movements"][0]["value"] == "1000000000000.00"
+
+
+def test_goods_go_back_to_the_supplier_they_came_from_at_cost(inventory, keeper_headers, setup):
+    receipt = post_receipt(inventory, keeper_headers, setup["CSR"], line(RICE, "100", "4.20", "R-1", TODAY)).json
+    lot_id = receipt["movements"][0]["lot_id"]
+    body = {"location_id": setup["CSR"], "supplier_id": 7, "reason": "质量不合格",
+            "lines": [{"item_id": RICE["id"], "lot_id": lot_id, "quantity": "10"}]}
+    response = inventory.post("/api/supplier-returns", json=body, headers=keeper_headers)
+    assert response.status_code == 201, response.json
+    assert [(m["kind"], m["quantity"], m["value"]) for m in response.json["movements"]] == [
+        ("return_to_supplier", "-10.000", "-42.00")]
+    assert inventory.get(f"/api/supplier-returns/{response.json['id']}", headers=keeper_headers).json == response.json
+    wrong = inventory.post("/api/supplier-returns", json={**body, "supplier_id": 8}, headers=keeper_headers)
+    assert wrong.status_code == 422 and "lines.0.lot_id" in wrong.json["errors"]
+    too_much = inventory.post("/api/supplier-returns", json={**body, "lines": [
+        {"item_id": RICE["id"], "lot_id": lot_id, "quantity": "90.001"}]}, headers=keeper_headers)
+    assert too_much.status_code == 409
