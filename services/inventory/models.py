@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    func,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -96,7 +97,6 @@ class Lot(Base):
     """A supplier's lot of one item; identified by item, supplier and lot number within a school."""
 
     __tablename__ = "lots"
-    __table_args__ = (Index("ix_lots_identity", "school_id", "item_id", "lot_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column()
@@ -110,6 +110,12 @@ class Lot(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+
+# One lot per school, item, supplier and lot number, also when two receipts make it at once
+# (a NULL supplier would not collide in a plain unique index, hence the expression).
+Index("uq_lots_identity", Lot.school_id, Lot.item_id, func.coalesce(Lot.supplier_id, 0), Lot.lot_number,
+      unique=True)
 
 
 class StockValuation(Base):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -44,9 +45,14 @@ def find_or_make_lot(session: Session, school_id: int, item: Item, lot_number: s
         lot = Lot(school_id=school_id, item_id=item.id, lot_number=lot_number, production_date=production_date,
                   expiry_date=expiry_date, supplier_id=supplier_id, delivery_reference=delivery_reference,
                   received_at=utcnow())
-        session.add(lot)
-        session.flush()
-        return lot
+        try:
+            with session.begin_nested():
+                session.add(lot)
+                session.flush()
+            return lot
+        except IntegrityError:
+            # another receipt made the same lot and committed first: use it
+            lot = session.scalars(query).one()
     if production_date is not None and lot.production_date not in (None, production_date):
         raise InvalidInput(f"{field}.production_date",
                            f"lot {lot_number} was received before with production date {lot.production_date}")

@@ -19,7 +19,7 @@ from services.inventory import SPEC
 from services.inventory.issues import issue_to_kitchen
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
-from services.inventory.models import Outbox, StockBalance, StockMovement, StockValuation
+from services.inventory.models import Lot, Outbox, StockBalance, StockMovement, StockValuation
 from services.inventory.receipts import post_receipt
 from shared.auth import Principal
 from shared.db import make_engine
@@ -105,3 +105,34 @@ def test_fifty_concurrent_issues_never_take_a_lot_below_zero(fresh_database):
     assert state.value == Decimal("3.33")
     # each issue saw the previous one's result: the recorded balances step down by exactly 3 kg
     assert lot_balances == [Decimal("100.000") - 3 * n for n in range(34)]
+
+
+def test_receipts_of_one_new_lot_at_once_in_several_locations_make_one_lot(fresh_database):
+    Session = fresh_database
+    with Session() as session:
+        location_ids = [location.id for location in ensure_standard_locations(session, KEEPER.school_id)]
+        upsert_items(session, KEEPER.school_id, [RICE])
+        session.commit()
+    start = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def receive(location_id):
+        try:
+            with Session() as session:
+                start.wait(timeout=30)
+                post_receipt(session, KEEPER, location_id, [{
+                    "item_id": RICE["id"], "quantity": Decimal("1"), "unit_price": Decimal("4"),
+                    "lot_number": "R-NEW", "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=None)
+                session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=receive, args=(location_ids[n % 5],)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with Session() as session:
+        assert session.scalar(select(func.count()).select_from(Lot)) == 1
+        assert session.scalar(select(func.sum(StockBalance.quantity))) == Decimal("10.000")
