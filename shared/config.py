@@ -8,6 +8,7 @@ from pathlib import Path
 SERVICES = ("procurement", "inventory", "supplier_portal")
 DEFAULT_PORTS = {"procurement": 5001, "inventory": 5002, "supplier_portal": 5003}
 DEFAULT_SECRET = "dev-only-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +71,8 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigurationError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
         if not self.is_production:
             return
         if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
