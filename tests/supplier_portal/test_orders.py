@@ -39,7 +39,7 @@ def test_a_sent_order_appears_with_exact_quantities_and_prices_once_however_ofte
     envelope = po_sent(supplier.id)
     assert deliver(portal_db, envelope) is True
     assert deliver(portal_db, envelope) is False
-    [order] = portal.get("/api/orders", headers=owner).json
+    [order] = portal.get("/api/orders", headers=owner).json["items"]
     assert (order["number"], order["status"], order["revision"], order["total"]) == (
         "PO-2026-000123", "sent", 1, "1400.00")
     assert order["lines"][0]["quantity"] == "250.000" and order["lines"][0]["unit_price"] == "5.60"

@@ -120,7 +120,8 @@ def test_the_owner_adds_staff_who_sign_in_as_supplier_staff_and_cannot_manage_us
     staff = {"Authorization": f"Bearer {token}"}
     assert decode_token(token, TEST_SECRET).roles == {"supplier_staff"}
     assert portal.get("/api/users", headers=staff).status_code == 403
-    assert [u["email"] for u in portal.get("/api/users", headers=owner).json] == [owner_user.email, "clerk@example.cn"]
+    users = portal.get("/api/users", headers=owner).json["items"]
+    assert [u["email"] for u in users] == [owner_user.email, "clerk@example.cn"]
     taken = portal.post("/api/users", headers=owner,
                         json={"email": "CLERK@example.cn", "display_name": "重复", "password": PASSWORD})
     assert taken.status_code == 409
@@ -176,6 +177,17 @@ def test_the_owner_updates_contact_details_but_not_the_company_identity(portal, 
 def test_staff_list_suppliers_by_status(portal, make_supplier, reviewer):
     pending, _, _ = make_supplier()
     approved, _, _ = make_supplier(status="approved")
-    listed = portal.get("/api/suppliers?status=approved", headers=reviewer).json
+    listed = portal.get("/api/suppliers?status=approved", headers=reviewer).json["items"]
     assert approved.id in [s["id"] for s in listed] and pending.id not in [s["id"] for s in listed]
     assert portal.get("/api/suppliers?status=bogus", headers=reviewer).status_code == 422
+
+
+def test_the_supplier_list_is_paginated_with_its_total_and_keeps_its_status_filter(portal, make_supplier, reviewer):
+    made = [make_supplier(status="approved")[0].id for _ in range(3)]
+    make_supplier()  # pending: filtered out
+    first = portal.get("/api/suppliers?status=approved&per_page=2", headers=reviewer).json
+    second = portal.get("/api/suppliers?status=approved&per_page=2&page=2", headers=reviewer).json
+    assert (first["page"], first["per_page"], first["total"], second["page"], second["total"]) == (1, 2, 3, 2, 3)
+    assert [s["id"] for s in first["items"] + second["items"]] == made
+    assert portal.get("/api/suppliers?per_page=0", headers=reviewer).status_code == 422
+    assert portal.get("/api/suppliers?per_page=201", headers=reviewer).status_code == 422
