@@ -3,13 +3,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from services.supplier_portal.models import PurchaseOrder, Rfq
 from services.supplier_portal.tasks import consumer
 
-from .test_orders import po_sent
+
+def po_sent(supplier_id, po_id=501, revision=1, quantity="250.000", school_id=1):
+    return {"id": str(uuid.uuid4()), "type": "po.sent", "version": 1, "producer": "procurement",
+            "occurred_at": "2026-03-01T02:00:00+00:00", "correlation_id": None, "payload": {
+                "po_id": po_id, "school_id": school_id, "number": "PO-2026-000123", "revision": revision,
+                "supplier_id": supplier_id, 
+                "total": str((Decimal(quantity) * Decimal("5.60")).quantize(Decimal("0.01"))),
+                "sent_at": "2026-03-01T02:00:00+00:00", "lines": [{
+                    "po_line_id": 9001, "item_id": 11, "item_code": "RICE-25", "item_name": "大米",
+                    "specification": "25kg/袋", "category": "bulk_grain_oil", "unit": "kg", "quantity": quantity,
+                    "unit_price": "5.60", "delivery_date": "2026-03-05", "destination": "CSR"}]}}
 
 
 def envelope(event_type: str, producer: str, payload: dict) -> dict:

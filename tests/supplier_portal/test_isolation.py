@@ -26,8 +26,7 @@ from shared.auth import Principal
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF
-from .factories import acknowledged_order, deliver, goods_received, rfq_copy, rfq_issued
-from .test_orders import po_sent
+from .factories import acknowledged_order, deliver, goods_received, po_sent, rfq_copy, rfq_issued
 
 
 @dataclass
