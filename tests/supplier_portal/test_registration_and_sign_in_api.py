@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from services.supplier_portal.models import Supplier, SupplierUser
 from services.supplier_portal.registration import create_invited_supplier
 from shared.auth import decode_token
@@ -191,3 +193,18 @@ def test_the_supplier_list_is_paginated_with_its_total_and_keeps_its_status_filt
     assert [s["id"] for s in first["items"] + second["items"]] == made
     assert portal.get("/api/suppliers?per_page=0", headers=reviewer).status_code == 422
     assert portal.get("/api/suppliers?per_page=201", headers=reviewer).status_code == 422
+
+
+def test_a_registration_retried_with_the_same_idempotency_key_creates_one_supplier(portal, portal_db):
+    body = {**COMPANY, "credit_code": credit_code(900077), "owner": OWNER}
+    headers = {"Idempotency-Key": "register-lvyuan-1"}
+    first = portal.post("/api/auth/register", json=body, headers=headers)
+    second = portal.post("/api/auth/register", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201 and first.json == second.json
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    other = portal.post("/api/auth/register", json={**body, "name": "另一家公司"}, headers=headers)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
+    with portal_db.unit_of_work() as uow:
+        assert len(list(uow.session.scalars(select(Supplier).where(Supplier.credit_code == credit_code(900077))))) == 1
+    # Without the key a repeat is just a second registration, refused for its credit code.
+    assert portal.post("/api/auth/register", json=body).status_code == 409
