@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal, hash_password, verify_password
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from shared.pagination import Page, paginate
 
 from .isolation import get_visible, visible
 from .models import Supplier, SupplierUser
@@ -84,9 +85,26 @@ def change_password(session: Session, principal: Principal, current_password: st
     session.flush()
 
 
-def list_users(session: Session, principal: Principal) -> list[SupplierUser]:
-    query = visible(select(SupplierUser), SupplierUser, principal).order_by(SupplierUser.id)
-    return list(session.scalars(query))
+def list_users(session: Session, principal: Principal, page: int, per_page: int) -> Page:
+    return paginate(session, visible(select(SupplierUser), SupplierUser, principal).order_by(SupplierUser.id),
+                    page, per_page)
+
+
+def ensure_active_user(session: Session, principal: Principal) -> None:
+    """A supplier token is honoured only while its user exists, is active and still holds the token's role.
+
+    Tokens live for their whole lifetime; this check is what makes deactivation take effect at once.
+    """
+    try:
+        user = session.get(SupplierUser, int(principal.user_id))
+    except ValueError:
+        user = None
+    if user is None or user.supplier_id != principal.supplier_id:
+        raise Unauthorized("This token's portal user does not exist; sign in again")
+    if not user.active:
+        raise Unauthorized("This portal user has been deactivated by its supplier's owner")
+    if principal.roles != {USER_ROLES[user.role]}:
+        raise Unauthorized("This portal user's role has changed; sign in again")
 
 
 def add_staff_user(session: Session, principal: Principal, email: str, display_name: str,

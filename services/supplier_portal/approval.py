@@ -16,9 +16,10 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput
 from shared.events import emit
+from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
-from .isolation import get_visible
+from .isolation import get_visible, visible
 from .models import Audit, QualificationDocument, Supplier
 
 FOOD_LICENCES = ("food_business_licence", "food_production_licence")
@@ -51,7 +52,7 @@ def missing_licences(session: Session, supplier: Supplier, today: date) -> list[
     return [kinds for kinds in required_licences(supplier) if not valid_kinds & set(kinds)]
 
 
-def _describe(missing: list[tuple[str, ...]]) -> str:
+def describe_missing(missing: list[tuple[str, ...]]) -> str:
     return "; ".join(" or ".join(kinds) for kinds in missing)
 
 
@@ -71,6 +72,14 @@ def transition(session: Session, supplier: Supplier, action: str, actor: str, re
                                              "suspended_at": supplier.status_changed_at})
 
 
+def list_suppliers(session: Session, principal: Principal, page: int, per_page: int,
+                   status: str | None = None) -> Page:
+    query = visible(select(Supplier), Supplier, principal)
+    if status is not None:
+        query = query.where(Supplier.status == status)
+    return paginate(session, query.order_by(Supplier.id), page, per_page)
+
+
 def approve_supplier(session: Session, principal: Principal, supplier_id: int, today: date) -> Supplier:
     supplier = get_visible(session, Supplier, supplier_id, principal, for_update=True)
     if not SUPPLIER_STATUS.can(supplier, "approve"):
@@ -79,7 +88,7 @@ def approve_supplier(session: Session, principal: Principal, supplier_id: int, t
         raise Conflict("This supplier has not completed its registration")
     missing = missing_licences(session, supplier, today)
     if missing:
-        raise Conflict(f"Approval needs a valid licence on file: {_describe(missing)}")
+        raise Conflict(f"Approval needs a valid licence on file: {describe_missing(missing)}")
     transition(session, supplier, "approve", principal.user_id)
     session.flush()
     return supplier
@@ -109,7 +118,7 @@ def suspend_for_expired_licence(session: Session, supplier: Supplier, today: dat
     missing = missing_licences(session, supplier, today)
     if not missing:
         return False
-    transition(session, supplier, "suspend", "system", reason=f"No valid licence on file: {_describe(missing)}",
+    transition(session, supplier, "suspend", "system", reason=f"No valid licence on file: {describe_missing(missing)}",
                cause=LICENCE_EXPIRED)
     session.flush()
     return True

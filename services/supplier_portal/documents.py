@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError, InvalidInput, NotFound
+from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from .approval import lift_licence_suspension
@@ -92,14 +93,14 @@ def upload_document(session: Session, store: DocumentStore, principal: Principal
     return document
 
 
-def list_documents(session: Session, principal: Principal, supplier_id: int | None = None,
-                   status: str | None = None) -> list[QualificationDocument]:
+def list_documents(session: Session, principal: Principal, page: int, per_page: int, supplier_id: int | None = None,
+                   status: str | None = None) -> Page:
     query = visible(select(QualificationDocument), QualificationDocument, principal)
     if supplier_id is not None:
         query = query.where(QualificationDocument.supplier_id == supplier_id)
     if status is not None:
         query = query.where(QualificationDocument.status == status)
-    return list(session.scalars(query.order_by(QualificationDocument.id)))
+    return paginate(session, query.order_by(QualificationDocument.id), page, per_page)
 
 
 def get_document(session: Session, principal: Principal, document_id: int) -> QualificationDocument:

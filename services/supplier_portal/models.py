@@ -132,9 +132,13 @@ class PurchaseOrder(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.po_line_id",
         lazy="selectin")  # loaded with the order: views dump it after the unit of work closes
+    receipts: Mapped[list[GoodsReceipt]] = relationship(
+        back_populates="order", order_by="GoodsReceipt.id", lazy="selectin", viewonly=True)
 
 
 class PurchaseOrderLine(Base):
@@ -154,3 +158,206 @@ class PurchaseOrderLine(Base):
     delivery_date: Mapped[date] = mapped_column(Date)
     destination: Mapped[str] = mapped_column(String(10))
     order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+
+
+class Rfq(Base):
+    """One invited supplier's own copy of a request for quotation (rfq.issued); `rfq_id` is procurement's id.
+
+    A copy per supplier, so nothing a supplier can read names the other invited suppliers.
+    """
+
+    __tablename__ = "rfqs"
+    __table_args__ = (UniqueConstraint("rfq_id", "supplier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rfq_id: Mapped[int] = mapped_column(Integer, index=True)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    quote_deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lines: Mapped[list[RfqLine]] = relationship(
+        back_populates="rfq", cascade="all, delete-orphan", order_by="RfqLine.rfq_line_id", lazy="selectin")
+    quote: Mapped[Quote | None] = relationship(lazy="selectin", viewonly=True)
+
+
+class RfqLine(Base):
+    __tablename__ = "rfq_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rfq_copy_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    rfq_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(40))
+    item_name: Mapped[str] = mapped_column(String(200))
+    specification: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    rfq: Mapped[Rfq] = relationship(back_populates="lines")
+
+
+class Quote(Base):
+    """A supplier's answer to its copy of an RFQ: a draft it may keep editing, then submitted once."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One quote per supplier per RFQ: the unique copy id makes a second one impossible.
+    rfq_copy_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), unique=True)
+    rfq_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    lines: Mapped[list[QuoteLine]] = relationship(
+        back_populates="quote", cascade="all, delete-orphan", order_by="QuoteLine.rfq_line_id", lazy="selectin")
+    rfq: Mapped[Rfq] = relationship(lazy="selectin")
+
+
+class QuoteLine(Base):
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
+    rfq_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    # A draft may leave a price open; a submitted quote has every price.
+    unit_price: Mapped[Decimal | None] = mapped_column(Money())
+    note: Mapped[str] = mapped_column(Text, default="")
+    quote: Mapped[Quote] = relationship(back_populates="lines")
+
+
+class DeliveryNote(Base):
+    """What the supplier ships against an acknowledged order (送货单), with its lots."""
+
+    __tablename__ = "delivery_notes"
+    # Order numbers are per school, so a note's number is unique within its order only.
+    __table_args__ = (UniqueConstraint("order_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(60))
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    po_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list[DeliveryNoteLine]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="DeliveryNoteLine.id", lazy="selectin")
+    receipts: Mapped[list[GoodsReceipt]] = relationship(
+        back_populates="delivery_note", order_by="GoodsReceipt.id", lazy="selectin", viewonly=True)
+
+
+class DeliveryNoteLine(Base):
+    __tablename__ = "delivery_note_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_note_id: Mapped[int] = mapped_column(ForeignKey("delivery_notes.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    certificate_ref: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[DeliveryNote] = relationship(back_populates="lines")
+
+
+class GoodsReceipt(Base):
+    """The school's incoming inspection of a delivery (goods.received), as the supplier sees it."""
+
+    __tablename__ = "goods_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    delivery_note_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_notes.id"), index=True)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    location_code: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    inspectors: Mapped[list] = mapped_column(JSON)
+    lines: Mapped[list[GoodsReceiptLine]] = relationship(
+        back_populates="receipt", cascade="all, delete-orphan", order_by="GoodsReceiptLine.id", lazy="selectin")
+    order: Mapped[PurchaseOrder] = relationship(back_populates="receipts")
+    delivery_note: Mapped[DeliveryNote | None] = relationship(back_populates="receipts")
+
+
+class GoodsReceiptLine(Base):
+    __tablename__ = "goods_receipt_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goods_receipt_id: Mapped[int] = mapped_column(ForeignKey("goods_receipts.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    accepted_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    lot_number: Mapped[str] = mapped_column(String(64), default="")
+    production_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
+
+
+class Invoice(Base):
+    """The supplier's invoice against accepted quantities of one order, and what procurement made of it."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("supplier_id", "invoice_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(60))
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    po_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money())
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    matched_amount: Mapped[Decimal | None] = mapped_column(Money())
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dispute_reasons: Mapped[list | None] = mapped_column(JSON)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id", lazy="selectin")
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="invoice", order_by="Payment.id", lazy="selectin")
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Payment(Base):
+    """A payment procurement recorded against an invoice (payment.recorded); `payment_id` is procurement's."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(Integer, unique=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")

@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.pagination import Page, paginate
 
 from .isolation import get_visible, visible
-from .models import Notification
+from .models import Notification, Supplier
 
 
 def notify(session: Session, supplier_id: int, kind: str, message: str, dedup_key: str) -> Notification | None:
@@ -23,11 +24,20 @@ def notify(session: Session, supplier_id: int, kind: str, message: str, dedup_ke
     return notification
 
 
-def list_notifications(session: Session, principal: Principal, unread_only: bool = False) -> list[Notification]:
+def notify_if_registered(session: Session, supplier_id: int, kind: str, message: str,
+                         dedup_key: str) -> Notification | None:
+    """For event handlers: an event may name a supplier the portal does not hold (yet); it gets no message."""
+    if session.get(Supplier, supplier_id) is None:
+        return None
+    return notify(session, supplier_id, kind, message, dedup_key)
+
+
+def list_notifications(session: Session, principal: Principal, page: int, per_page: int,
+                       unread: bool = False) -> Page:
     query = visible(select(Notification), Notification, principal)
-    if unread_only:
+    if unread:
         query = query.where(Notification.read_at.is_(None))
-    return list(session.scalars(query.order_by(Notification.id.desc())))
+    return paginate(session, query.order_by(Notification.id.desc()), page, per_page)
 
 
 def mark_read(session: Session, principal: Principal, notification_id: int) -> Notification:

@@ -1,4 +1,5 @@
-"""Orders sent to a supplier (po.sent): acknowledge or decline; an amended revision asks again."""
+"""Orders sent to a supplier (po.sent): acknowledge or decline; an amended revision asks again;
+a cancellation (po.cancelled) ends the order whatever was answered."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,16 +9,20 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput
 from shared.events import emit
+from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
+from .fulfilment import NotYetKnown, with_progress
 from .isolation import get_visible, visible
 from .models import Audit, PurchaseOrder, PurchaseOrderLine
+from .notifications import notify_if_registered
 
 ORDER_STATUS = StateMachine("purchase order", {
     "acknowledge": {"sent": "acknowledged"},
     "decline": {"sent": "declined"},
     # A new revision from procurement must be acknowledged again, whatever was said to the last one.
     "revise": {"sent": "sent", "acknowledged": "sent", "declined": "sent"},
+    "cancel": {"sent": "cancelled", "acknowledged": "cancelled", "declined": "cancelled"},
 }, Audit)
 LINE_FIELDS = ("po_line_id", "item_id", "item_code", "item_name", "specification", "category", "unit",
                "quantity", "unit_price", "delivery_date", "destination")
@@ -26,7 +31,7 @@ LINE_FIELDS = ("po_line_id", "item_id", "item_code", "item_name", "specification
 def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     """Record a sent order or its newer revision; an older or repeated revision changes nothing."""
     order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
-    if order is not None and payload["revision"] <= order.revision:
+    if order is not None and (payload["revision"] <= order.revision or order.status == "cancelled"):
         return None
     if order is None:
         order = PurchaseOrder(po_id=payload["po_id"], status="sent")
@@ -41,18 +46,38 @@ def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     order.lines = [PurchaseOrderLine(**{name: line.get(name, "") for name in LINE_FIELDS})
                    for line in payload["lines"]]
     session.flush()
+    notify_if_registered(session, order.supplier_id, "order_received",
+                         f"Order {order.number} (revision {order.revision}) is waiting for your acknowledgement.",
+                         f"order:{order.po_id}:{order.revision}")
     return order
 
 
-def list_orders(session: Session, principal: Principal, status: str | None = None) -> list[PurchaseOrder]:
+def cancel_order(session: Session, payload: dict) -> PurchaseOrder | None:
+    """Procurement cancelled the order: it can no longer be acknowledged, delivered or answered."""
+    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
+    if order is None:
+        raise NotYetKnown(f"order {payload['po_id']} has not arrived yet")
+    if order.status == "cancelled":
+        return None
+    ORDER_STATUS.apply(session, order, "cancel", "procurement", payload["reason"])
+    order.cancelled_at, order.cancel_reason = payload["cancelled_at"], payload["reason"]
+    session.flush()
+    notify_if_registered(session, order.supplier_id, "order_cancelled",
+                         f"Order {order.number} was cancelled: {payload['reason']}", f"order_cancelled:{order.po_id}")
+    return order
+
+
+def list_orders(session: Session, principal: Principal, page: int, per_page: int,
+                status: str | None = None) -> Page:
     query = visible(select(PurchaseOrder), PurchaseOrder, principal)
     if status is not None:
         query = query.where(PurchaseOrder.status == status)
-    return list(session.scalars(query.order_by(PurchaseOrder.sent_at.desc(), PurchaseOrder.id.desc())))
+    return paginate(session, query.order_by(PurchaseOrder.sent_at.desc(), PurchaseOrder.id.desc()), page, per_page)
 
 
 def get_order(session: Session, principal: Principal, order_id: int) -> PurchaseOrder:
-    return get_visible(session, PurchaseOrder, order_id, principal)
+    """The order with what has been delivered, accepted and invoiced on each line."""
+    return with_progress(session, get_visible(session, PurchaseOrder, order_id, principal))
 
 
 def acknowledge_order(session: Session, principal: Principal, order_id: int, revision: int) -> PurchaseOrder:

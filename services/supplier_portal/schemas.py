@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from shared.fields import Money as ExactMoney
 from shared.fields import Quantity as ExactQuantity
+from shared.pagination import PageQuerySchema, page_schema
 
 from .credit_code import credit_code_problem
 from .documents import DOCUMENT_KINDS, DOCUMENT_STATUSES
@@ -30,10 +31,8 @@ class SupplierSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class SupplierQuerySchema(Schema):
+class SupplierQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(SUPPLIER_STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ContactSchema(Schema):
@@ -147,7 +146,7 @@ class DocumentFileSchema(Schema):
     file = Upload(required=True)
 
 
-class DocumentQuerySchema(Schema):
+class DocumentQuerySchema(PageQuerySchema):
     supplier_id = fields.Integer()
     status = fields.String(validate=validate.OneOf(DOCUMENT_STATUSES))
 
@@ -164,15 +163,16 @@ class NotificationSchema(Schema):
     read_at = fields.AwareDateTime()
 
 
-class NotificationQuerySchema(Schema):
+class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
 
-ORDER_STATUSES = ("sent", "acknowledged", "declined")
+ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled")
 
 
 class OrderLineSchema(Schema):
     po_line_id = fields.Integer()
+    item_id = fields.Integer()
     item_code = fields.String()
     item_name = fields.String()
     specification = fields.String()
@@ -181,6 +181,35 @@ class OrderLineSchema(Schema):
     unit_price = ExactMoney()
     delivery_date = fields.Date()
     destination = fields.String()
+    # Shown on one order (not in lists): what happened to the line so far.
+    accepted_quantity = ExactQuantity(attribute="progress.accepted", dump_only=True)
+    rejected_quantity = ExactQuantity(attribute="progress.rejected", dump_only=True)
+    in_transit_quantity = ExactQuantity(attribute="progress.in_transit", dump_only=True)
+    invoiced_quantity = ExactQuantity(attribute="progress.invoiced", dump_only=True)
+    to_deliver_quantity = ExactQuantity(attribute="progress.to_deliver", dump_only=True)
+    to_invoice_quantity = ExactQuantity(attribute="progress.to_invoice", dump_only=True)
+
+
+class ReceiptLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    accepted_quantity = ExactQuantity()
+    rejected_quantity = ExactQuantity()
+    rejection_reason = fields.String()
+    lot_number = fields.String()
+    production_date = fields.Date()
+    expiry_date = fields.Date()
+
+
+class ReceiptSchema(Schema):
+    """The school's incoming inspection (进货查验) of a delivery."""
+
+    receipt_id = fields.Integer()
+    delivery_note_id = fields.Integer()
+    location_code = fields.String()
+    received_at = fields.AwareDateTime()
+    inspectors = fields.List(fields.String())
+    lines = fields.List(fields.Nested(ReceiptLineSchema))
 
 
 class OrderSchema(Schema):
@@ -195,10 +224,13 @@ class OrderSchema(Schema):
     sent_at = fields.AwareDateTime()
     responded_at = fields.AwareDateTime()
     decline_reason = fields.String()
+    cancelled_at = fields.AwareDateTime()
+    cancel_reason = fields.String()
     lines = fields.List(fields.Nested(OrderLineSchema))
+    receipts = fields.List(fields.Nested(ReceiptSchema))
 
 
-class OrderQuerySchema(Schema):
+class OrderQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
 
 
@@ -208,3 +240,186 @@ class AcknowledgeSchema(Schema):
 
 class DeclineSchema(AcknowledgeSchema):
     reason = Text(1000, required=True)
+
+
+class UserQuerySchema(PageQuerySchema):
+    pass
+
+
+# --- quotations -----------------------------------------------------------------------------------
+
+class RfqLineSchema(Schema):
+    rfq_line_id = fields.Integer()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    specification = fields.String()
+    unit = fields.String()
+    quantity = ExactQuantity()
+    delivery_date = fields.Date()
+
+
+class QuoteLineSchema(Schema):
+    rfq_line_id = fields.Integer(required=True)
+    item_id = fields.Integer(dump_only=True)
+    unit_price = ExactMoney(positive=True, allow_none=True)
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class QuoteSchema(Schema):
+    id = fields.Integer()
+    rfq_copy_id = fields.Integer(data_key="rfq_id")
+    rfq_number = fields.String(attribute="rfq.number")
+    rfq_title = fields.String(attribute="rfq.title")
+    quote_deadline = fields.AwareDateTime(attribute="rfq.quote_deadline")
+    status = fields.String()
+    valid_until = fields.Date()
+    updated_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(QuoteLineSchema))
+
+
+class QuoteSummarySchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    submitted_at = fields.AwareDateTime()
+
+
+class RfqSchema(Schema):
+    """The supplier's own copy: never who else was invited."""
+
+    id = fields.Integer()
+    school_id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    quote_deadline = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(RfqLineSchema))
+    quote = fields.Nested(QuoteSummarySchema, allow_none=True)
+
+
+class RfqQuerySchema(PageQuerySchema):
+    open = fields.Boolean(metadata={"description": "true: deadline not yet passed; false: closed"})
+
+
+class QuoteQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(("draft", "submitted")))
+
+
+class DraftQuoteSchema(Schema):
+    valid_until = fields.Date(load_default=None, allow_none=True)
+    lines = fields.List(fields.Nested(QuoteLineSchema), required=True, validate=validate.Length(max=500))
+
+
+class SubmittedQuoteLineSchema(QuoteLineSchema):
+    unit_price = ExactMoney(positive=True, required=True)
+
+
+class SubmitQuoteSchema(Schema):
+    valid_until = fields.Date(required=True)
+    lines = fields.List(fields.Nested(SubmittedQuoteLineSchema), required=True,
+                        validate=validate.Length(min=1, max=500))
+
+
+# --- delivery notes -------------------------------------------------------------------------------
+
+DELIVERY_STATUSES = ("dispatched", "inspected")
+
+
+class DeliveryLineSchema(Schema):
+    po_line_id = fields.Integer(required=True)
+    item_id = fields.Integer(dump_only=True)
+    quantity = ExactQuantity(positive=True, required=True)
+    lot_number = Text(64, required=True)
+    production_date = fields.Date(required=True)
+    expiry_date = fields.Date(load_default=None, allow_none=True)
+    certificate_ref = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DeliveryNoteSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    order_id = fields.Integer()
+    po_id = fields.Integer()
+    supplier_id = fields.Integer()
+    school_id = fields.Integer()
+    planned_at = fields.AwareDateTime()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(DeliveryLineSchema))
+    receipts = fields.List(fields.Nested(ReceiptSchema))
+
+
+class NewDeliveryNoteSchema(Schema):
+    planned_at = fields.AwareDateTime(required=True)
+    lines = fields.List(fields.Nested(DeliveryLineSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class DeliveryNoteQuerySchema(PageQuerySchema):
+    order_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+INVOICE_STATUSES = ("submitted", "matched", "disputed", "partially_paid", "paid")
+
+
+class InvoiceLineSchema(Schema):
+    po_line_id = fields.Integer(required=True)
+    item_id = fields.Integer(dump_only=True)
+    quantity = ExactQuantity(positive=True, required=True)
+    unit_price = ExactMoney(load_default=None, allow_none=True,
+                            metadata={"description": "defaults to the order line's price"})
+    amount = ExactMoney(dump_only=True)
+
+
+class PaymentSchema(Schema):
+    payment_id = fields.Integer()
+    amount = ExactMoney()
+    paid_on = fields.Date()
+    reference = fields.String()
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer()
+    invoice_number = fields.String()
+    order_id = fields.Integer()
+    po_id = fields.Integer()
+    supplier_id = fields.Integer()
+    school_id = fields.Integer()
+    issued_on = fields.Date()
+    total = ExactMoney()
+    status = fields.String()
+    submitted_at = fields.AwareDateTime()
+    matched_amount = ExactMoney()
+    matched_at = fields.AwareDateTime()
+    dispute_reasons = fields.List(fields.String())
+    disputed_at = fields.AwareDateTime()
+    paid_amount = ExactMoney()
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+
+class NewInvoiceSchema(Schema):
+    invoice_number = fields.String(required=True, validate=[validate.Length(min=1, max=60),
+                                                            validate.Regexp(r"^[0-9A-Za-z\-]+$",
+                                                                            error="letters, digits and dashes only")])
+    issued_on = fields.Date(required=True)
+    lines = fields.List(fields.Nested(InvoiceLineSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class InvoiceQuerySchema(PageQuerySchema):
+    order_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(INVOICE_STATUSES))
+
+
+SupplierPageSchema = page_schema(SupplierSchema)
+UserPageSchema = page_schema(UserSchema)
+DocumentPageSchema = page_schema(DocumentSchema)
+NotificationPageSchema = page_schema(NotificationSchema)
+OrderPageSchema = page_schema(OrderSchema)
+RfqPageSchema = page_schema(RfqSchema)
+QuotePageSchema = page_schema(QuoteSchema)
+DeliveryNotePageSchema = page_schema(DeliveryNoteSchema)
+InvoicePageSchema = page_schema(InvoiceSchema)

@@ -5,9 +5,12 @@ from shared.events import Consumer
 from shared.service import PeriodicJob
 
 from .clock import school_today
+from .fulfilment import receive_goods
+from .invoicing import record_dispute, record_match, record_payment
 from .licence_expiry import check_licences
 from .models import Inbox
-from .orders import receive_order
+from .orders import cancel_order, receive_order
+from .quotations import receive_rfq
 from .registration import create_invited_supplier
 
 consumer = Consumer("supplier_portal", Inbox)
@@ -31,3 +34,33 @@ def on_supplier_invited(session, payload):
 @consumer.handles("po.sent")
 def on_po_sent(session, payload):
     receive_order(session, payload)
+
+
+@consumer.handles("po.cancelled")
+def on_po_cancelled(session, payload):
+    cancel_order(session, payload)
+
+
+@consumer.handles("rfq.issued")
+def on_rfq_issued(session, payload):
+    receive_rfq(session, payload)
+
+
+@consumer.handles("goods.received")
+def on_goods_received(session, payload):
+    receive_goods(session, payload)
+
+
+@consumer.handles("invoice.matched")
+def on_invoice_matched(session, payload):
+    record_match(session, payload)
+
+
+@consumer.handles("invoice.disputed")
+def on_invoice_disputed(session, payload):
+    record_dispute(session, payload)
+
+
+@consumer.handles("payment.recorded")
+def on_payment_recorded(session, payload):
+    record_payment(session, payload)

@@ -86,3 +86,16 @@ def add_document(portal_db):
 @pytest.fixture
 def reviewer(staff):
     return staff("procurement_officer")[1]
+
+
+@pytest.fixture
+def approved_supplier(make_supplier, add_document):
+    """approved_supplier(name) -> (supplier, owner user, header): approved, with valid licences on file."""
+
+    def make(name: str = "供应商"):
+        supplier, owner_user, owner = make_supplier(name, status="approved")
+        add_document(supplier.id, "business_licence")
+        add_document(supplier.id, "food_business_licence")
+        return supplier, owner_user, owner
+
+    return make

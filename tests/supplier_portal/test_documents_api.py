@@ -98,7 +98,7 @@ def test_school_staff_approve_or_reject_with_a_note_and_a_reviewed_document_is_n
     assert portal.post(f"/api/documents/{second['id']}/reject", headers=reviewer, json={}).status_code == 422
     rejected = portal.post(f"/api/documents/{second['id']}/reject", headers=reviewer, json={"note": "盖章不清"})
     assert rejected.json["status"] == "rejected" and rejected.json["review_note"] == "盖章不清"
-    listed = portal.get(f"/api/documents?supplier_id={supplier.id}&status=approved", headers=reviewer).json
+    listed = portal.get(f"/api/documents?supplier_id={supplier.id}&status=approved", headers=reviewer).json["items"]
     assert [d["id"] for d in listed] == [first["id"]]
 
 

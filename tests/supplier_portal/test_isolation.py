@@ -8,17 +8,25 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.document_store import LocalDocumentStore
-from services.supplier_portal.models import PurchaseOrder, QualificationDocument, SupplierUser
+from services.supplier_portal.models import (
+    DeliveryNote,
+    Invoice,
+    PurchaseOrder,
+    QualificationDocument,
+    Quote,
+    SupplierUser,
+)
 from services.supplier_portal.notifications import notify
 from services.supplier_portal.tasks import consumer
+from shared.auth import Principal
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF
-from .test_orders import po_sent
+from .factories import acknowledged_order, deliver, goods_received, po_sent, rfq_copy, rfq_issued
 
 
 @dataclass
@@ -28,12 +36,21 @@ class Probe:
     status: int
     own: int | None = None
     json: dict | None = field(default=None)
+    # Which of the tenant's ids fills a placeholder, when not the one of the same name.
+    use: dict = field(default_factory=dict)
 
 
 @dataclass
 class Exempt:
     why: str
 
+
+NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
+QUOTE = {"valid_until": NEXT_MONTH, "lines": [{"rfq_line_id": 1, "unit_price": "5.60"}]}
+DELIVERY = {"planned_at": "2026-03-04T23:00:00+00:00", "lines": [
+    {"po_line_id": 9001, "quantity": "10.000", "lot_number": "L2", "production_date": "2026-02-20"}]}
+INVOICE = {"invoice_number": "INV-2", "issued_on": date.today().isoformat(),
+           "lines": [{"po_line_id": 9001, "quantity": "1.000"}]}
 
 # Every (method, rule) the portal serves. Adding a route without an entry here fails the test.
 ROUTES = {
@@ -55,7 +72,22 @@ ROUTES = {
     ("GET", "/api/orders/<int:order_id>"): Probe(404, own=200),
     ("POST", "/api/orders/<int:order_id>/acknowledge"): Probe(404, own=200, json={"revision": 1}),
     ("POST", "/api/orders/<int:order_id>/decline"): Probe(404, own=409, json={"revision": 1, "reason": "x"}),
+    # Entries run in this order: the draft is saved before the quote is submitted.
+    ("GET", "/api/rfqs/<int:rfq_id>"): Probe(404, own=200),
+    ("PUT", "/api/rfqs/<int:rfq_id>/quote"): Probe(404, own=200, json={"lines": []}),
+    ("POST", "/api/rfqs/<int:rfq_id>/quote"): Probe(404, own=201, json=QUOTE),
+    ("GET", "/api/quotes/<int:quote_id>"): Probe(404, own=200),
+    ("POST", "/api/orders/<int:order_id>/delivery-notes"): Probe(
+        404, own=201, json=DELIVERY, use={"order_id": "delivered_order_id"}),
+    ("GET", "/api/delivery-notes/<int:note_id>"): Probe(404, own=200),
+    ("POST", "/api/orders/<int:order_id>/invoices"): Probe(
+        404, own=201, json=INVOICE, use={"order_id": "delivered_order_id"}),
+    ("GET", "/api/invoices/<int:invoice_id>"): Probe(404, own=200),
     ("GET", "/api/orders"): "list",
+    ("GET", "/api/rfqs"): "list",
+    ("GET", "/api/quotes"): "list",
+    ("GET", "/api/delivery-notes"): "list",
+    ("GET", "/api/invoices"): "list",
     ("GET", "/api/users"): "list",
     ("GET", "/api/documents"): "list",
     ("GET", "/api/notifications"): "list",
@@ -85,11 +117,13 @@ class Tenant:
 
 
 @pytest.fixture
-def tenants(portal_db, store_root, make_supplier):
+def tenants(portal, portal_db, store_root, approved_supplier):
+    """Two approved suppliers, each with a user, a licence, a notification, an RFQ copy and a draft quote,
+    an order to answer, and an order delivered, inspected and invoiced."""
     store = LocalDocumentStore(store_root)
 
     def make(name):
-        supplier, owner_user, owner = make_supplier(name)
+        supplier, owner_user, owner = approved_supplier(name)
         with portal_db.unit_of_work() as uow:
             staff = create_supplier_user(uow.session, supplier.id, f"staff-{supplier.id}@example.cn", "员工",
                                          PASSWORD, "staff")
@@ -103,12 +137,28 @@ def tenants(portal_db, store_root, make_supplier):
             uow.commit()
         consumer.apply(portal_db, po_sent(supplier.id, po_id=7000 + supplier.id))
         with portal_db.unit_of_work() as uow:
-            order = uow.session.scalar(select(PurchaseOrder).where(PurchaseOrder.supplier_id == supplier.id))
-        ids = {"supplier_id": supplier.id, "user_id": staff.id, "document_id": document.id,
-               "notification_id": note.id, "order_id": order.id}
-        return Tenant(supplier.id, owner, staff.id, document.id, note.id, ids)
+            order = uow.session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == 7000 + supplier.id))
+        delivered = acknowledged_order(portal, portal_db, supplier.id, owner, po_id=8000 + supplier.id)
+        delivery = portal.post(f"/api/orders/{delivered.id}/delivery-notes", headers=owner, json=DELIVERY).json
+        deliver(portal_db, goods_received(supplier.id, po_id=8000 + supplier.id, receipt_id=8000 + supplier.id,
+                                          delivery_note_id=delivery["id"], accepted="10.000"))
+        invoice = portal.post(f"/api/orders/{delivered.id}/invoices", headers=owner,
+                              json=INVOICE | {"invoice_number": "INV-1"}).json
+        return supplier, owner, staff, document, note, {
+            "supplier_id": supplier.id, "user_id": staff.id, "document_id": document.id,
+            "notification_id": note.id, "order_id": order.id, "delivered_order_id": delivered.id,
+            "note_id": delivery["id"], "invoice_id": invoice["id"]}
 
-    return make("甲"), make("乙")
+    made = [make("甲"), make("乙")]
+    # Both were invited to the same RFQ: each holds its own copy and its own draft.
+    deliver(portal_db, rfq_issued([made[0][0].id, made[1][0].id], rfq_id=301))
+    tenants = []
+    for supplier, owner, staff, document, note, ids in made:
+        rfq = rfq_copy(portal_db, supplier.id)
+        draft = portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner, json={"lines": []}).json
+        ids |= {"rfq_id": rfq.id, "quote_id": draft["id"]}
+        tenants.append(Tenant(supplier.id, owner, staff.id, document.id, note.id, ids))
+    return tenants
 
 
 def portal_routes(portal):
@@ -124,15 +174,16 @@ def test_every_portal_route_has_an_isolation_entry(portal):
     assert stale == [], f"these ROUTES entries name no route: {stale}"
 
 
-def fill(rule: str, ids: dict) -> str:
-    return re.sub(r"<int:(\w+)>", lambda match: str(ids[match.group(1)]), rule)
+def fill(rule: str, ids: dict, use: dict | None = None) -> str:
+    use = use or {}
+    return re.sub(r"<int:(\w+)>", lambda match: str(ids[use.get(match.group(1), match.group(1))]), rule)
 
 
 def test_supplier_b_cannot_reach_any_of_supplier_a_records(portal, tenants, portal_db):
     a, b = tenants
     probes = {route: entry for route, entry in ROUTES.items() if isinstance(entry, Probe)}
     for (method, rule), probe in probes.items():
-        response = portal.open(fill(rule, a.ids), method=method, headers=b.owner, json=probe.json)
+        response = portal.open(fill(rule, a.ids, probe.use), method=method, headers=b.owner, json=probe.json)
         assert response.status_code == probe.status, (method, rule, response.json)
         if probe.status == 404:
             assert "甲" not in response.get_data(as_text=True)
@@ -140,22 +191,36 @@ def test_supplier_b_cannot_reach_any_of_supplier_a_records(portal, tenants, port
         assert uow.session.get(SupplierUser, a.staff_user_id).active is True
         assert uow.session.get(QualificationDocument, a.document_id).status == "approved"
         assert uow.session.get(PurchaseOrder, a.ids["order_id"]).status == "sent"
+        assert uow.session.get(Quote, a.ids["quote_id"]).status == "draft"
+        assert uow.session.scalar(select(func.count()).select_from(DeliveryNote).where(
+            DeliveryNote.supplier_id == a.supplier_id)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(Invoice).where(
+            Invoice.supplier_id == a.supplier_id)) == 1
     # The same routes on B's own records do answer: the 404s above were the isolation, not a broken route.
     for (method, rule), probe in probes.items():
         if probe.own is not None:
-            response = portal.open(fill(rule, b.ids), method=method, headers=b.owner, json=probe.json)
+            response = portal.open(fill(rule, b.ids, probe.use), method=method, headers=b.owner, json=probe.json)
             assert response.status_code == probe.own, (method, rule, response.json)
 
 
 def test_lists_and_own_routes_show_supplier_b_only_its_own_rows(portal, tenants):
     a, b = tenants
-    users = portal.get("/api/users", headers=b.owner).json
-    assert {u["supplier_id"] for u in users} == {b.supplier_id}
-    documents = portal.get(f"/api/documents?supplier_id={a.supplier_id}", headers=b.owner).json
-    assert documents == []
-    assert [d["id"] for d in portal.get("/api/documents", headers=b.owner).json] == [b.document_id]
-    assert [n["id"] for n in portal.get("/api/notifications", headers=b.owner).json] == [b.notification_id]
-    assert [o["id"] for o in portal.get("/api/orders", headers=b.owner).json] == [b.ids["order_id"]]
+    def items(url):
+        return portal.get(url, headers=b.owner).json["items"]
+
+    assert {u["supplier_id"] for u in items("/api/users")} == {b.supplier_id}
+    assert items(f"/api/documents?supplier_id={a.supplier_id}") == []
+    assert b.document_id in [d["id"] for d in items("/api/documents")]
+    assert {d["supplier_id"] for d in items("/api/documents")} == {b.supplier_id}
+    assert b.notification_id in [n["id"] for n in items("/api/notifications?per_page=200")]
+    assert a.notification_id not in [n["id"] for n in items("/api/notifications?per_page=200")]
+    assert {o["id"] for o in items("/api/orders")} == {b.ids["order_id"], b.ids["delivered_order_id"]}
+    assert [r["id"] for r in items("/api/rfqs")] == [b.ids["rfq_id"]]
+    assert [q["id"] for q in items("/api/quotes")] == [b.ids["quote_id"]]
+    assert [n["id"] for n in items("/api/delivery-notes")] == [b.ids["note_id"]]
+    assert items(f"/api/delivery-notes?order_id={a.ids['delivered_order_id']}") == []
+    assert [i["id"] for i in items("/api/invoices")] == [b.ids["invoice_id"]]
+    assert items(f"/api/invoices?order_id={a.ids['delivered_order_id']}") == []
     assert portal.get("/api/auth/me", headers=b.owner).json["supplier"]["id"] == b.supplier_id
     created = portal.post("/api/users", headers=b.owner, json={
         "email": "new@b.example.cn", "display_name": "新", "password": PASSWORD, "supplier_id": a.supplier_id})
@@ -173,3 +238,31 @@ def test_a_staff_token_of_supplier_b_is_refused_the_owner_routes_of_its_own_supp
     headers = bearer(principal_for(staff))
     assert portal.get("/api/users", headers=headers).status_code == 403
     assert portal.patch(f"/api/suppliers/{b.supplier_id}", headers=headers, json={}).status_code == 403
+
+
+def test_a_deactivated_supplier_users_still_valid_token_is_refused_on_every_route(portal, tenants, portal_db):
+    _, b = tenants
+    with portal_db.unit_of_work() as uow:
+        staff = uow.session.get(SupplierUser, b.staff_user_id)
+    token = bearer(principal_for(staff))
+    assert portal.get("/api/rfqs", headers=token).status_code == 200
+    assert portal.post(f"/api/users/{b.staff_user_id}/deactivate", headers=b.owner).status_code == 200
+    guarded = {route: entry for route, entry in ROUTES.items() if not isinstance(entry, Exempt)}
+    for (method, rule), entry in guarded.items():
+        use = entry.use if isinstance(entry, Probe) else {}
+        body = entry.json if isinstance(entry, Probe) else None
+        response = portal.open(fill(rule, b.ids, use), method=method, headers=token, json=body)
+        assert response.status_code == 401, (method, rule, response.json)
+        assert "deactivated" in response.json["detail"]
+    # The check knows no exceptions: even a public route refuses a request carrying the stale token.
+    assert portal.get("/healthz", headers=token).status_code == 401
+    assert portal.get("/healthz").status_code == 200
+
+
+def test_a_token_naming_a_user_of_another_supplier_or_no_user_is_refused(portal, tenants):
+    a, b = tenants
+    forged = bearer(Principal(str(a.staff_user_id), frozenset({"supplier_staff"}), supplier_id=b.supplier_id))
+    ghost = bearer(Principal("999999", frozenset({"supplier_owner"}), supplier_id=b.supplier_id))
+    promoted = bearer(Principal(str(b.staff_user_id), frozenset({"supplier_owner"}), supplier_id=b.supplier_id))
+    for headers in (forged, ghost, promoted):
+        assert portal.get("/api/orders", headers=headers).status_code == 401

@@ -1,22 +1,13 @@
-import uuid
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from services.supplier_portal.fulfilment import NotYetKnown
 from services.supplier_portal.models import Outbox, PurchaseOrder
 from services.supplier_portal.tasks import consumer
 
-
-def po_sent(supplier_id, po_id=501, revision=1, quantity="250.000", school_id=1):
-    return {"id": str(uuid.uuid4()), "type": "po.sent", "version": 1, "producer": "procurement",
-            "occurred_at": "2026-03-01T02:00:00+00:00", "correlation_id": None, "payload": {
-                "po_id": po_id, "school_id": school_id, "number": "PO-2026-000123", "revision": revision,
-                "supplier_id": supplier_id, 
-                "total": str((Decimal(quantity) * Decimal("5.60")).quantize(Decimal("0.01"))),
-                "sent_at": "2026-03-01T02:00:00+00:00", "lines": [{
-                    "po_line_id": 9001, "item_id": 11, "item_code": "RICE-25", "item_name": "大米",
-                    "specification": "25kg/袋", "category": "bulk_grain_oil", "unit": "kg", "quantity": quantity,
-                    "unit_price": "5.60", "delivery_date": "2026-03-05", "destination": "CSR"}]}}
+from .factories import po_cancelled, po_sent
 
 
 def deliver(portal_db, envelope):
@@ -39,7 +30,7 @@ def test_a_sent_order_appears_with_exact_quantities_and_prices_once_however_ofte
     envelope = po_sent(supplier.id)
     assert deliver(portal_db, envelope) is True
     assert deliver(portal_db, envelope) is False
-    [order] = portal.get("/api/orders", headers=owner).json
+    [order] = portal.get("/api/orders", headers=owner).json["items"]
     assert (order["number"], order["status"], order["revision"], order["total"]) == (
         "PO-2026-000123", "sent", 1, "1400.00")
     assert order["lines"][0]["quantity"] == "250.000" and order["lines"][0]["unit_price"] == "5.60"
@@ -93,3 +84,40 @@ def test_school_staff_cannot_answer_for_the_supplier(portal, portal_db, make_sup
     order = order_of(portal_db)
     assert portal.post(f"/api/orders/{order.id}/acknowledge", headers=reviewer,
                        json={"revision": 1}).status_code == 403
+
+
+def test_acknowledging_a_cancelled_order_is_409_and_the_cancellation_is_shown(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    deliver(portal_db, po_sent(supplier.id))
+    order = order_of(portal_db)
+    assert deliver(portal_db, po_cancelled(supplier.id, reason="学校放假，取消订单")) is True
+    refused = portal.post(f"/api/orders/{order.id}/acknowledge", headers=owner, json={"revision": 1})
+    assert refused.status_code == 409 and "cancelled" in refused.json["detail"]
+    declined = portal.post(f"/api/orders/{order.id}/decline", headers=owner, json={"revision": 1, "reason": "x"})
+    assert declined.status_code == 409
+    shown = portal.get(f"/api/orders/{order.id}", headers=owner).json
+    assert (shown["status"], shown["cancel_reason"]) == ("cancelled", "学校放假，取消订单")
+    assert outbox(portal_db, "po.acknowledged") == outbox(portal_db, "po.declined") == []
+    assert [o["id"] for o in portal.get("/api/orders?status=cancelled", headers=owner).json["items"]] == [order.id]
+
+
+def test_an_acknowledged_order_can_be_cancelled_and_a_later_revision_does_not_revive_it(
+        portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    deliver(portal_db, po_sent(supplier.id))
+    order = order_of(portal_db)
+    portal.post(f"/api/orders/{order.id}/acknowledge", headers=owner, json={"revision": 1})
+    deliver(portal_db, po_cancelled(supplier.id))
+    assert deliver(portal_db, po_cancelled(supplier.id)) is True  # a second cancellation changes nothing
+    deliver(portal_db, po_sent(supplier.id, revision=2))
+    assert (order_of(portal_db).status, order_of(portal_db).revision) == ("cancelled", 1)
+
+
+def test_a_cancellation_arriving_before_its_order_fails_so_that_the_worker_retries_it(portal_db, make_supplier):
+    supplier, _, _ = make_supplier(status="approved")
+    early = po_cancelled(supplier.id, po_id=999)
+    with pytest.raises(NotYetKnown):
+        deliver(portal_db, early)
+    deliver(portal_db, po_sent(supplier.id, po_id=999))
+    assert deliver(portal_db, early) is True  # the retry, once the order is there
+    assert order_of(portal_db, po_id=999).status == "cancelled"

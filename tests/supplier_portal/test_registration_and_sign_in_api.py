@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from services.supplier_portal.models import Supplier, SupplierUser
 from services.supplier_portal.registration import create_invited_supplier
 from shared.auth import decode_token
@@ -120,7 +122,8 @@ def test_the_owner_adds_staff_who_sign_in_as_supplier_staff_and_cannot_manage_us
     staff = {"Authorization": f"Bearer {token}"}
     assert decode_token(token, TEST_SECRET).roles == {"supplier_staff"}
     assert portal.get("/api/users", headers=staff).status_code == 403
-    assert [u["email"] for u in portal.get("/api/users", headers=owner).json] == [owner_user.email, "clerk@example.cn"]
+    users = portal.get("/api/users", headers=owner).json["items"]
+    assert [u["email"] for u in users] == [owner_user.email, "clerk@example.cn"]
     taken = portal.post("/api/users", headers=owner,
                         json={"email": "CLERK@example.cn", "display_name": "重复", "password": PASSWORD})
     assert taken.status_code == 409
@@ -176,6 +179,32 @@ def test_the_owner_updates_contact_details_but_not_the_company_identity(portal, 
 def test_staff_list_suppliers_by_status(portal, make_supplier, reviewer):
     pending, _, _ = make_supplier()
     approved, _, _ = make_supplier(status="approved")
-    listed = portal.get("/api/suppliers?status=approved", headers=reviewer).json
+    listed = portal.get("/api/suppliers?status=approved", headers=reviewer).json["items"]
     assert approved.id in [s["id"] for s in listed] and pending.id not in [s["id"] for s in listed]
     assert portal.get("/api/suppliers?status=bogus", headers=reviewer).status_code == 422
+
+
+def test_the_supplier_list_is_paginated_with_its_total_and_keeps_its_status_filter(portal, make_supplier, reviewer):
+    made = [make_supplier(status="approved")[0].id for _ in range(3)]
+    make_supplier()  # pending: filtered out
+    first = portal.get("/api/suppliers?status=approved&per_page=2", headers=reviewer).json
+    second = portal.get("/api/suppliers?status=approved&per_page=2&page=2", headers=reviewer).json
+    assert (first["page"], first["per_page"], first["total"], second["page"], second["total"]) == (1, 2, 3, 2, 3)
+    assert [s["id"] for s in first["items"] + second["items"]] == made
+    assert portal.get("/api/suppliers?per_page=0", headers=reviewer).status_code == 422
+    assert portal.get("/api/suppliers?per_page=201", headers=reviewer).status_code == 422
+
+
+def test_a_registration_retried_with_the_same_idempotency_key_creates_one_supplier(portal, portal_db):
+    body = {**COMPANY, "credit_code": credit_code(900077), "owner": OWNER}
+    headers = {"Idempotency-Key": "register-lvyuan-1"}
+    first = portal.post("/api/auth/register", json=body, headers=headers)
+    second = portal.post("/api/auth/register", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201 and first.json == second.json
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    other = portal.post("/api/auth/register", json={**body, "name": "另一家公司"}, headers=headers)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
+    with portal_db.unit_of_work() as uow:
+        assert len(list(uow.session.scalars(select(Supplier).where(Supplier.credit_code == credit_code(900077))))) == 1
+    # Without the key a repeat is just a second registration, refused for its credit code.
+    assert portal.post("/api/auth/register", json=body).status_code == 409

@@ -14,7 +14,7 @@ from ..schemas import (
     SupplierSchema,
     TokenSchema,
 )
-from .common import AUTH, SUPPLIER_USERS, current_principal
+from .common import AUTH, SUPPLIER_USERS, current_principal, public_idempotent
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Supplier registration and sign-in")
 COMPANY_FIELDS = ("name", "credit_code", "address", "contact_name", "contact_phone", "contact_email", "categories")
@@ -28,6 +28,7 @@ def _token(principal):
 
 
 @blp.post("/register")
+@public_idempotent
 @blp.arguments(SelfRegistrationSchema)
 @blp.response(201, SupplierSchema)
 def register(data):
@@ -40,6 +41,7 @@ def register(data):
 
 
 @blp.post("/register-invited")
+@public_idempotent
 @blp.arguments(InvitedRegistrationSchema)
 @blp.response(201, SupplierSchema)
 def register_invited(data):

@@ -12,7 +12,14 @@ from ..documents import (
     review_document,
     upload_document,
 )
-from ..schemas import DocumentFileSchema, DocumentFormSchema, DocumentQuerySchema, DocumentReviewSchema, DocumentSchema
+from ..schemas import (
+    DocumentFileSchema,
+    DocumentFormSchema,
+    DocumentPageSchema,
+    DocumentQuerySchema,
+    DocumentReviewSchema,
+    DocumentSchema,
+)
 from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
 
 blp = Blueprint("documents", __name__, url_prefix="/api/documents",
@@ -51,7 +58,7 @@ def upload(form, files):
 @blp.doc(security=AUTH)
 @require_roles(*REVIEWERS, *SUPPLIER_USERS)
 @blp.arguments(DocumentQuerySchema, location="query")
-@blp.response(200, DocumentSchema(many=True))
+@blp.response(200, DocumentPageSchema)
 def index(query):
     with unit_of_work() as uow:
         return list_documents(uow.session, current_principal(), **query)

@@ -4,7 +4,7 @@ from shared.auth import require_roles
 from shared.web import unit_of_work
 
 from ..notifications import list_notifications, mark_read
-from ..schemas import NotificationQuerySchema, NotificationSchema
+from ..schemas import NotificationPageSchema, NotificationQuerySchema, NotificationSchema
 from .common import AUTH, SUPPLIER_USERS, current_principal
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/notifications", description="In-portal notifications")
@@ -14,10 +14,10 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/notifications", desc
 @blp.doc(security=AUTH)
 @require_roles(*SUPPLIER_USERS)
 @blp.arguments(NotificationQuerySchema, location="query")
-@blp.response(200, NotificationSchema(many=True))
+@blp.response(200, NotificationPageSchema)
 def index(query):
     with unit_of_work() as uow:
-        return list_notifications(uow.session, current_principal(), unread_only=query["unread"])
+        return list_notifications(uow.session, current_principal(), **query)
 
 
 @blp.post("/<int:notification_id>/read")

@@ -4,7 +4,7 @@ from shared.auth import require_roles
 from shared.web import unit_of_work
 
 from ..orders import acknowledge_order, decline_order, get_order, list_orders
-from ..schemas import AcknowledgeSchema, DeclineSchema, OrderQuerySchema, OrderSchema
+from ..schemas import AcknowledgeSchema, DeclineSchema, OrderPageSchema, OrderQuerySchema, OrderSchema
 from .common import AUTH, SUPPLIER_USERS, current_principal
 
 blp = Blueprint("orders", __name__, url_prefix="/api/orders", description="Orders sent to the supplier")
@@ -14,7 +14,7 @@ blp = Blueprint("orders", __name__, url_prefix="/api/orders", description="Order
 @blp.doc(security=AUTH)
 @require_roles(*SUPPLIER_USERS)
 @blp.arguments(OrderQuerySchema, location="query")
-@blp.response(200, OrderSchema(many=True))
+@blp.response(200, OrderPageSchema)
 def index(query):
     with unit_of_work() as uow:
         return list_orders(uow.session, current_principal(), **query)
@@ -25,6 +25,7 @@ def index(query):
 @require_roles(*SUPPLIER_USERS)
 @blp.response(200, OrderSchema)
 def show(order_id):
+    """The order with, per line, what was accepted, rejected, is on its way and invoiced."""
     with unit_of_work() as uow:
         return get_order(uow.session, current_principal(), order_id)
 

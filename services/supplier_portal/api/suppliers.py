@@ -1,14 +1,20 @@
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from shared.auth import require_roles
 from shared.web import unit_of_work
 
-from ..approval import approve_supplier, reject_supplier, resubmit_supplier
-from ..isolation import get_visible, visible
+from ..approval import approve_supplier, list_suppliers, reject_supplier, resubmit_supplier
+from ..isolation import get_visible
 from ..models import Supplier
 from ..registration import issue_invitation_code, update_contact
-from ..schemas import InvitationCodeSchema, ProfileUpdateSchema, ReasonSchema, SupplierQuerySchema, SupplierSchema
+from ..schemas import (
+    InvitationCodeSchema,
+    ProfileUpdateSchema,
+    ReasonSchema,
+    SupplierPageSchema,
+    SupplierQuerySchema,
+    SupplierSchema,
+)
 from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
 
 blp = Blueprint("suppliers", __name__, url_prefix="/api/suppliers", description="Supplier organisations")
@@ -18,14 +24,10 @@ blp = Blueprint("suppliers", __name__, url_prefix="/api/suppliers", description=
 @blp.doc(security=AUTH)
 @require_roles(*REVIEWERS)
 @blp.arguments(SupplierQuerySchema, location="query")
-@blp.response(200, SupplierSchema(many=True))
+@blp.response(200, SupplierPageSchema)
 def index(query):
-    statement = visible(select(Supplier), Supplier, current_principal()).order_by(Supplier.id)
-    if "status" in query:
-        statement = statement.where(Supplier.status == query["status"])
-    statement = statement.offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])
     with unit_of_work() as uow:
-        return list(uow.session.scalars(statement))
+        return list_suppliers(uow.session, current_principal(), **query)
 
 
 @blp.get("/<int:supplier_id>")

@@ -1,10 +1,11 @@
 from flask_smorest import Blueprint
 
 from shared.auth import require_roles
+from shared.idempotency import idempotent
 from shared.web import unit_of_work
 
 from ..accounts import add_staff_user, list_users, set_user_active
-from ..schemas import NewUserSchema, UserSchema
+from ..schemas import NewUserSchema, UserPageSchema, UserQuerySchema, UserSchema
 from .common import AUTH, current_principal
 
 blp = Blueprint("users", __name__, url_prefix="/api/users", description="The supplier owner's portal users")
@@ -13,15 +14,17 @@ blp = Blueprint("users", __name__, url_prefix="/api/users", description="The sup
 @blp.get("")
 @blp.doc(security=AUTH)
 @require_roles("supplier_owner")
-@blp.response(200, UserSchema(many=True))
-def index():
+@blp.arguments(UserQuerySchema, location="query")
+@blp.response(200, UserPageSchema)
+def index(query):
     with unit_of_work() as uow:
-        return list_users(uow.session, current_principal())
+        return list_users(uow.session, current_principal(), **query)
 
 
 @blp.post("")
 @blp.doc(security=AUTH)
 @require_roles("supplier_owner")
+@idempotent
 @blp.arguments(NewUserSchema)
 @blp.response(201, UserSchema)
 def create(data):

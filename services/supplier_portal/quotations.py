@@ -1,0 +1,165 @@
+"""Requests for quotation a supplier was invited to (rfq.issued), and its quote: a draft, then one submission.
+
+Only an approved supplier with every required licence valid may quote, and only before the
+RFQ's deadline. Each invited supplier gets its own copy of the RFQ, so nothing it can read
+names the others or their prices.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.events import emit
+from shared.pagination import Page, paginate
+from shared.statemachine import StateMachine
+
+from .approval import describe_missing, missing_licences
+from .isolation import get_visible, visible
+from .models import Audit, Quote, QuoteLine, Rfq, RfqLine, Supplier
+from .notifications import notify_if_registered
+
+QUOTE_STATUS = StateMachine("quote", {"submit": {"draft": "submitted"}}, Audit)
+RFQ_LINE_FIELDS = ("rfq_line_id", "item_id", "item_code", "item_name", "specification", "category", "unit",
+                   "quantity", "delivery_date")
+
+
+def receive_rfq(session: Session, payload: dict) -> list[Rfq]:
+    """One copy of the RFQ per invited supplier; a supplier already holding its copy is left as it is."""
+    copies = []
+    for supplier_id in sorted(set(payload["supplier_ids"])):
+        if session.scalar(select(Rfq.id).where(Rfq.rfq_id == payload["rfq_id"], Rfq.supplier_id == supplier_id)):
+            continue
+        rfq = Rfq(rfq_id=payload["rfq_id"], school_id=payload["school_id"], supplier_id=supplier_id,
+                  number=payload["number"], title=payload["title"], quote_deadline=payload["quote_deadline"],
+                  lines=[RfqLine(**{name: line.get(name, "") for name in RFQ_LINE_FIELDS})
+                         for line in payload["lines"]])
+        session.add(rfq)
+        session.flush()
+        notify_if_registered(session, supplier_id, "rfq_received",
+                             f"New request for quotation {rfq.number} 「{rfq.title}」: quote before "
+                             f"{rfq.quote_deadline.isoformat()}.", f"rfq:{rfq.rfq_id}")
+        copies.append(rfq)
+    return copies
+
+
+def list_rfqs(session: Session, principal: Principal, page: int, per_page: int, now: datetime,
+              open: bool | None = None) -> Page:
+    query = visible(select(Rfq), Rfq, principal)
+    if open is True:
+        query = query.where(Rfq.quote_deadline > now)
+    elif open is False:
+        query = query.where(Rfq.quote_deadline <= now)
+    return paginate(session, query.order_by(Rfq.quote_deadline.desc(), Rfq.id.desc()), page, per_page)
+
+
+def get_rfq(session: Session, principal: Principal, rfq_id: int) -> Rfq:
+    return get_visible(session, Rfq, rfq_id, principal)
+
+
+def list_quotes(session: Session, principal: Principal, page: int, per_page: int,
+                status: str | None = None) -> Page:
+    query = visible(select(Quote), Quote, principal)
+    if status is not None:
+        query = query.where(Quote.status == status)
+    return paginate(session, query.order_by(Quote.updated_at.desc(), Quote.id.desc()), page, per_page)
+
+
+def get_quote(session: Session, principal: Principal, quote_id: int) -> Quote:
+    return get_visible(session, Quote, quote_id, principal)
+
+
+def ensure_may_quote(session: Session, principal: Principal, today: date) -> Supplier:
+    """The reason a supplier may not quote, as a 409 (its status) or 403 (its licences)."""
+    supplier = get_visible(session, Supplier, principal.supplier_id, principal)
+    if supplier.status == "suspended":
+        raise Conflict("Your supplier account is suspended and may not quote: "
+                       f"{supplier.status_reason or 'no reason given'}")
+    if supplier.status != "approved":
+        raise Conflict(f"Your supplier account is {supplier.status}; only an approved supplier may quote")
+    missing = missing_licences(session, supplier, today)
+    if missing:
+        # The daily check may not have suspended it yet: an expired licence refuses the quote today.
+        raise Forbidden(f"A required licence is expired or missing ({describe_missing(missing)}); "
+                        f"upload a valid one before quoting")
+    return supplier
+
+
+def save_draft(session: Session, principal: Principal, rfq_id: int, valid_until: date | None, lines: list[dict],
+               now: datetime, today: date) -> Quote:
+    """Create or replace the supplier's draft quote; prices may still be missing."""
+    rfq, quote = _open_rfq(session, principal, rfq_id, now)
+    if quote is not None and quote.status != "draft":
+        raise Conflict("This quote was submitted; it can no longer be edited")
+    if valid_until is not None and valid_until < today:
+        raise InvalidInput("valid_until", "must not be in the past")
+    quote = _write(session, rfq, quote, valid_until, _quote_lines(rfq, lines), now)
+    session.flush()
+    return quote
+
+
+def submit_quote(session: Session, principal: Principal, rfq_id: int, valid_until: date, lines: list[dict],
+                 now: datetime, today: date) -> Quote:
+    """Submit a price for each line quoted (a draft becomes this quote) and tell procurement (quote.submitted)."""
+    rfq, quote = _open_rfq(session, principal, rfq_id, now)
+    ensure_may_quote(session, principal, today)
+    if quote is not None and quote.status != "draft":
+        raise Conflict(f"A quote for {rfq.number} was already submitted on {quote.submitted_at.isoformat()}")
+    if valid_until < today:
+        raise InvalidInput("valid_until", "must not be in the past")
+    quote_lines = _quote_lines(rfq, lines)
+    for index, line in enumerate(quote_lines):
+        if line.unit_price is None:
+            raise InvalidInput("lines", f"line {index + 1} needs a unit price")
+    quote = _write(session, rfq, quote, valid_until, quote_lines, now)
+    session.flush()
+    QUOTE_STATUS.apply(session, quote, "submit", principal)
+    quote.submitted_at, quote.submitted_by = now, principal.user_id
+    emit(session, "quote.submitted", {
+        "quote_id": quote.id, "rfq_id": rfq.rfq_id, "supplier_id": quote.supplier_id, "submitted_at": now,
+        "valid_until": valid_until,
+        "lines": [{"rfq_line_id": line.rfq_line_id, "item_id": line.item_id, "unit_price": line.unit_price,
+                   "note": line.note} for line in quote.lines]})
+    session.flush()
+    return quote
+
+
+def _open_rfq(session: Session, principal: Principal, rfq_id: int, now: datetime) -> tuple[Rfq, Quote | None]:
+    # Locked so that two submissions of one quote are serialised (SQLite's BEGIN IMMEDIATE already does).
+    rfq = get_visible(session, Rfq, rfq_id, principal, for_update=True)
+    if now >= rfq.quote_deadline:
+        raise Conflict(f"The quote deadline of {rfq.number} ({rfq.quote_deadline.isoformat()}) has passed")
+    quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id))
+    return rfq, quote
+
+
+def _quote_lines(rfq: Rfq, lines: list[dict]) -> list[QuoteLine]:
+    by_id = {line.rfq_line_id: line for line in rfq.lines}
+    seen = set()
+    result = []
+    for index, line in enumerate(lines):
+        rfq_line = by_id.get(line["rfq_line_id"])
+        if rfq_line is None:
+            raise InvalidInput("lines", f"line {index + 1} names no line of {rfq.number}")
+        if rfq_line.rfq_line_id in seen:
+            raise InvalidInput("lines", f"line {index + 1} quotes {rfq_line.item_name} a second time")
+        seen.add(rfq_line.rfq_line_id)
+        result.append(QuoteLine(rfq_line_id=rfq_line.rfq_line_id, item_id=rfq_line.item_id,
+                                unit_price=line.get("unit_price"), note=line.get("note") or ""))
+    return result
+
+
+def _write(session: Session, rfq: Rfq, quote: Quote | None, valid_until: date | None, lines: list[QuoteLine],
+           now: datetime) -> Quote:
+    if quote is None:
+        quote = Quote(rfq=rfq, rfq_id=rfq.rfq_id, school_id=rfq.school_id, supplier_id=rfq.supplier_id,
+                      status="draft")
+        session.add(quote)
+    else:
+        quote.lines.clear()
+        session.flush()
+    quote.valid_until, quote.updated_at, quote.lines = valid_until, now, lines
+    return quote

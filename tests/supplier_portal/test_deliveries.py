@@ -1,0 +1,118 @@
+from datetime import date, timedelta
+
+from .factories import acknowledged_order, deliver, goods_received, po_sent
+from .test_orders import order_of, outbox
+
+PLANNED = "2026-03-04T23:30:00+00:00"
+
+
+def note(quantity="100.000", lot="L240301", **extra):
+    return {"planned_at": PLANNED, "lines": [{"po_line_id": 9001, "quantity": quantity, "lot_number": lot,
+                                              "production_date": "2026-02-20", "expiry_date": "2027-02-20",
+                                              "certificate_ref": "QS-2026-0001", **extra}]}
+
+
+def test_a_delivery_note_on_an_acknowledged_order_emits_delivery_dispatched_with_its_lots(
+        portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    created = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=owner, json=note())
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert (body["number"], body["status"], body["planned_at"]) == ("DN-PO-2026-000123-01", "dispatched", PLANNED)
+    assert body["lines"][0] == {"po_line_id": 9001, "item_id": 11, "quantity": "100.000", "lot_number": "L240301",
+                                     "production_date": "2026-02-20", "expiry_date": "2027-02-20",
+                                     "certificate_ref": "QS-2026-0001"}
+    [event] = outbox(portal_db, "delivery.dispatched")
+    assert (event["delivery_note_id"], event["po_id"], event["supplier_id"], event["school_id"]) == (
+        body["id"], 501, supplier.id, 1)
+    assert event["lines"][0]["quantity"] == "100.000" and event["lines"][0]["lot_number"] == "L240301"
+    line = portal.get(f"/api/orders/{order.id}", headers=owner).json["lines"][0]
+    assert (line["in_transit_quantity"], line["to_deliver_quantity"]) == ("100.000", "150.000")
+
+
+def test_a_note_may_not_exceed_what_is_still_to_deliver_across_notes(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    url = f"/api/orders/{order.id}/delivery-notes"
+    assert portal.post(url, headers=owner, json=note("200.000")).status_code == 201
+    too_much = portal.post(url, headers=owner, json=note("50.001"))
+    assert too_much.status_code == 409 and "50.000" in too_much.json["detail"]
+    split = {"planned_at": PLANNED, "lines": [note("30.000")["lines"][0], note("20.001", lot="L2")["lines"][0]]}
+    assert portal.post(url, headers=owner, json=split).status_code == 409
+    assert portal.post(url, headers=owner, json=note("50.000")).json["number"] == "DN-PO-2026-000123-02"
+
+
+def test_delivery_notes_need_an_acknowledged_order(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    deliver(portal_db, po_sent(supplier.id))
+    refused = portal.post(f"/api/orders/{order_of(portal_db).id}/delivery-notes", headers=owner, json=note())
+    assert refused.status_code == 409 and "acknowledged" in refused.json["detail"]
+    assert outbox(portal_db, "delivery.dispatched") == []
+
+
+def test_delivery_note_lines_are_validated(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    url = f"/api/orders/{order.id}/delivery-notes"
+    future = (date.today() + timedelta(days=2)).isoformat()
+    bad = [
+        note(po_line_id=1),
+        note(quantity="0"),
+        note(quantity="1.0001"),
+        note(lot=""),
+        note(production_date=future),
+        note(expiry_date="2026-03-01"),  # expires before the planned delivery
+        {"planned_at": "2026-03-04T23:30:00", "lines": note()["lines"]},  # no time zone
+        {"planned_at": PLANNED, "lines": []},
+        {"lines": note()["lines"]},
+    ]
+    for body in bad:
+        response = portal.post(url, headers=owner, json=body)
+        assert response.status_code == 422, (body, response.json)
+
+
+def test_the_inspection_result_appears_on_the_note_and_the_order_and_rejected_goods_are_due_again(
+        portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    created = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=owner, json=note("100.000")).json
+    receipt = goods_received(supplier.id, delivery_note_id=created["id"], accepted="90.000", rejected="10.000",
+                             reason="霉变")
+    assert deliver(portal_db, receipt) is True
+    assert deliver(portal_db, receipt | {"id": "another-delivery-of-the-same-receipt"}) is True
+    shown = portal.get(f"/api/delivery-notes/{created['id']}", headers=owner).json
+    assert shown["status"] == "inspected"
+    [inspection] = shown["receipts"]
+    assert inspection["inspectors"] == ["张三", "李四"]
+    inspected = inspection["lines"][0]
+    assert (inspected["accepted_quantity"], inspected["rejected_quantity"], inspected["rejection_reason"]) == (
+        "90.000", "10.000", "霉变")
+    line = portal.get(f"/api/orders/{order.id}", headers=owner).json["lines"][0]
+    assert (line["accepted_quantity"], line["rejected_quantity"], line["in_transit_quantity"],
+            line["to_deliver_quantity"], line["to_invoice_quantity"]) == (
+        "90.000", "10.000", "0.000", "160.000", "90.000")
+    notices = portal.get("/api/notifications", headers=owner).json["items"]
+    assert [n["kind"] for n in notices].count("delivery_rejected") == 1 and "霉变" in notices[0]["message"]
+    assert portal.get("/api/delivery-notes?status=inspected", headers=owner).json["total"] == 1
+
+
+def test_a_receipt_naming_a_note_of_another_order_is_kept_on_its_order_only(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    first = acknowledged_order(portal, portal_db, supplier.id, owner, po_id=501)
+    acknowledged_order(portal, portal_db, supplier.id, owner, po_id=502)
+    created = portal.post(f"/api/orders/{first.id}/delivery-notes", headers=owner, json=note()).json
+    deliver(portal_db, goods_received(supplier.id, po_id=502, delivery_note_id=created["id"]))
+    assert portal.get(f"/api/delivery-notes/{created['id']}", headers=owner).json["status"] == "dispatched"
+    assert len(portal.get(f"/api/orders/{order_of(portal_db, 502).id}", headers=owner).json["receipts"]) == 1
+
+
+def test_a_retried_delivery_note_with_the_same_idempotency_key_is_made_once(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    headers = {**owner, "Idempotency-Key": "dn-1"}
+    first = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=headers, json=note())
+    second = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=headers, json=note())
+    assert first.json == second.json and len(outbox(portal_db, "delivery.dispatched")) == 1
+    other = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=headers, json=note("1.000"))
+    assert other.status_code == 422  # the same key for a different request
