@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import os
 
+# Production-strength argon2 costs ~0.1 s a hash; the suite hashes thousands of passwords.
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+
 import pytest
 from hypothesis import settings as hypothesis_settings
 

@@ -482,3 +482,19 @@ class Payment(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class DeliveryNotice(Base):
+    """A supplier's delivery note as announced (delivery.dispatched): what is on its way, and when."""
+
+    __tablename__ = "delivery_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    portal_delivery_note_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # per order line: quantity in base units, lot number, production date and certificate reference
+    lines: Mapped[list] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -28,6 +28,7 @@ from .demand import SYSTEM, demand_point_by_code, own_demand_point
 from .models import (
     ApprovalRule,
     ApprovedSupplier,
+    DeliveryNotice,
     DocumentCounter,
     Item,
     PlanLine,
@@ -401,3 +402,32 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
     workflow.apply(session, workflow.PURCHASE_ORDER, order, "receive_all" if complete else "receive_part",
                    f"inventory receipt {receipt_id}")
     return order
+
+
+def delivery_dispatched(session: Session, payload: dict) -> DeliveryNotice | None:
+    """delivery.dispatched: keep the delivery note with the order (索证索票) and what is on its way."""
+    order = _order_for_event(session, payload["po_id"], payload["supplier_id"])
+    if order is None or order.school_id != payload["school_id"]:
+        return None
+    if session.scalar(select(DeliveryNotice.id).where(
+            DeliveryNotice.portal_delivery_note_id == payload["delivery_note_id"])) is not None:
+        return None
+    known = {line.id for line in order.lines}
+    unknown = sorted({line["po_line_id"] for line in payload["lines"]} - known)
+    if unknown:
+        raise Conflict(f"delivery note {payload['number']} names lines {unknown} that are not on {order.number}")
+    notice = DeliveryNotice(
+        school_id=order.school_id, portal_delivery_note_id=payload["delivery_note_id"], order_id=order.id,
+        number=payload["number"], planned_at=payload["planned_at"], received_at=utcnow(),
+        lines=[{"po_line_id": line["po_line_id"], "quantity": str(line["quantity"]), "lot_number": line["lot_number"],
+                "production_date": line["production_date"].isoformat(),
+                "certificate_ref": line.get("certificate_ref", "")} for line in payload["lines"]])
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def deliveries_of(session: Session, principal: Principal, order_id: int) -> list[DeliveryNotice]:
+    order = get_order(session, principal, order_id)
+    return list(session.scalars(select(DeliveryNotice).where(DeliveryNotice.order_id == order.id)
+                                .order_by(DeliveryNotice.planned_at, DeliveryNotice.id)))

@@ -286,6 +286,23 @@ class OrderSchema(Schema):
     lines = fields.List(fields.Nested(OrderLineSchema))
 
 
+class DeliveryNoticeLineSchema(Schema):
+    po_line_id = fields.Integer()
+    quantity = fields.String()
+    lot_number = fields.String()
+    production_date = fields.String()
+    certificate_ref = fields.String()
+
+
+class DeliveryNoticeSchema(Schema):
+    id = fields.Integer()
+    portal_delivery_note_id = fields.Integer()
+    number = fields.String()
+    planned_at = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(DeliveryNoticeLineSchema))
+
+
 class OrderQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(PO_STATES))
     supplier_id = fields.Integer()

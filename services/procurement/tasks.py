@@ -75,6 +75,12 @@ def goods_received(session, payload):
         payload["receipt_id"]))
 
 
+@consumer.handles("delivery.dispatched")
+def delivery_dispatched(session, payload):
+    _apply_or_drop(session, "delivery.dispatched", payload,
+                   lambda: orders.delivery_dispatched(session, payload))
+
+
 @consumer.handles("quote.submitted")
 def quote_submitted(session, payload):
     if quotations.record_quote(session, payload) is None:

@@ -412,3 +412,23 @@ def test_cancelling_a_sent_order_tells_the_supplier_and_inventory(create, rice, 
         [event] = uow.session.scalars(select(Outbox).where(Outbox.type == "po.cancelled")).all()
     assert (event.payload["po_id"], event.payload["revision"], event.payload["reason"]) == (
         order["id"], 1, "学校停课, 取消订单")
+
+
+def test_a_dispatched_delivery_note_is_kept_with_its_order_once(create, rice, procurement, buyer, deliver, school):
+    order = create(order_body(rice))
+    act(procurement, order, "submit", buyer[1])
+    act(procurement, order, "send", buyer[1])
+    note = {"delivery_note_id": 31, "po_id": order["id"], "supplier_id": 501, "school_id": school.id,
+            "number": "SH-20260302-01", "planned_at": datetime.now(timezone.utc),
+            "lines": [{"po_line_id": order["lines"][0]["id"], "item_id": rice.id, "quantity": Decimal("250"),
+                       "lot_number": "LOT-0301", "production_date": date.today() - timedelta(days=10),
+                       "certificate_ref": "检验报告 2026-0301"}]}
+    assert deliver("delivery.dispatched", note) is True
+    deliver("delivery.dispatched", note)  # the same note again under a new event id: kept once
+    deliver("delivery.dispatched", {**note, "delivery_note_id": 32, "supplier_id": 999})  # not this supplier's
+    # a line that is not on the order: the whole note is dropped
+    deliver("delivery.dispatched", {**note, "delivery_note_id": 33,
+                                    "lines": [{**note["lines"][0], "po_line_id": 999999}]})
+    deliveries = procurement.get(f"/api/purchase-orders/{order['id']}/deliveries", headers=buyer[1]).json
+    assert [(d["number"], d["lines"][0]["lot_number"], d["lines"][0]["quantity"]) for d in deliveries] == [
+        ("SH-20260302-01", "LOT-0301", "250.000")]

@@ -106,3 +106,9 @@ def test_an_unknown_app_env_is_refused_rather_than_silently_skipping_the_product
 @pytest.mark.parametrize("env", ["development", "test"])
 def test_development_and_test_environments_start_on_the_defaults(env):
     assert Settings.from_env({"APP_ENV": env}).env == env
+
+
+def test_production_refuses_a_password_hash_weaker_than_19_mebibytes():
+    with pytest.raises(ConfigurationError, match="ARGON2_MEMORY_KIB"):
+        Settings.from_env({**PRODUCTION, "ARGON2_MEMORY_KIB": "1024"})
+    assert Settings.from_env({**PRODUCTION, "ARGON2_MEMORY_KIB": "19456"}).argon2_memory_kib == 19456

@@ -10,6 +10,7 @@ from ..schemas import (
     AmendSchema,
     ApprovalRulesSchema,
     AuditSchema,
+    DeliveryNoticeSchema,
     OrderFromPlanSchema,
     OrderInSchema,
     OrderQuery,
@@ -83,6 +84,15 @@ def order_history(order_id):
     with unit_of_work() as uow:
         order = orders.get_order(uow.session, current_principal(), order_id)
         return workflow.history(uow.session, workflow.PURCHASE_ORDER, order.id)
+
+
+@blp.get("/purchase-orders/<int:order_id>/deliveries")
+@blp.doc(security=SECURITY)
+@require_roles(*STAFF_ROLES)
+@blp.response(200, DeliveryNoticeSchema(many=True))
+def order_deliveries(order_id):
+    with unit_of_work() as uow:
+        return orders.deliveries_of(uow.session, current_principal(), order_id)
 
 
 @blp.post("/purchase-orders/<int:order_id>/submit")
