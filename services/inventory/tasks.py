@@ -1,15 +1,15 @@
 """Inventory's event handlers and periodic jobs (wired into Celery by services.worker)."""
 from shared.events import Consumer
+from shared.service import PeriodicJob
 
 from .inspection import cancel_order, expect_delivery, expect_order
 from .models import Inbox
+from .reorder import run_sweep
 from .store import record_unified_prices
 
 consumer = Consumer("inventory", Inbox)
-# Every movement checks its reorder rule at once. The periodic sweep (`reorder.run_sweep`, also
-# `flask --app services.inventory reorder-sweep`) waits for services/worker.py to register
-# periodic jobs under a named function: Celery cannot build a task from its current lambda.
-PERIODIC_JOBS: list = []
+# Every movement checks its reorder rule at once; the sweep catches rules set while stock was already low.
+PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep)]
 
 
 @consumer.handles("po.sent")

@@ -121,3 +121,10 @@ def test_the_reorder_sweep_runs_from_the_command_line(test_settings, databases, 
     with app.app_context():  # the `flask` command pushes one for every command
         assert "1 shortfalls published" in runner.invoke(args=["reorder-sweep"]).output
         assert "0 shortfalls published" in runner.invoke(args=["reorder-sweep"]).output
+
+
+def test_the_reorder_sweep_is_a_periodic_job_of_the_worker():
+    from services.inventory import SPEC
+    from services.inventory.reorder import run_sweep
+    [job] = [job for job in SPEC.periodic if job.name == "reorder_sweep"]
+    assert job.run is run_sweep and job.every_seconds <= 3600
