@@ -307,3 +307,20 @@ def test_a_token_naming_a_user_of_another_supplier_or_no_user_is_refused(portal,
     promoted = bearer(Principal(str(b.staff_user_id), frozenset({"supplier_owner"}), supplier_id=b.supplier_id))
     for headers in (forged, ghost, promoted):
         assert portal.get("/api/orders", headers=headers).status_code == 401
+
+
+def test_every_list_route_answers_one_page_with_its_total(portal, tenants, reviewer):
+    _, b = tenants
+    lists = [rule for (method, rule), entry in ROUTES.items() if entry == "list"] + ["/api/suppliers"]
+    for rule in lists:
+        headers = reviewer if rule == "/api/suppliers" else b.owner
+        whole = portal.get(rule, headers=headers).json
+        assert set(whole) == {"items", "page", "per_page", "total"}, rule
+        assert whole["total"] == len(whole["items"]) >= 1, rule
+        first = portal.get(f"{rule}?per_page=1", headers=headers).json
+        assert (first["page"], first["per_page"], first["total"], len(first["items"])) == (1, 1, whole["total"], 1)
+        assert first["items"][0] == whole["items"][0], rule
+        beyond = portal.get(f"{rule}?page={whole['total'] + 1}&per_page=1", headers=headers).json
+        assert beyond["items"] == [] and beyond["total"] == whole["total"], rule
+        for bad in ("per_page=0", "per_page=201", "page=0", "page=x"):
+            assert portal.get(f"{rule}?{bad}", headers=headers).status_code == 422, (rule, bad)
