@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.supplier_portal.models import PurchaseOrder, Rfq
 from services.supplier_portal.tasks import consumer
+from shared.events import PAYLOAD_SCHEMAS
 
 
 def po_sent(supplier_id, po_id=501, revision=1, quantity="250.000", school_id=1):
@@ -91,3 +92,8 @@ def acknowledged_order(portal, portal_db, supplier_id, owner, po_id=501, quantit
     response = portal.post(f"/api/orders/{order.id}/acknowledge", headers=owner, json={"revision": 1})
     assert response.status_code == 200, response.json
     return order
+
+
+def loaded(event: dict) -> dict:
+    """The payload as a handler receives it, loaded by its contract schema."""
+    return PAYLOAD_SCHEMAS[event["type"]]().load(event["payload"])
