@@ -6,6 +6,7 @@ reach goes through `scoped()`, so a new endpoint cannot forget the tenant.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,7 +26,11 @@ STAFF_ROLES = frozenset({
 SUPPLIER_ROLES = frozenset({"supplier_owner", "supplier_staff"})
 ALGORITHM = "HS256"
 
-_hasher = PasswordHasher()
+# Cost from the environment (defaults: argon2-cffi's RFC 9106 profile, 64 MiB, 3 passes); the test
+# suite lowers it, and a production configuration refuses a memory cost below OWASP's 19 MiB.
+ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", 65536))
+ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+_hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB)
 
 
 def hash_password(password: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 SERVICES = ("procurement", "inventory", "supplier_portal")
 DEFAULT_PORTS = {"procurement": 5001, "inventory": 5002, "supplier_portal": 5003}
 DEFAULT_SECRET = "dev-only-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +31,7 @@ class Settings:
     max_content_length: int = 1024 * 1024
     school_timezone: str = "Asia/Shanghai"
     http_timeout_seconds: float = 5.0
+    argon2_memory_kib: int = 65536
 
     @property
     def is_production(self) -> bool:
@@ -65,11 +67,14 @@ class Settings:
             token_ttl_seconds=int(env.get("TOKEN_TTL_SECONDS", 3600)),
             max_content_length=int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             school_timezone=env.get("SCHOOL_TIMEZONE", "Asia/Shanghai"),
+            argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", 65536)),
         )
         settings.check()
         return settings
 
     def check(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigurationError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}")
         if not self.is_production:
             return
         if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
@@ -79,3 +84,5 @@ class Settings:
                 raise ConfigurationError(f"{service.upper()}_DATABASE_URL must be set in production")
         if not self.broker_url:
             raise ConfigurationError("BROKER_URL must be set in production")
+        if self.argon2_memory_kib < 19456:
+            raise ConfigurationError("ARGON2_MEMORY_KIB must be at least 19456 (19 MiB) in production")

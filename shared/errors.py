@@ -86,7 +86,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors = data.get("errors") or (_field_errors(data["messages"]) if "messages" in data else None)
     detail = data.get("message") or (error.description if error.code != 422 else "The request has invalid fields")
-    return problem(error.code or 500, error.name, detail, errors, data.get("headers"))
+    # Keep the headers the exception carries: Allow on a 405 (RFC 9110 requires it), Retry-After, ...
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
+    return problem(error.code or 500, error.name, detail, errors, headers)
 
 
 def handle_domain_error(error: DomainError) -> Response:

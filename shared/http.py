@@ -16,10 +16,14 @@ class ServiceClient:
         self.timeout = timeout
         self.session = requests.Session()
         retry = Retry(
-            total=retries, connect=retries, read=retries, status=retries,
+            # A read timeout is retried once only: a hung peer must not hold the caller for minutes.
+            total=retries, connect=retries, read=1, status=retries,
             backoff_factor=0.2, status_forcelist=(502, 503, 504),
             allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
             raise_on_status=False,
+            # urllib3 would otherwise sleep for a Retry-After header (up to six hours) before each
+            # retry, whatever the timeout: a call between services must fail within its timeouts.
+            respect_retry_after_header=False,
         )
         adapter = HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
@@ -28,7 +32,7 @@ class ServiceClient:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {}) or {}
+        headers = dict(kwargs.pop("headers", None) or {})
         if correlation_id.get():
             headers.setdefault(CORRELATION_HEADER, correlation_id.get())
         kwargs.setdefault("timeout", self.timeout)

@@ -57,6 +57,9 @@ class StateMachine:
             raise Conflict(f"A {self.document_type} that is {current} cannot be {action}; "
                            f"allowed now: {', '.join(self.allowed_actions(current)) or 'nothing'}")
         target = moves[current]
+        if document.id is None:  # created in this unit of work: the audit row needs its id
+            session.add(document)
+            session.flush()
         setattr(document, self.state_attribute, target)
         session.add(self.audit_model(
             document_type=self.document_type, document_id=document.id, action=action, from_state=current,

@@ -10,6 +10,7 @@ from .celery_app import create_celery
 from .config import Settings
 from .db import Database, UnitOfWork
 from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
+from .input_guard import refuse_unsafe_input
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
 from .migrations import upgrade
 from .pages import is_page_request, render_error_page
@@ -85,6 +86,8 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
         incoming = request.headers.get(CORRELATION_HEADER, "")
         usable = incoming and incoming.isprintable()
         g.correlation_token = correlation_id.set(incoming[:64] if usable else new_correlation_id())
+
+    app.before_request(refuse_unsafe_input)
 
     @app.after_request
     def _echo_correlation(response):

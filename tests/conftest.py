@@ -1,7 +1,14 @@
 """Fixtures: databases migrated once per test session, each test inside a rolled-back transaction."""
 from __future__ import annotations
 
+import os
+
+# Production-strength argon2 costs ~0.1 s a hash; the suite hashes thousands of passwords.
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from services.inventory import SPEC as INVENTORY
 from services.inventory import create_app as create_inventory
@@ -13,6 +20,11 @@ from services.supplier_portal import SPEC as SUPPLIER_PORTAL
 from services.supplier_portal import create_app as create_supplier_portal
 from shared.auth import Principal, issue_token
 from tests.support import TEST_SECRET, DatabaseServer, migrated_databases, settings_for
+
+# Timing deadlines make property tests flaky on a loaded 2-core machine; CI also fixes the examples.
+hypothesis_settings.register_profile("default", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 SPECS = {spec.name: spec for spec in (PROCUREMENT, INVENTORY, SUPPLIER_PORTAL)}
 APP_FACTORIES = {"procurement": create_procurement, "inventory": create_inventory,

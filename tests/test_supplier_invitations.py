@@ -49,3 +49,14 @@ def test_a_canteen_manager_may_not_invite_suppliers(procurement, staff):
     response = procurement.post("/api/supplier-invitations", json=INVITATION, headers=headers)
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_retried_invitation_with_the_same_idempotency_key_invites_once(procurement, staff, databases):
+    _, headers = staff("procurement_officer")
+    headers = {**headers, "Idempotency-Key": "invite-luliang-1"}
+    first = procurement.post("/api/supplier-invitations", json=INVITATION, headers=headers)
+    again = procurement.post("/api/supplier-invitations", json=INVITATION, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    with databases["procurement"].unit_of_work() as uow:
+        assert len(uow.session.scalars(select(Outbox)).all()) == 1

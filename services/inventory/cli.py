@@ -3,6 +3,7 @@ import click
 from flask import current_app
 
 from .locations import ensure_standard_locations
+from .reorder import run_sweep
 
 DEMO_SCHOOL_ID = 1
 
@@ -16,4 +17,11 @@ def seed_demo():
     click.echo(f"inventory: {len(locations)} locations for school {DEMO_SCHOOL_ID}")
 
 
-COMMANDS = [seed_demo]
+@click.command("reorder-sweep")
+def reorder_sweep():
+    """Publish stock.below_reorder for every rule whose stock is below its minimum (once per shortfall)."""
+    published = run_sweep(current_app.extensions["database"])
+    click.echo(f"inventory: {published} shortfalls published")
+
+
+COMMANDS = [seed_demo, reorder_sweep]

@@ -15,11 +15,11 @@ from .locations import get_location
 from .models import Issue
 
 
-def distinct_items(session: Session, lines: list[dict]):
+def distinct_items(session: Session, school_id: int, lines: list[dict]):
     """The items of the lines, each at most once (a second line for an item would be picked twice)."""
     items, seen = [], set()
     for index, line in enumerate(lines):
-        item = get_item(session, line["item_id"], f"lines.{index}.item_id")
+        item = get_item(session, school_id, line["item_id"], f"lines.{index}.item_id")
         if item.id in seen:
             raise InvalidInput(f"lines.{index}.item_id", f"item {item.id} is on more than one line")
         seen.add(item.id)
@@ -49,7 +49,7 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
     location = get_location(session, school_id, location_id)
     if location.kind != "dining_hall":
         raise InvalidInput("location_id", f"{location.name} is not a dining hall: issues go to a kitchen")
-    items = distinct_items(session, lines)
+    items = distinct_items(session, school_id, lines)
     issue = Issue(school_id=school_id, location_id=location.id, meal_date=meal_date, meal=meal,
                   created_by=principal.user_id)
     session.add(issue)
@@ -57,7 +57,7 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
     source = source_for(issue, "issue", principal.user_id)
     positions = lock_positions(session, school_id, [(item.id, location.id) for item in items], create=False)
     used_on = max(today, meal_date)
-    for index, (item, line) in enumerate(zip(items, lines)):
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         field = f"lines.{index}.quantity"
         valuation = positions.get((item.id, location.id))
         if valuation is None:

@@ -1,8 +1,9 @@
 """The cache of procurement's catalogue: the items inventory may hold.
 
-Procurement owns the catalogue; inventory keeps a copy so that a movement never waits on an
-HTTP call. `upsert_items` takes item records as procurement describes them (validated by
-`ItemRecordSchema`) and inserts or refreshes them by procurement's id.
+Procurement owns the catalogue (one per school); inventory keeps a copy so that a movement
+never waits on an HTTP call. `upsert_items` takes item records in the cache's own terms
+(validated by `ItemRecordSchema`) and inserts or refreshes them by procurement's id;
+`refresh_items` pages through procurement's `GET /api/items` and upserts what it finds.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.auth import Principal, issue_token
 from shared.db import utcnow
 from shared.errors import DomainError, InvalidInput
+from shared.http import ServiceClient
 
 from .models import Item
 
@@ -34,8 +37,8 @@ class ItemRecordSchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-def upsert_items(session: Session, records: Iterable[Mapping]) -> list[Item]:
-    """Insert new items and refresh known ones; returns them in the order given."""
+def upsert_items(session: Session, school_id: int, records: Iterable[Mapping]) -> list[Item]:
+    """Insert new items of the school's catalogue and refresh known ones; returns them in the order given."""
     try:
         loaded = ItemRecordSchema(many=True).load(list(records))
     except ValidationError as exc:
@@ -44,11 +47,13 @@ def upsert_items(session: Session, records: Iterable[Mapping]) -> list[Item]:
     for record in loaded:  # a later record for the same id wins, as a later page would
         by_id[record["id"]] = record
     existing = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(by_id)))}
+    if any(item.school_id != school_id for item in existing.values()):
+        raise DomainError("The item records are invalid", {"items": ["an item id belongs to another school"]})
     now = utcnow()
     for item_id, record in by_id.items():
         item = existing.get(item_id)
         if item is None:
-            item = existing[item_id] = Item(id=item_id)
+            item = existing[item_id] = Item(id=item_id, school_id=school_id)
             session.add(item)
         for name, value in record.items():
             setattr(item, name, value)
@@ -57,12 +62,42 @@ def upsert_items(session: Session, records: Iterable[Mapping]) -> list[Item]:
     return [existing[record["id"]] for record in loaded]
 
 
-def get_item(session: Session, item_id: int, field: str = "item_id") -> Item:
+def get_item(session: Session, school_id: int, item_id: int, field: str = "item_id") -> Item:
     item = session.get(Item, item_id)
-    if item is None or not item.active:
+    if item is None or item.school_id != school_id or not item.active:
         raise InvalidInput(field, f"no item {item_id} in the catalogue")
     return item
 
 
 def is_bulk_commodity(item: Item) -> bool:
     return item.category in BULK_CATEGORIES
+
+
+def from_procurement(record: Mapping) -> dict:
+    """Procurement's item (services/procurement/schemas.py ItemSchema) in the cache's terms."""
+    return {"id": record["id"], "code": record["code"], "name": record["name_zh"], "name_en": record.get("name_en"),
+            "category": record["category"], "base_unit": record["base_unit"],
+            "shelf_life_days": record.get("shelf_life_days"), "restricted": record.get("restricted_food", False),
+            "active": record.get("active", True)}
+
+
+def procurement_client(base_url: str, secret_key: str, school_id: int, timeout: float = 5.0) -> ServiceClient:
+    """A client that reads procurement as this service, for one school (a short-lived staff token)."""
+    token = issue_token(Principal("service:inventory", frozenset({"storekeeper"}), school_id=school_id),
+                        secret_key, 300)
+    return ServiceClient(base_url, timeout=timeout, token=token)
+
+
+def refresh_items(session: Session, school_id: int, client: ServiceClient, per_page: int = 200) -> int:
+    """Page through the school's catalogue in procurement and upsert every item; returns how many."""
+    page, seen = 1, 0
+    while True:
+        response = client.get("/api/items", params={"page": page, "per_page": per_page})
+        if response.status_code != 200:
+            raise DomainError(f"procurement answered {response.status_code} for its item list")
+        body = response.json()
+        upsert_items(session, school_id, [from_procurement(record) for record in body["items"]])
+        seen += len(body["items"])
+        if not body["items"] or seen >= body["total"]:
+            return seen
+        page += 1

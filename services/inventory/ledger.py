@@ -35,6 +35,7 @@ from shared.errors import Conflict
 
 from .fefo import Candidate
 from .models import StockBalance, StockMovement, StockValuation
+from .reorder import check_after_movement
 from .valuation import Position, take_in, take_out
 
 INBOUND_KINDS = frozenset({"receipt", "transfer_in", "adjustment"})
@@ -121,6 +122,7 @@ def _record(session: Session, valuation: StockValuation, balance: StockBalance, 
         balance_quantity=position.quantity, balance_value=position.value, valuation_rate=position.rate,
         actor=source.actor, occurred_at=source.occurred_at, source_type=source.type, source_id=source.id)
     session.add(movement)
+    check_after_movement(session, valuation, source.occurred_at)
     return movement
 
 

@@ -3,8 +3,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
-                        and_, event)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    event,
+    func,
+)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from shared.db import Money, Quantity, UTCDateTime, _ScaledDecimal, declarative_base, utcnow
@@ -59,12 +71,17 @@ class Location(Base):
 
 
 class Item(Base):
-    """Procurement's catalogue item as cached here; the id is procurement's item id."""
+    """Procurement's catalogue item as cached here; the id is procurement's item id.
+
+    Each school has its own catalogue in procurement, so codes are unique per school only.
+    """
 
     __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(64))
@@ -80,7 +97,6 @@ class Lot(Base):
     """A supplier's lot of one item; identified by item, supplier and lot number within a school."""
 
     __tablename__ = "lots"
-    __table_args__ = (Index("ix_lots_identity", "school_id", "item_id", "lot_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column()
@@ -94,6 +110,12 @@ class Lot(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+
+# One lot per school, item, supplier and lot number, also when two receipts make it at once
+# (a NULL supplier would not collide in a plain unique index, hence the expression).
+Index("uq_lots_identity", Lot.school_id, Lot.item_id, func.coalesce(Lot.supplier_id, 0), Lot.lot_number,
+      unique=True)
 
 
 class StockValuation(Base):
@@ -280,3 +302,225 @@ class StocktakeLine(Base):
 for _document, _source_type in ((Receipt, "receipt"), (Issue, "issue"), (Transfer, "transfer"),
                                  (WasteRecord, "waste"), (Stocktake, "stocktake")):
     _document.movements = _movements_of(_source_type, _document)
+
+
+class ExpectedReceipt(Base):
+    """A purchase order as inventory expects it (from po.sent): what should arrive, where, at what price."""
+
+    __tablename__ = "expected_receipts"
+    __table_args__ = (UniqueConstraint("school_id", "po_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    po_id: Mapped[int] = mapped_column()
+    po_number: Mapped[str] = mapped_column(String(32))
+    po_revision: Mapped[int] = mapped_column()
+    supplier_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # po.cancelled: nothing more is expected; what was received stays received
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    lines: Mapped[list[ExpectedReceiptLine]] = relationship(order_by="ExpectedReceiptLine.id", lazy="selectin")
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if all(line.accepted_quantity >= line.quantity for line in self.lines):
+            return "received"
+        if any(line.accepted_quantity > 0 for line in self.lines):
+            return "partially_received"
+        return "expected"
+
+
+class ExpectedReceiptLine(Base):
+    __tablename__ = "expected_receipt_lines"
+    __table_args__ = (UniqueConstraint("expected_receipt_id", "po_line_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expected_receipt_id: Mapped[int] = mapped_column(ForeignKey("expected_receipts.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    destination: Mapped[str] = mapped_column(String(32))
+    accepted_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+
+    item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+
+class DeliveryNote(Base):
+    """A supplier's delivery note (from delivery.dispatched): the lots on their way."""
+
+    __tablename__ = "delivery_notes"
+    __table_args__ = (UniqueConstraint("delivery_note_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    delivery_note_id: Mapped[int] = mapped_column()  # the portal's id
+    po_id: Mapped[int] = mapped_column(index=True)
+    supplier_id: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(String(64))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[DeliveryNoteLine]] = relationship(order_by="DeliveryNoteLine.id", lazy="selectin")
+
+
+class DeliveryNoteLine(Base):
+    __tablename__ = "delivery_note_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_note_id: Mapped[int] = mapped_column(ForeignKey("delivery_notes.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column()
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    certificate_ref: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Inspection(Base):
+    """The incoming inspection (进货查验) of goods received against an order, at one location.
+
+    Kept forever, like the ledger: accepted quantities post receipt movements at the PO price.
+    """
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    expected_receipt_id: Mapped[int] = mapped_column(ForeignKey("expected_receipts.id"))
+    delivery_note_id: Mapped[int | None] = mapped_column()  # the portal's id
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    inspectors: Mapped[list] = mapped_column(JSON)
+    documents_checked: Mapped[list] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[InspectionLine]] = relationship(order_by="InspectionLine.id", lazy="selectin")
+
+
+class InspectionLine(Base):
+    __tablename__ = "inspection_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    po_line_id: Mapped[int] = mapped_column()
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    accepted_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejected_quantity: Mapped[Decimal] = mapped_column(Quantity())
+    rejection_reason: Mapped[str] = mapped_column(String(500), default="")
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    production_date: Mapped[date | None] = mapped_column(Date)
+    shelf_life_days: Mapped[int | None] = mapped_column()
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+
+
+class ReorderRule(Base):
+    """Keep an item between `minimum` and `maximum` at a location, bought in multiples of `multiple`."""
+
+    __tablename__ = "reorder_rules"
+    __table_args__ = (UniqueConstraint("item_id", "location_id"),
+                      CheckConstraint("minimum >= 0 AND maximum >= minimum AND multiple > 0", name="sane_levels"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    minimum: Mapped[Decimal] = mapped_column(Quantity())
+    maximum: Mapped[Decimal] = mapped_column(Quantity())
+    multiple: Mapped[Decimal] = mapped_column(Quantity())
+    # set when stock.below_reorder was published for the current shortfall; cleared when stock recovers
+    below_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MealsServed(Base):
+    """Diners at one meal in one dining hall, entered by its canteen manager: the divisor of meal cost."""
+
+    __tablename__ = "meals_served"
+    __table_args__ = (UniqueConstraint("location_id", "meal_date", "meal"),
+                      CheckConstraint("diners >= 0", name="diners_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    meal_date: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    diners: Mapped[int] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+Inspection.movements = _movements_of("inspection", Inspection)
+
+
+class UnifiedPrice(Base):
+    """A campus-store selling price set under the six unifications (from unified_prices.published)."""
+
+    __tablename__ = "unified_prices"
+    __table_args__ = (UniqueConstraint("item_id", "supplier_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    effective_from: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoreSale(Base):
+    """Goods sold in the campus store at their unified prices; the movements carry the cost."""
+
+    __tablename__ = "store_sales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    revenue: Mapped[Decimal] = mapped_column(Money())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lines: Mapped[list[StoreSaleLine]] = relationship(order_by="StoreSaleLine.id", lazy="selectin")
+
+
+class StoreSaleLine(Base):
+    __tablename__ = "store_sale_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("store_sales.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    # high salt, sugar or fat, as flagged in the catalogue when sold
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+
+StoreSale.movements = _movements_of("store_sale", StoreSale)
+
+
+class SupplierReturn(Base):
+    """Goods sent back to their supplier (退货) after receipt, lot by lot, with a reason."""
+
+    __tablename__ = "supplier_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    supplier_id: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+SupplierReturn.movements = _movements_of("supplier_return", SupplierReturn)

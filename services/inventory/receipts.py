@@ -5,15 +5,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import InvalidInput
 
+from .fefo import is_expired
 from .items import get_item
 from .ledger import lock_positions, post_inbound, source_for
-from .fefo import is_expired
 from .locations import get_location
 from .models import Item, Lot, Receipt
 from .valuation import receipt_value
@@ -44,9 +45,14 @@ def find_or_make_lot(session: Session, school_id: int, item: Item, lot_number: s
         lot = Lot(school_id=school_id, item_id=item.id, lot_number=lot_number, production_date=production_date,
                   expiry_date=expiry_date, supplier_id=supplier_id, delivery_reference=delivery_reference,
                   received_at=utcnow())
-        session.add(lot)
-        session.flush()
-        return lot
+        try:
+            with session.begin_nested():
+                session.add(lot)
+                session.flush()
+            return lot
+        except IntegrityError:
+            # another receipt made the same lot and committed first: use it
+            lot = session.scalars(query).one()
     if production_date is not None and lot.production_date not in (None, production_date):
         raise InvalidInput(f"{field}.production_date",
                            f"lot {lot_number} was received before with production date {lot.production_date}")
@@ -65,7 +71,7 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
     prepared = []
     for index, line in enumerate(lines):
         field = f"lines.{index}"
-        item = get_item(session, line["item_id"], f"{field}.item_id")
+        item = get_item(session, school_id, line["item_id"], f"{field}.item_id")
         production_date = line.get("production_date")
         if production_date is not None and production_date > today:
             raise InvalidInput(f"{field}.production_date", "the production date is in the future")

@@ -4,14 +4,14 @@ On-hand and value are read from the balance rows, never by summing the ledger.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from .fefo import fefo_key, is_expired, Candidate
-from .models import Item, Location, StockBalance, StockMovement, StockValuation
+from .fefo import Candidate, fefo_key, is_expired
+from .models import Item, Location, Lot, StockBalance, StockMovement, StockValuation
 
 
 def on_hand(session: Session, school_id: int, today: date, location_id: int | None = None,
@@ -82,3 +82,23 @@ def ledger_query(school_id: int, item_id: int | None = None, location_id: int | 
     if occurred_to is not None:
         query = query.where(StockMovement.occurred_at < occurred_to)
     return query.order_by(StockMovement.id.desc() if sort == "-id" else StockMovement.id)
+
+
+def expiring_lots(session: Session, school_id: int, today: date, within_days: int,
+                  location_id: int | None = None) -> list[dict]:
+    """Lots with stock whose expiry date falls within `within_days` of today (expired ones included),
+    per location, earliest expiry first."""
+    horizon = today + timedelta(days=within_days)
+    query = (select(StockBalance, Item, Location)
+             .join(Item, Item.id == StockBalance.item_id).join(Location, Location.id == StockBalance.location_id)
+             .join(Lot, Lot.id == StockBalance.lot_id)
+             .where(StockBalance.school_id == school_id, StockBalance.quantity > 0, Lot.expiry_date.is_not(None),
+                    Lot.expiry_date <= horizon)
+             .order_by(Location.id, Lot.expiry_date, Lot.id))
+    if location_id is not None:
+        query = query.where(StockBalance.location_id == location_id)
+    return [{"location_id": location.id, "location_code": location.code, "item_id": item.id, "item_code": item.code,
+             "item_name": item.name, "lot_id": balance.lot_id, "lot_number": balance.lot.lot_number,
+             "expiry_date": balance.lot.expiry_date, "days_left": (balance.lot.expiry_date - today).days,
+             "expired": is_expired(balance.lot.expiry_date, today), "quantity": balance.quantity}
+            for balance, item, location in session.execute(query).unique()]

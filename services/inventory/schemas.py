@@ -1,13 +1,32 @@
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from shared.fields import Money, Quantity
 from shared.pagination import PageQuerySchema, page_schema
 
+from .inspection import DOCUMENTS
 from .models import MEALS, MOVEMENT_KINDS
 
 Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
-SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake")
+# query strings are text: their ids cannot be strict integers
+QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+# Bounds that keep every sum of the ledger inside its integer columns: 10,000 tonnes of a
+# kilogram item per line at up to ¥100,000 a unit.
+MAX_QUANTITY, MAX_UNIT_PRICE = Decimal("10000000"), Decimal("100000")
+
+
+def LineQuantity(*, positive: bool = True, **kwargs):  # noqa: N802 (a field factory, like shared.fields)
+    return Quantity(validate=validate.Range(min=Decimal("0.001") if positive else Decimal(0), max=MAX_QUANTITY),
+                    **kwargs)
+
+
+def UnitPrice(**kwargs):  # noqa: N802
+    return Money(validate=validate.Range(min=Decimal(0), max=MAX_UNIT_PRICE), **kwargs)
+
+
+SOURCE_TYPES = ("receipt", "issue", "transfer", "waste", "stocktake", "inspection", "store_sale", "supplier_return")
 
 
 def _lines(line_schema, **kwargs):
@@ -70,8 +89,8 @@ MovementPageSchema = page_schema(MovementSchema)
 
 class ReceiptLineSchema(Schema):
     item_id = Id(required=True)
-    quantity = Quantity(required=True, positive=True)
-    unit_price = Money(required=True)
+    quantity = LineQuantity(required=True)
+    unit_price = UnitPrice(required=True)
     lot_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     production_date = fields.Date(load_default=None, allow_none=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
@@ -91,7 +110,7 @@ class ReceiptSchema(Schema):
 
 class ItemQuantitySchema(Schema):
     item_id = Id(required=True)
-    quantity = Quantity(required=True, positive=True)
+    quantity = LineQuantity(required=True)
 
 
 class IssueSchema(Schema):
@@ -159,7 +178,7 @@ class StocktakeSchema(Schema):
 
 class CountSchema(Schema):
     line_id = Id(required=True)
-    counted_quantity = Quantity(required=True)
+    counted_quantity = LineQuantity(positive=False, required=True)
 
 
 class CountsSchema(Schema):
@@ -171,8 +190,8 @@ class CancelSchema(Schema):
 
 
 class StockQuerySchema(Schema):
-    location_id = Id(load_default=None)
-    item_id = Id(load_default=None)
+    location_id = QueryId(load_default=None)
+    item_id = QueryId(load_default=None)
 
 
 class OnHandLotSchema(Schema):
@@ -200,7 +219,7 @@ class OnHandSchema(Schema):
 
 
 class ValuationQuerySchema(Schema):
-    location_id = Id(load_default=None)
+    location_id = QueryId(load_default=None)
 
 
 class ValuationLineSchema(Schema):
@@ -228,12 +247,169 @@ class ValuationReportSchema(Schema):
 
 
 class LedgerQuerySchema(PageQuerySchema):
-    item_id = Id(load_default=None)
-    location_id = Id(load_default=None)
-    lot_id = Id(load_default=None)
+    item_id = QueryId(load_default=None)
+    location_id = QueryId(load_default=None)
+    lot_id = QueryId(load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(MOVEMENT_KINDS))
     source_type = fields.String(load_default=None, validate=validate.OneOf(SOURCE_TYPES))
-    source_id = Id(load_default=None)
+    source_id = QueryId(load_default=None)
     occurred_from = fields.AwareDateTime(load_default=None)
     occurred_to = fields.AwareDateTime(load_default=None)
     sort = fields.String(load_default="id", validate=validate.OneOf(("id", "-id")))
+
+
+class ExpectedLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    item_code = fields.String(attribute="item.code")
+    item_name = fields.String(attribute="item.name")
+    quantity = Quantity()
+    unit_price = Money()
+    delivery_date = fields.Date()
+    destination = fields.String()
+    accepted_quantity = Quantity()
+    rejected_quantity = Quantity()
+
+
+class DeliveryNoteLineSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = Quantity()
+    lot_number = fields.String()
+    production_date = fields.Date()
+    expiry_date = fields.Date(allow_none=True)
+    certificate_ref = fields.String()
+
+
+class DeliveryNoteSchema(Schema):
+    delivery_note_id = fields.Integer()
+    number = fields.String()
+    planned_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(DeliveryNoteLineSchema))
+
+
+class ExpectedReceiptSchema(Schema):
+    id = fields.Integer()
+    po_id = fields.Integer()
+    po_number = fields.String()
+    po_revision = fields.Integer()
+    supplier_id = fields.Integer()
+    status = fields.String()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ExpectedLineSchema))
+    delivery_notes = fields.List(fields.Nested(DeliveryNoteSchema))
+
+
+class InspectionLineSchema(Schema):
+    po_line_id = Id(required=True)
+    item_id = fields.Integer(dump_only=True)
+    accepted_quantity = LineQuantity(positive=False, required=True)
+    rejected_quantity = LineQuantity(positive=False, load_default=Decimal(0))
+    rejection_reason = fields.String(load_default="", validate=validate.Length(max=500))
+    lot_id = fields.Integer(dump_only=True, allow_none=True)
+    lot_number = fields.String(load_default="", validate=validate.Length(max=64))
+    production_date = fields.Date(load_default=None, allow_none=True)
+    shelf_life_days = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                     validate=validate.Range(min=1, max=36500))
+    expiry_date = fields.Date(load_default=None, allow_none=True)
+    unit_price = Money(dump_only=True)
+
+
+class InspectionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    expected_receipt_id = fields.Integer(dump_only=True)
+    delivery_note_id = Id(load_default=None, allow_none=True)
+    location_id = fields.Integer(dump_only=True)
+    supplier_id = fields.Integer(dump_only=True)
+    received_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    inspectors = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                             validate=validate.Length(min=1, max=5))
+    documents_checked = fields.List(fields.String(validate=validate.OneOf(DOCUMENTS)), required=True,
+                                    validate=validate.Length(max=len(DOCUMENTS)))
+    lines = fields.List(fields.Nested(InspectionLineSchema), required=True, validate=validate.Length(min=1, max=200))
+    recorded_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class ReorderRuleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    item_id = Id(required=True)
+    location_id = Id(required=True)
+    minimum = LineQuantity(positive=False, required=True)
+    maximum = LineQuantity(positive=False, required=True)
+    multiple = LineQuantity(required=True)
+    below_since = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class MealsServedSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    meal_date = fields.Date(required=True)
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
+    recorded_by = fields.String(dump_only=True)
+    recorded_at = fields.AwareDateTime(dump_only=True)
+
+
+class PeriodQuerySchema(Schema):
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+
+
+class MealCostSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    cost_of_goods_issued = Money()
+    meals_served = fields.Integer()
+    cost_per_meal = Money(allow_none=True)
+
+
+class ExpiringQuerySchema(Schema):
+    within_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
+    location_id = QueryId(load_default=None)
+
+
+class ExpiringLotSchema(Schema):
+    location_id = fields.Integer()
+    location_code = fields.String()
+    item_id = fields.Integer()
+    item_code = fields.String()
+    item_name = fields.String()
+    lot_id = fields.Integer()
+    lot_number = fields.String()
+    expiry_date = fields.Date()
+    days_left = fields.Integer()
+    expired = fields.Boolean()
+    quantity = Quantity()
+
+
+class UnifiedPriceSchema(Schema):
+    item_id = fields.Integer()
+    supplier_id = fields.Integer()
+    unit_price = Money()
+    effective_from = fields.Date()
+
+
+class StoreSaleLineSchema(Schema):
+    item_id = fields.Integer()
+    quantity = Quantity()
+    unit_price = Money()
+    amount = Money()
+    restricted = fields.Boolean()
+
+
+class StoreSaleSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    lines = _lines(ItemQuantitySchema, load_only=True)
+    sold = fields.List(fields.Nested(StoreSaleLineSchema), attribute="lines", dump_only=True)
+    revenue = Money(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    movements = fields.List(fields.Nested(MovementSchema), dump_only=True)
+
+
+class SupplierReturnSchema(WasteSchema):
+    supplier_id = Id(required=True)

@@ -26,7 +26,7 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
     target = get_location(session, school_id, to_location_id, "to_location_id")
     if source_location.id == target.id:
         raise InvalidInput("to_location_id", "a transfer goes to another location")
-    items = distinct_items(session, lines)
+    items = distinct_items(session, school_id, lines)
     transfer = Transfer(school_id=school_id, from_location_id=source_location.id, to_location_id=target.id,
                         created_by=principal.user_id)
     session.add(transfer)
@@ -34,7 +34,7 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
     source = source_for(transfer, "transfer", principal.user_id)
     pairs = [(item.id, loc) for item in items for loc in (source_location.id, target.id)]
     positions = lock_positions(session, school_id, pairs, create=True)
-    for index, (item, line) in enumerate(zip(items, lines)):
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
         field = f"lines.{index}.quantity"
         valuation = positions[(item.id, source_location.id)]
         if line.get("lot_id") is not None:

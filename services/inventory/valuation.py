@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.money import money, quantity as fix_quantity
+from shared.money import money
+from shared.money import quantity as fix_quantity
 
 RATE_PLACES = Decimal("0.000001")
 ZERO = Decimal(0)

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal, hash_password, verify_password
 from shared.db import utcnow
-from shared.errors import TooManyRequests, Unauthorized
+from shared.errors import NotFound, TooManyRequests, Unauthorized
 
-from .models import StaffUser
+from .demand import demand_point_by_code
+from .models import DemandPoint, StaffUser
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -42,3 +43,25 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
         raise Unauthorized("Wrong username or password")
     user.failed_logins, user.locked_until = 0, None
     return Principal(str(user.id), frozenset(user.roles), school_id=user.school_id)
+
+
+def list_staff(session: Session, principal: Principal) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).where(StaffUser.school_id == principal.school_id)
+                                .order_by(StaffUser.id)))
+
+
+def demand_point_code(session: Session, user: StaffUser) -> str | None:
+    return session.get(DemandPoint, user.demand_point_id).code if user.demand_point_id else None
+
+
+def assign_demand_point(session: Session, principal: Principal, user_id: int, demand_point_code: str | None):
+    """Make a canteen or store manager answer for one demand point (None: for none)."""
+    user = session.get(StaffUser, user_id)
+    if user is None or user.school_id != principal.school_id:
+        raise NotFound("No such staff account")
+    if demand_point_code is None:
+        user.demand_point_id = None
+    else:
+        user.demand_point_id = demand_point_by_code(session, principal.school_id, demand_point_code).id
+    session.flush()
+    return user

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.pagination import Page, paginate
 from shared.money import MILLI, to_decimal
+from shared.pagination import Page, paginate
 from shared.units import STANDARD_UNITS, UNIT_ALIASES, UnitError, canonical, to_base
 
 from .models import BULK_CATEGORIES, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES, Item, PriceRule, ReferencePrice

@@ -60,7 +60,7 @@ def merge(lines: list[DemandLine], start: date, window_days: int) -> list[Merged
         raise ValueError("a delivery window is at least one day")
     seen: set[int] = set()
     merged: dict[tuple[int, date], MergedLine] = {}
-    for line in sorted(lines, key=lambda l: (l.item_id, l.needed_by, l.line_id)):
+    for line in sorted(lines, key=lambda line: (line.item_id, line.needed_by, line.line_id)):
         if line.line_id in seen:
             raise ValueError(f"requisition line {line.line_id} given twice")
         if line.needed_by < start:

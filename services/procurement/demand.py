@@ -72,7 +72,8 @@ def _may_act_for(session: Session, principal: Principal, requisition: Requisitio
         raise NotFound("No such requisition")
 
 
-def get_requisition(session: Session, principal: Principal, requisition_id: int, for_update: bool = False) -> Requisition:
+def get_requisition(session: Session, principal: Principal, requisition_id: int,
+                    for_update: bool = False) -> Requisition:
     query = select(Requisition).where(Requisition.id == requisition_id,
                                       Requisition.school_id == principal.school_id)
     if for_update:

@@ -338,3 +338,163 @@ class ApprovedSupplier(Base):
     categories: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16))  # approved, suspended
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- quotation and award -------------------------------------------------------------------------
+
+class Rfq(Base):
+    """A request for quotation for plan lines, sent to the approved suppliers of one category."""
+
+    __tablename__ = "rfqs"
+    __table_args__ = (UniqueConstraint("school_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("purchase_plans.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    supplier_category: Mapped[str] = mapped_column(String(32))
+    supplier_ids: Mapped[list] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    quote_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    lines: Mapped[list[RfqLine]] = relationship(back_populates="rfq", order_by="RfqLine.id")
+    quotes: Mapped[list[Quote]] = relationship(back_populates="rfq", order_by="Quote.id")
+
+
+class RfqLine(Base):
+    __tablename__ = "rfq_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    plan_line_id: Mapped[int] = mapped_column(ForeignKey("plan_lines.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    delivery_date: Mapped[date] = mapped_column(Date)
+    awarded_quote_line_id: Mapped[int | None] = mapped_column(ForeignKey("quote_lines.id", use_alter=True))
+    award_reason: Mapped[str | None] = mapped_column(Text)  # why not the lowest compliant quote
+    override_reason: Mapped[str | None] = mapped_column(Text)  # an approver's reason to accept a price above limit
+    awarded_by: Mapped[str | None] = mapped_column(String(64))
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    rfq: Mapped[Rfq] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship()
+    plan_line: Mapped[PlanLine] = relationship()
+    awarded_quote_line: Mapped[QuoteLine | None] = relationship(foreign_keys=[awarded_quote_line_id])
+
+
+class Quote(Base):
+    __tablename__ = "quotes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    portal_quote_id: Mapped[int] = mapped_column(Integer, unique=True)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[date] = mapped_column(Date)
+    # a later quote from the same supplier for the same RFQ replaces this one
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    rfq: Mapped[Rfq] = relationship(back_populates="quotes")
+    lines: Mapped[list[QuoteLine]] = relationship(back_populates="quote", order_by="QuoteLine.id",
+                                                  foreign_keys="QuoteLine.quote_id")
+
+
+class QuoteLine(Base):
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"), index=True)
+    rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Money())  # per base unit
+    price_limit: Mapped[Decimal | None] = mapped_column(Money())
+    above_price_limit: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    quote: Mapped[Quote] = relationship(back_populates="lines", foreign_keys=[quote_id])
+
+
+# --- invoices and payments -----------------------------------------------------------------------
+
+class MatchingTolerance(Base):
+    """A school's three-way matching tolerances (defaults in matching.py when it has none)."""
+
+    __tablename__ = "matching_tolerances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), unique=True)
+    price: Mapped[Decimal] = mapped_column(Quantity())  # a fraction of the ordered price: 0.005 = ±0.5 %
+    quantity: Mapped[Decimal] = mapped_column(Quantity())  # base units beyond what was accepted
+
+
+class Invoice(Base):
+    """A supplier's invoice (from invoice.submitted), matched three ways on arrival."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    portal_invoice_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)
+    invoice_number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money())
+    state: Mapped[str] = mapped_column(String(16), index=True)  # matched, disputed, paid
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    paid_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    order: Mapped[PurchaseOrder] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", order_by="InvoiceLine.id")
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(Integer)  # as the supplier gave it; may name no line of the order
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class DeliveryNotice(Base):
+    """A supplier's delivery note as announced (delivery.dispatched): what is on its way, and when."""
+
+    __tablename__ = "delivery_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    portal_delivery_note_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # per order line: quantity in base units, lot number, production date and certificate reference
+    lines: Mapped[list] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,14 @@
-from marshmallow import Schema, fields, validate
+"""Request and response schemas of procurement's API (money and quantities as exact strings)."""
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.events import SUPPLIER_CATEGORIES
+from shared.fields import Money, Quantity
+from shared.pagination import PageQuerySchema
+
+from .catalogue import item_units
+from .models import BULK_CATEGORIES, DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES
 
 
 class LoginSchema(Schema):
@@ -23,21 +31,6 @@ class InvitationSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-# --- shared pieces ------------------------------------------------------------------------------
-
-from decimal import Decimal  # noqa: E402
-
-from marshmallow import ValidationError, validates_schema  # noqa: E402
-
-from shared.fields import Money, Quantity  # noqa: E402
-from shared.pagination import PageQuerySchema, page_schema  # noqa: E402
-
-from .models import (  # noqa: E402
-    DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES,
-)
-
-
-
 # --- catalogue ------------------------------------------------------------------------------------
 
 class ItemSchema(Schema):
@@ -49,7 +42,7 @@ class ItemSchema(Schema):
     specification = fields.String(load_default="", validate=validate.Length(max=200))
     base_unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
     packaging = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
-                            values=Quantity(positive=True, validate=validate.Range(max=10**9)),
+                            values=Quantity(validate=validate.Range(min=Decimal("0.001"), max=10**9)),
                             load_default=dict, validate=validate.Length(max=10))
     shelf_life_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
     restricted_food = fields.Boolean(load_default=False)
@@ -59,11 +52,9 @@ class ItemSchema(Schema):
     bulk = fields.Method("_bulk", dump_only=True)
 
     def _units(self, item):
-        from .catalogue import item_units
         return item_units(item)
 
     def _bulk(self, item):
-        from .models import BULK_CATEGORIES
         return item.category in BULK_CATEGORIES
 
 
@@ -209,3 +200,259 @@ class PlanSchema(Schema):
     created_by = fields.String()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(PlanLineSchema))
+
+
+# --- purchase orders ------------------------------------------------------------------------------
+
+PO_STATES = ("draft", "pending_approval", "approved", "sent", "acknowledged", "partially_received", "received",
+             "closed", "cancelled", "declined")
+
+
+class OrderLineInSchema(Schema):
+    item_id = fields.Integer(required=True)
+    quantity = Quantity(required=True, positive=True)
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+    unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
+    destination = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    delivery_date = fields.Date(required=True)
+    plan_line_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class OrderInSchema(Schema):
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class PlanPriceSchema(Schema):
+    plan_line_id = fields.Integer(required=True)
+    unit_price = Money(required=True, positive=True)
+
+
+class OrderFromPlanSchema(Schema):
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    prices = fields.List(fields.Nested(PlanPriceSchema), required=True, validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        ids = [price["plan_line_id"] for price in data.get("prices", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("each plan line is priced once", "prices")
+
+
+class OrderLineSchema(Schema):
+    id = fields.Integer()
+    line_no = fields.Integer()
+    item_id = fields.Integer()
+    item_name = fields.Function(lambda line: line.item.name_zh)
+    quantity = Quantity()
+    unit = fields.String()
+    base_quantity = Quantity()
+    base_unit = fields.Function(lambda line: line.item.base_unit)
+    unit_price = Money()
+    amount = Money()
+    destination = fields.Function(lambda line: line.demand_point.code)
+    delivery_date = fields.Date()
+    plan_line_id = fields.Integer(allow_none=True)
+    price_limit = Money(allow_none=True)
+    above_price_limit = fields.Boolean()
+    received_quantity = Quantity()
+    rejected_quantity = Quantity()
+
+
+class ApprovalSchema(Schema):
+    approver = fields.String()
+    at = fields.AwareDateTime()
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String()
+    plan_id = fields.Integer(allow_none=True)
+    state = fields.String()
+    total = Money()
+    approvals_required = fields.Integer()
+    approvals = fields.List(fields.Nested(ApprovalSchema))
+    price_override_reason = fields.String(allow_none=True)
+    revision = fields.Integer()
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    version = fields.Integer()
+    lines = fields.List(fields.Nested(OrderLineSchema))
+
+
+class DeliveryNoticeLineSchema(Schema):
+    po_line_id = fields.Integer()
+    quantity = fields.String()
+    lot_number = fields.String()
+    production_date = fields.String()
+    certificate_ref = fields.String()
+
+
+class DeliveryNoticeSchema(Schema):
+    id = fields.Integer()
+    portal_delivery_note_id = fields.Integer()
+    number = fields.String()
+    planned_at = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(DeliveryNoticeLineSchema))
+
+
+class OrderQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(PO_STATES))
+    supplier_id = fields.Integer()
+
+
+class AmendLineSchema(Schema):
+    line_id = fields.Integer(required=True)
+    quantity = Quantity(load_default=None, positive=True, allow_none=True)
+    unit_price = Money(load_default=None, positive=True, allow_none=True)
+    delivery_date = fields.Date(load_default=None, allow_none=True)
+
+
+class AmendSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    lines = fields.List(fields.Nested(AmendLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class ApprovalRuleSchema(Schema):
+    above_amount = Money(required=True)
+    approvers = fields.Integer(required=True, validate=validate.Range(min=0, max=5))
+
+
+class ApprovalRulesSchema(Schema):
+    rules = fields.List(fields.Nested(ApprovalRuleSchema), required=True, validate=validate.Length(max=10))
+
+
+# --- quotation and award --------------------------------------------------------------------------
+
+class RfqInSchema(Schema):
+    plan_line_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quote_deadline = fields.AwareDateTime(required=True)
+
+
+class RfqLineSchema(Schema):
+    id = fields.Integer()
+    plan_line_id = fields.Integer()
+    item_id = fields.Integer()
+    item_name = fields.Function(lambda line: line.item.name_zh)
+    base_unit = fields.Function(lambda line: line.item.base_unit)
+    quantity = Quantity()
+    delivery_date = fields.Date()
+    awarded_quote_line_id = fields.Integer(allow_none=True)
+    award_reason = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+    awarded_by = fields.String(allow_none=True)
+
+
+class RfqSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    plan_id = fields.Integer()
+    title = fields.String()
+    supplier_category = fields.String()
+    supplier_ids = fields.List(fields.Integer())
+    state = fields.String()
+    quote_deadline = fields.AwareDateTime()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(RfqLineSchema))
+
+
+class RfqQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(("issued", "awarded", "ordered", "cancelled")))
+
+
+class ComparedQuoteSchema(Schema):
+    quote_id = fields.Integer()
+    quote_line_id = fields.Integer()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String()
+    unit_price = Money()
+    price_limit = Money(allow_none=True)
+    above_price_limit = fields.Boolean()
+    valid_until = fields.Date()
+    amount = Money()
+    lowest_compliant = fields.Boolean()
+    awarded = fields.Boolean()
+
+
+class ComparisonLineSchema(Schema):
+    rfq_line = fields.Nested(RfqLineSchema)
+    quotes = fields.List(fields.Nested(ComparedQuoteSchema))
+
+
+class AwardLineSchema(Schema):
+    rfq_line_id = fields.Integer(required=True)
+    quote_line_id = fields.Integer(required=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class AwardSchema(Schema):
+    awards = fields.List(fields.Nested(AwardLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+# --- invoices and payments ------------------------------------------------------------------------
+
+class InvoiceLineSchema(Schema):
+    po_line_id = fields.Integer()
+    quantity = Quantity()
+    unit_price = Money()
+
+
+class PaymentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    amount = Money(required=True, positive=True)
+    paid_on = fields.Date(required=True)
+    reference = fields.String(load_default="", validate=validate.Length(max=100))
+    recorded_by = fields.String(dump_only=True)
+    recorded_at = fields.AwareDateTime(dump_only=True)
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer()
+    portal_invoice_id = fields.Integer()
+    order_id = fields.Integer()
+    order_number = fields.Function(lambda invoice: invoice.order.number)
+    supplier_id = fields.Integer()
+    invoice_number = fields.String()
+    issued_on = fields.Date()
+    total = Money()
+    state = fields.String()
+    reasons = fields.List(fields.String())
+    paid_amount = Money()
+    received_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+
+class InvoiceQuery(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(("matched", "disputed", "paid")))
+    order_id = fields.Integer()
+
+
+class TolerancesSchema(Schema):
+    price = Quantity(required=True, validate=validate.Range(min=0, max=Decimal("0.1")),
+                     metadata={"description": "fraction of the ordered price, either way: 0.005 = ±0.5 %"})
+    quantity = Quantity(required=True, metadata={"description": "base units invoiced beyond what was accepted"})
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+class StaffSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    roles = fields.List(fields.String())
+    demand_point = fields.String(allow_none=True)
+
+
+class AssignDemandPointSchema(Schema):
+    demand_point = fields.String(required=True, allow_none=True, validate=validate.OneOf(DEMAND_POINT_CODES))

@@ -20,8 +20,12 @@ PURCHASE_ORDER = StateMachine("purchase_order", {
     "submit": {"draft": "pending_approval"},
     "approve": {"pending_approval": "approved"},
     "reject": {"pending_approval": "cancelled"},
-    "cancel": {"draft": "cancelled", "pending_approval": "cancelled", "approved": "cancelled"},
+    # cancelling a sent order tells the supplier and inventory (po.cancelled); once goods arrive it is closed instead
+    "cancel": {"draft": "cancelled", "pending_approval": "cancelled", "approved": "cancelled", "sent": "cancelled",
+               "acknowledged": "cancelled"},
     "send": {"approved": "sent"},
+    # an amendment after sending is a new revision: approved again, sent again, acknowledged again
+    "amend": {"sent": "pending_approval", "acknowledged": "pending_approval"},
     "acknowledge": {"sent": "acknowledged"},
     "decline": {"sent": "declined"},
     # goods may arrive before the supplier's acknowledgement has reached us

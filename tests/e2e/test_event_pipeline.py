@@ -20,7 +20,7 @@ def test_an_invited_supplier_appears_pending_on_the_portal(suite, worker):
 
     def listed():
         response = portal.get("/api/suppliers?status=pending", headers=suite.buyer)
-        return [s for s in response.json if s["name"] == name]
+        return [s for s in response.json["items"] if s["name"] == name]
 
     [supplier] = wait_for(listed, message="the pending supplier on the portal")
     assert supplier["status"] == "pending"

@@ -40,7 +40,7 @@ def test_make_run_serves_all_three_services_and_the_demo_invitation_reaches_the_
         def demo_supplier():
             response = _get(f"http://127.0.0.1:{DEFAULT_PORTS['supplier_portal']}/api/suppliers",
                             headers={"Authorization": f"Bearer {token}"})
-            return response is not None and [s for s in response.json() if s["name"] == "山东鲁粮粮油有限公司"]
+            return response is not None and [s for s in response.json()["items"] if s["name"] == "山东鲁粮粮油有限公司"]
 
         [supplier] = wait_for(demo_supplier, timeout=60, message="the demo supplier on the portal")
         assert supplier["status"] == "pending"

@@ -57,8 +57,8 @@ def locations(session, school_id):
 
 
 @pytest.fixture
-def items(session):
-    return {item.code: item for item in upsert_items(session, ITEMS)}
+def items(session, school_id):
+    return {item.code: item for item in upsert_items(session, school_id, ITEMS)}
 
 
 def receipt_line(item, quantity, unit_price, lot_number, production_date=None, expiry_date=None):
@@ -69,3 +69,18 @@ def receipt_line(item, quantity, unit_price, lot_number, production_date=None, e
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+@pytest.fixture
+def setup(inventory_db, school):
+    """Committed (to the test's transaction) locations and items for API tests: {code: location id}."""
+    with inventory_db.unit_of_work() as uow:
+        location_ids = {loc.code: loc.id for loc in ensure_standard_locations(uow.session, school.id)}
+        upsert_items(uow.session, school.id, ITEMS)
+        uow.commit()
+    return location_ids
+
+
+@pytest.fixture
+def keeper_headers(staff, setup):
+    return staff("storekeeper")[1]

@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from services.inventory.issues import issue_to_kitchen
+from services.inventory.locations import ensure_standard_locations
 from services.inventory.models import Lot, StockBalance, StockMovement, StockValuation
 from services.inventory.receipts import post_receipt
 from services.inventory.stocktakes import approve_stocktake, cancel_stocktake, open_stocktake, record_counts
 from services.inventory.transfers import transfer_stock
 from services.inventory.waste import record_waste
+from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput
 
 from .conftest import CHIPS, COAL, MILK, RICE, TODAY, days, receipt_line
@@ -256,3 +258,11 @@ def test_balance_rows_equal_the_ledger_sums(session, keeper, locations, items):
     for state in session.scalars(select(StockValuation)):
         assert state.value == session.scalar(select(func.sum(StockMovement.value)).where(
             StockMovement.item_id == state.item_id, StockMovement.location_id == state.location_id))
+
+
+def test_another_schools_item_is_unknown_here(session, keeper, locations, items):
+    stranger = Principal("9", frozenset({"storekeeper"}), school_id=keeper.school_id + 1000)
+    their_store = ensure_standard_locations(session, stranger.school_id)[3]
+    with pytest.raises(InvalidInput) as refused:
+        receive(session, stranger, their_store, receipt_line(RICE, "1", "4", "R-1", TODAY))
+    assert "lines.0.item_id" in refused.value.errors

@@ -1,18 +1,21 @@
-from sqlalchemy import func, select
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+from sqlalchemy import func, select
 
-from services.inventory.items import is_bulk_commodity, upsert_items
+from services.inventory.items import is_bulk_commodity, procurement_client, refresh_items, upsert_items
 from services.inventory.models import Item
 from shared.errors import DomainError
+from tests.support import TEST_SECRET
 
 from .conftest import COAL, MILK, RICE
 
 
 def test_upsert_inserts_new_items_and_refreshes_known_ones(session):
-    upsert_items(session, [RICE, MILK])
+    upsert_items(session, 1, [RICE, MILK])
     first_sync = session.get(Item, RICE["id"]).synced_at
-    [rice, coal] = upsert_items(session, [{**RICE, "name": "东北大米", "shelf_life_days": 540}, COAL])
+    [rice, coal] = upsert_items(session, 1, [{**RICE, "name": "东北大米", "shelf_life_days": 540}, COAL])
     assert session.scalar(select(func.count()).select_from(Item)) == 3
     assert (rice.name, rice.shelf_life_days, rice.base_unit) == ("东北大米", 540, "kg")
     assert rice.synced_at >= first_sync
@@ -21,13 +24,13 @@ def test_upsert_inserts_new_items_and_refreshes_known_ones(session):
 
 
 def test_the_later_record_of_the_same_item_wins(session):
-    [first, second] = upsert_items(session, [RICE, {**RICE, "restricted": True}])
+    [first, second] = upsert_items(session, 1, [RICE, {**RICE, "restricted": True}])
     assert first is second and second.restricted
 
 
 def test_a_retired_item_stays_cached_but_inactive(session):
-    upsert_items(session, [RICE])
-    upsert_items(session, [{**RICE, "active": False}])
+    upsert_items(session, 1, [RICE])
+    upsert_items(session, 1, [{**RICE, "active": False}])
     assert session.get(Item, RICE["id"]).active is False
 
 
@@ -39,5 +42,57 @@ def test_a_retired_item_stays_cached_but_inactive(session):
 ])
 def test_invalid_item_records_are_refused_whole(session, record):
     with pytest.raises(DomainError):
-        upsert_items(session, [MILK, record])
+        upsert_items(session, 1, [MILK, record])
     assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_an_item_id_of_another_schools_catalogue_is_refused(session):
+    upsert_items(session, 1, [RICE])
+    with pytest.raises(DomainError):
+        upsert_items(session, 2, [RICE])
+    assert session.get(Item, RICE["id"]).school_id == 1
+
+
+def test_two_schools_may_use_the_same_item_code(session):
+    upsert_items(session, 1, [RICE])
+    [theirs] = upsert_items(session, 2, [{**RICE, "id": 901}])
+    assert theirs.code == RICE["code"] and theirs.school_id == 2
+
+
+class FlaskTransport(requests.adapters.BaseAdapter):
+    """requests → a Flask test client: the real procurement app answers, no server needed."""
+
+    def __init__(self, client):
+        super().__init__()
+        self.client = client
+
+    def send(self, request, **kwargs):
+        url = urlsplit(request.url)
+        answer = self.client.open(url.path + (f"?{url.query}" if url.query else ""), method=request.method,
+                                  headers=dict(request.headers), data=request.body)
+        response = requests.Response()
+        response.status_code, response._content = answer.status_code, answer.get_data()
+        response.headers.update(answer.headers)
+        response.url, response.request = request.url, request
+        return response
+
+    def close(self):
+        pass
+
+
+def test_the_cache_is_refreshed_from_procurements_item_list_page_by_page(procurement, staff, school, session):
+    _, buyer = staff("procurement_officer")
+    for index in range(5):
+        response = procurement.post("/api/items", json={
+            "code": f"VEG-{index}", "name_zh": f"蔬菜{index}", "name_en": f"vegetable {index}",
+            "category": "vegetables", "base_unit": "kg", "shelf_life_days": 3}, headers=buyer)
+        assert response.status_code == 201, response.json
+    crisps = procurement.post("/api/items", json={
+        "code": "CRISPS", "name_zh": "薯片", "name_en": "crisps", "category": "store_goods", "base_unit": "piece",
+        "restricted_food": True}, headers=buyer).json
+    client = procurement_client("http://procurement.test", TEST_SECRET, school.id)
+    client.session.mount("http://procurement.test", FlaskTransport(procurement))
+    assert refresh_items(session, school.id, client, per_page=2) == 6
+    cached = session.get(Item, crisps["id"])
+    assert (cached.code, cached.name, cached.restricted, cached.school_id) == ("CRISPS", "薯片", True, school.id)
+    assert session.scalar(select(func.count()).select_from(Item).where(Item.school_id == school.id)) == 6

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from services.inventory.fefo import is_expired
@@ -65,7 +66,8 @@ def run(session, locations, step):
         _, code, percent = step
         sheet = open_stocktake(session, PRINCIPAL, locations[code].id)
         record_counts(session, PRINCIPAL, sheet.id, [
-            {"line_id": line.id, "counted_quantity": (line.expected_quantity * percent / 100).quantize(Decimal("0.001"))}
+            {"line_id": line.id,
+             "counted_quantity": (line.expected_quantity * percent / 100).quantize(Decimal("0.001"))}
             for line in sheet.lines])
         approve_stocktake(session, PRINCIPAL, sheet.id)
 
@@ -111,7 +113,7 @@ def test_any_sequence_of_movements_keeps_balances_equal_to_the_ledger_and_value_
             with database.bound_to(connection).unit_of_work() as uow:
                 session = uow.session
                 locations = {loc.code: loc for loc in ensure_standard_locations(session, PRINCIPAL.school_id)}
-                upsert_items(session, [RICE, MILK])
+                upsert_items(session, PRINCIPAL.school_id, [RICE, MILK])
                 for step in steps:
                     try:
                         with session.begin_nested():

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.inventory.fefo import Candidate, NotEnoughStock, fefo_key, is_expired, pick
 from services.inventory.valuation import Position, outbound_value, receipt_value, take_in, take_out

@@ -64,3 +64,34 @@ def manager(staff, databases, demand_points):
         return user, headers
 
     return make
+
+
+def envelope(event_type: str, payload: dict, event_id: str | None = None) -> dict:
+    import uuid
+
+    from shared.events import CATALOGUE, PAYLOAD_SCHEMAS
+    schema = PAYLOAD_SCHEMAS[event_type]()
+    return {"id": event_id or str(uuid.uuid4()), "type": event_type, "version": 1,
+            "occurred_at": "2026-03-01T00:00:00+00:00", "producer": CATALOGUE[event_type][0],
+            "correlation_id": None, "payload": schema.dump(payload)}
+
+
+@pytest.fixture
+def deliver(databases):
+    """deliver(event_type, payload) -> applies the event through procurement's consumer, as the worker does."""
+    from services.procurement.tasks import consumer
+
+    def run(event_type: str, payload: dict, event_id: str | None = None) -> bool:
+        return consumer.apply(databases["procurement"], envelope(event_type, payload, event_id))
+
+    return run
+
+
+@pytest.fixture
+def supplier(deliver):
+    """An approved grain-and-oil and vegetable supplier (supplier id 501)."""
+    from datetime import datetime, timezone
+    deliver("supplier.approved", {"supplier_id": 501, "name": "山东鲁粮粮油有限公司",
+                                  "categories": ["bulk_grain_oil", "vegetables"],
+                                  "approved_at": datetime(2026, 1, 5, tzinfo=timezone.utc)})
+    return 501

@@ -129,3 +129,44 @@ def test_another_schools_plan_is_not_found(procurement, manager, approve, make_i
     _, theirs = staff("procurement_officer", school_id=other.id)
     assert procurement.get(f"/api/purchase-plans/{plan['id']}", headers=theirs).status_code == 404
     assert procurement.get("/api/purchase-plans", headers=theirs).json["total"] == 0
+
+
+def test_an_order_from_a_plan_keeps_the_demand_point_split_and_is_not_ordered_twice(procurement, manager, approve,
+                                                                                    make_item, buyer, supplier,
+                                                                                    databases):
+    rice = make_item(RICE)
+    _, dh1 = manager("DH1")
+    _, dh3 = manager("DH3")
+    approve(dh1, "DH1", [{"item_id": rice.id, "quantity": "4", "unit": "bag", "needed_by": day(2)}])
+    approve(dh3, "DH3", [{"item_id": rice.id, "quantity": "2", "unit": "bag", "needed_by": day(3)}])
+    plan = procurement.post("/api/purchase-plans", json={"window_start": day(0), "window_end": day(6)},
+                            headers=buyer).json
+    [plan_line] = plan["lines"]
+    body = {"supplier_id": supplier, "prices": [{"plan_line_id": plan_line["id"], "unit_price": "4.10"}]}
+    response = procurement.post(f"/api/purchase-plans/{plan['id']}/purchase-orders", json=body, headers=buyer)
+    assert response.status_code == 201, response.json
+    order = response.json
+    assert order["plan_id"] == plan["id"]
+    assert [(line["destination"], line["base_quantity"], line["delivery_date"]) for line in order["lines"]] == [
+        ("DH1", "100.000", day(2)), ("DH3", "50.000", day(2))]
+    assert order["total"] == "615.00"
+    again = procurement.post(f"/api/purchase-plans/{plan['id']}/purchase-orders", json=body, headers=buyer)
+    assert again.status_code == 409
+    procurement.post(f"/api/purchase-orders/{order['id']}/cancel", json={"reason": "换供应商"}, headers=buyer)
+    assert procurement.post(f"/api/purchase-plans/{plan['id']}/purchase-orders", json=body,
+                            headers=buyer).status_code == 201
+
+
+def test_an_order_from_a_plan_refuses_lines_of_another_plan(procurement, manager, approve, make_item, buyer, supplier):
+    rice = make_item(RICE)
+    _, dh1 = manager("DH1")
+    approve(dh1, "DH1", [{"item_id": rice.id, "quantity": "4", "unit": "bag", "needed_by": day(2)}])
+    plan = procurement.post("/api/purchase-plans", json={"window_start": day(0), "window_end": day(6)},
+                            headers=buyer).json
+    body = {"supplier_id": supplier, "prices": [{"plan_line_id": 999999, "unit_price": "4.10"}]}
+    assert procurement.post(f"/api/purchase-plans/{plan['id']}/purchase-orders", json=body,
+                            headers=buyer).status_code == 422
+    assert procurement.post("/api/purchase-plans/999999/purchase-orders", json=body, headers=buyer).status_code == 404
+    twice = {"supplier_id": supplier, "prices": [{"plan_line_id": plan["lines"][0]["id"], "unit_price": "4.10"}] * 2}
+    assert procurement.post(f"/api/purchase-plans/{plan['id']}/purchase-orders", json=twice,
+                            headers=buyer).status_code == 422

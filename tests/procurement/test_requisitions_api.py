@@ -33,7 +33,8 @@ def test_a_canteen_manager_raises_a_requisition_in_bags_kept_in_kilograms(raised
     body, _ = raised
     assert body["state"] == "draft" and body["demand_point"] == "DH1"
     [line] = body["lines"]
-    assert (line["quantity"], line["unit"], line["base_quantity"], line["base_unit"]) == ("4.000", "bag", "100.000", "kg")
+    assert (line["quantity"], line["unit"], line["base_quantity"], line["base_unit"]) == (
+        "4.000", "bag", "100.000", "kg")
 
 
 @pytest.mark.parametrize("quantity, unit, base", [("3", "jin", "1.500"), ("0.5", "t", "500.000"), ("250", "g", "0.250"),

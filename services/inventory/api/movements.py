@@ -8,11 +8,11 @@ from shared.idempotency import idempotent
 from shared.web import unit_of_work
 
 from ..issues import issue_to_kitchen
-from ..models import Issue, Receipt, Transfer, WasteRecord
+from ..models import Issue, Receipt, SupplierReturn, Transfer, WasteRecord
 from ..receipts import post_receipt
-from ..schemas import IssueSchema, ReceiptSchema, TransferSchema, WasteSchema
+from ..schemas import IssueSchema, ReceiptSchema, SupplierReturnSchema, TransferSchema, WasteSchema
 from ..transfers import transfer_stock
-from ..waste import record_waste
+from ..waste import record_waste, return_to_supplier
 from .common import READERS, SECURITY, WRITERS, school_today
 
 blp = Blueprint("movements", __name__, url_prefix="/api", description="Receipts, issues, transfers, waste")
@@ -110,3 +110,24 @@ def create_waste(data):
 @blp.response(200, WasteSchema)
 def get_waste(document_id):
     return _get(WasteRecord, document_id)
+
+
+@blp.post("/supplier-returns")
+@blp.doc(security=SECURITY)
+@require_roles(*WRITERS)
+@idempotent
+@blp.arguments(SupplierReturnSchema)
+@blp.response(201, SupplierReturnSchema)
+def create_supplier_return(data):
+    with unit_of_work() as uow:
+        record = return_to_supplier(uow.session, current_principal(), **data)
+        uow.commit()
+    return record
+
+
+@blp.get("/supplier-returns/<int:document_id>")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.response(200, SupplierReturnSchema)
+def get_supplier_return(document_id):
+    return _get(SupplierReturn, document_id)

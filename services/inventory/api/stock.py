@@ -2,14 +2,23 @@
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shared.auth import current_principal, require_roles
+from shared.auth import current_principal, require_roles, scoped
 from shared.pagination import paginate
 from shared.web import unit_of_work
 
 from ..models import Item
-from ..reports import ledger_query, on_hand, valuation_report
-from ..schemas import (ItemSchema, LedgerQuerySchema, MovementPageSchema, OnHandSchema, StockQuerySchema,
-                       ValuationQuerySchema, ValuationReportSchema)
+from ..reports import expiring_lots, ledger_query, on_hand, valuation_report
+from ..schemas import (
+    ExpiringLotSchema,
+    ExpiringQuerySchema,
+    ItemSchema,
+    LedgerQuerySchema,
+    MovementPageSchema,
+    OnHandSchema,
+    StockQuerySchema,
+    ValuationQuerySchema,
+    ValuationReportSchema,
+)
 from .common import READERS, SECURITY, school_today
 
 blp = Blueprint("stock", __name__, url_prefix="/api", description="On hand, valuation, ledger, items")
@@ -51,6 +60,17 @@ def ledger(query):
 @require_roles(*READERS)
 @blp.response(200, ItemSchema(many=True))
 def items():
-    # The catalogue is procurement's and shared by every school; the cache is not school-owned.
     with unit_of_work() as uow:
-        return list(uow.session.scalars(select(Item).where(Item.active.is_(True)).order_by(Item.code)))
+        query = scoped(select(Item), Item, current_principal()).where(Item.active.is_(True))
+        return list(uow.session.scalars(query.order_by(Item.code)))
+
+
+@blp.get("/expiring-lots")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(ExpiringQuerySchema, location="query")
+@blp.response(200, ExpiringLotSchema(many=True))
+def expiring(query):
+    """Lots expiring within `within_days` (default 3), expired ones included, per location."""
+    with unit_of_work() as uow:
+        return expiring_lots(uow.session, current_principal().school_id, school_today(), **query)

@@ -6,13 +6,19 @@ from flask_smorest import Blueprint
 
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.errors import InvalidInput, NotFound
+from shared.pagination import page_schema
 from shared.web import settings, unit_of_work
 
 from .. import catalogue
 from ..pricing import check_for
 from ..schemas import (
-    ItemQuery, ItemSchema, ItemUpdateSchema, PriceCheckQuery, PriceCheckSchema, PriceRuleSchema,
-    ReferencePriceSchema, page_schema,
+    ItemQuery,
+    ItemSchema,
+    ItemUpdateSchema,
+    PriceCheckQuery,
+    PriceCheckSchema,
+    PriceRuleSchema,
+    ReferencePriceSchema,
 )
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api", description="Items, reference prices and price rules")

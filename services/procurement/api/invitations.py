@@ -2,6 +2,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
+from shared.idempotency import idempotent
 from shared.web import unit_of_work
 
 from ..invitations import invite_supplier
@@ -16,6 +17,7 @@ BUYERS = ("procurement_officer", "admin")
 @blp.post("")
 @blp.doc(security=[{"bearerAuth": []}])
 @require_roles(*BUYERS)
+@idempotent
 @blp.arguments(InvitationSchema)
 @blp.response(201, InvitationSchema)
 def create(data):

@@ -2,11 +2,11 @@ from flask_smorest import Blueprint
 
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.idempotency import idempotent
-from shared.pagination import PageQuerySchema
+from shared.pagination import PageQuerySchema, page_schema
 from shared.web import unit_of_work
 
 from .. import consolidation
-from ..schemas import PlanRequestSchema, PlanSchema, page_schema
+from ..schemas import PlanRequestSchema, PlanSchema
 
 blp = Blueprint("purchase_plans", __name__, url_prefix="/api/purchase-plans",
                 description="Consolidation of approved requisitions into purchase plans (集中采购)")

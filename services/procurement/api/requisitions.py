@@ -2,12 +2,17 @@ from flask_smorest import Blueprint
 
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.idempotency import idempotent
+from shared.pagination import page_schema
 from shared.web import unit_of_work
 
 from .. import demand, workflow
 from ..schemas import (
-    AuditSchema, DemandPointSchema, ReasonSchema, RequisitionOutSchema, RequisitionQuery, RequisitionSchema,
-    page_schema,
+    AuditSchema,
+    DemandPointSchema,
+    ReasonSchema,
+    RequisitionOutSchema,
+    RequisitionQuery,
+    RequisitionSchema,
 )
 from .catalogue import school_today
 

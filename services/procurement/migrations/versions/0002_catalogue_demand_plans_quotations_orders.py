@@ -1,8 +1,8 @@
-"""catalogue, demand, consolidation and purchase orders
+"""catalogue, demand, consolidation, quotations and purchase orders
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 05:01:54.190160
+Create Date: 2026-11-26 05:17:25.754145
 """
 from alembic import op
 import sqlalchemy as sa
@@ -226,6 +226,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_requisitions_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_requisitions_state'), ['state'], unique=False)
 
+    op.create_table('rfqs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('supplier_category', sa.String(length=32), nullable=False),
+    sa.Column('supplier_ids', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('quote_deadline', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['purchase_plans.id'], name=op.f('fk_rfqs_plan_id_purchase_plans')),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_rfqs_school_id_schools')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rfqs')),
+    sa.UniqueConstraint('school_id', 'number', name=op.f('uq_rfqs_school_id_number'))
+    )
+    with op.batch_alter_table('rfqs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rfqs_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rfqs_school_id'), ['school_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rfqs_state'), ['state'], unique=False)
+
     op.create_table('purchase_order_approvals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -268,6 +291,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_purchase_order_lines_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_lines_school_id'), ['school_id'], unique=False)
 
+    op.create_table('quotes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('rfq_id', sa.Integer(), nullable=False),
+    sa.Column('portal_quote_id', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('supplier_name', sa.String(length=200), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('superseded', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['rfq_id'], ['rfqs.id'], name=op.f('fk_quotes_rfq_id_rfqs')),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_quotes_school_id_schools')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quotes')),
+    sa.UniqueConstraint('portal_quote_id', name=op.f('uq_quotes_portal_quote_id'))
+    )
+    with op.batch_alter_table('quotes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quotes_rfq_id'), ['rfq_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quotes_school_id'), ['school_id'], unique=False)
+
     op.create_table('requisition_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
@@ -287,6 +329,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_requisition_lines_requisition_id'), ['requisition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_requisition_lines_school_id'), ['school_id'], unique=False)
 
+    op.create_table('rfq_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('rfq_id', sa.Integer(), nullable=False),
+    sa.Column('plan_line_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('delivery_date', sa.Date(), nullable=False),
+    sa.Column('awarded_quote_line_id', sa.Integer(), nullable=True),
+    sa.Column('award_reason', sa.Text(), nullable=True),
+    sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('awarded_by', sa.String(length=64), nullable=True),
+    sa.Column('awarded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_rfq_lines_item_id_items')),
+    sa.ForeignKeyConstraint(['plan_line_id'], ['plan_lines.id'], name=op.f('fk_rfq_lines_plan_line_id_plan_lines')),
+    sa.ForeignKeyConstraint(['rfq_id'], ['rfqs.id'], name=op.f('fk_rfq_lines_rfq_id_rfqs')),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_rfq_lines_school_id_schools')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rfq_lines'))
+    )
+    with op.batch_alter_table('rfq_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rfq_lines_plan_line_id'), ['plan_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rfq_lines_rfq_id'), ['rfq_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rfq_lines_school_id'), ['school_id'], unique=False)
+
     op.create_table('plan_line_sources',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_line_id', sa.Integer(), nullable=False),
@@ -302,6 +368,26 @@ def upgrade():
     with op.batch_alter_table('plan_line_sources', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_line_sources_plan_line_id'), ['plan_line_id'], unique=False)
 
+    op.create_table('quote_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('quote_id', sa.Integer(), nullable=False),
+    sa.Column('rfq_line_id', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('price_limit', sa.BigInteger(), nullable=True),
+    sa.Column('above_price_limit', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], name=op.f('fk_quote_lines_quote_id_quotes')),
+    sa.ForeignKeyConstraint(['rfq_line_id'], ['rfq_lines.id'], name=op.f('fk_quote_lines_rfq_line_id_rfq_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quote_lines'))
+    )
+    with op.batch_alter_table('quote_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quote_lines_quote_id'), ['quote_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quote_lines_rfq_line_id'), ['rfq_line_id'], unique=False)
+
+    # rfq_lines and quote_lines refer to each other: the award's key is added once both exist
+    with op.batch_alter_table('rfq_lines', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_rfq_lines_awarded_quote_line_id_quote_lines'), 'quote_lines', ['awarded_quote_line_id'], ['id'])
+
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('demand_point_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_staff_users_demand_point_id_demand_points'), 'demand_points', ['demand_point_id'], ['id'])
@@ -315,16 +401,35 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_staff_users_demand_point_id_demand_points'), type_='foreignkey')
         batch_op.drop_column('demand_point_id')
 
+    with op.batch_alter_table('rfq_lines', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_rfq_lines_awarded_quote_line_id_quote_lines'), type_='foreignkey')
+
+    with op.batch_alter_table('quote_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quote_lines_rfq_line_id'))
+        batch_op.drop_index(batch_op.f('ix_quote_lines_quote_id'))
+
+    op.drop_table('quote_lines')
     with op.batch_alter_table('plan_line_sources', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_line_sources_plan_line_id'))
 
     op.drop_table('plan_line_sources')
+    with op.batch_alter_table('rfq_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rfq_lines_school_id'))
+        batch_op.drop_index(batch_op.f('ix_rfq_lines_rfq_id'))
+        batch_op.drop_index(batch_op.f('ix_rfq_lines_plan_line_id'))
+
+    op.drop_table('rfq_lines')
     with op.batch_alter_table('requisition_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_requisition_lines_school_id'))
         batch_op.drop_index(batch_op.f('ix_requisition_lines_requisition_id'))
         batch_op.drop_index(batch_op.f('ix_requisition_lines_item_id'))
 
     op.drop_table('requisition_lines')
+    with op.batch_alter_table('quotes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quotes_school_id'))
+        batch_op.drop_index(batch_op.f('ix_quotes_rfq_id'))
+
+    op.drop_table('quotes')
     with op.batch_alter_table('purchase_order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purchase_order_lines_school_id'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_lines_order_id'))
@@ -334,6 +439,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchase_order_approvals_order_id'))
 
     op.drop_table('purchase_order_approvals')
+    with op.batch_alter_table('rfqs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rfqs_state'))
+        batch_op.drop_index(batch_op.f('ix_rfqs_school_id'))
+        batch_op.drop_index(batch_op.f('ix_rfqs_plan_id'))
+
+    op.drop_table('rfqs')
     with op.batch_alter_table('requisitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_requisitions_state'))
         batch_op.drop_index(batch_op.f('ix_requisitions_school_id'))

@@ -1,0 +1,138 @@
+"""50 issues at once against one lot, each in its own connection and committing for real.
+
+Runs on a separate, freshly migrated database (not the rolled-back test transaction), on
+SQLite always and on PostgreSQL in CI's PostgreSQL pass (TEST_DATABASE_SERVER).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
+
+from services.inventory import SPEC
+from services.inventory.issues import issue_to_kitchen
+from services.inventory.items import upsert_items
+from services.inventory.locations import ensure_standard_locations
+from services.inventory.models import Lot, Outbox, StockBalance, StockMovement, StockValuation
+from services.inventory.receipts import post_receipt
+from shared.auth import Principal
+from shared.db import make_engine
+from shared.errors import Conflict
+from shared.migrations import upgrade
+from tests.support import DatabaseServer
+
+from .conftest import RICE
+
+TODAY = date(2026, 11, 26)
+KEEPER = Principal("7", frozenset({"storekeeper"}), school_id=1)
+ISSUES = 50
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database(request, tmp_path):
+    if request.param == "postgresql":
+        if not os.environ.get("TEST_DATABASE_SERVER"):
+            pytest.skip("TEST_DATABASE_SERVER is not set: the PostgreSQL row-lock test runs in CI's PostgreSQL pass")
+        server = DatabaseServer(tmp_path)
+        url = server.create("concurrent_issues_inventory")
+        # one connection per thread, as separate clients would have
+        engine_factory = lambda: create_engine(url, poolclass=NullPool)  # noqa: E731
+    else:
+        server, url = None, f"sqlite:///{tmp_path / 'concurrent_issues.db'}"
+        engine_factory = lambda: make_engine(url)  # noqa: E731  (BEGIN IMMEDIATE, as the service runs)
+    upgrade(SPEC.migrations_dir, url)
+    engine = engine_factory()
+    yield sessionmaker(engine, expire_on_commit=False, info={"service": "inventory", "outbox_model": Outbox})
+    engine.dispose()
+    if server is not None:
+        server.drop_all()
+
+
+def test_fifty_concurrent_issues_never_take_a_lot_below_zero(fresh_database):
+    Session = fresh_database
+    with Session() as session:
+        dh1 = ensure_standard_locations(session, KEEPER.school_id)[0]
+        upsert_items(session, KEEPER.school_id, [RICE])
+        post_receipt(session, KEEPER, dh1.id, [{"item_id": RICE["id"], "quantity": Decimal("100.000"),
+                                                "unit_price": Decimal("3.33"), "lot_number": "R-1",
+                                                "production_date": TODAY, "expiry_date": None}], TODAY)
+        session.commit()
+        location_id = dh1.id
+
+    start = threading.Barrier(ISSUES)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def issue_three_kilos():
+        try:
+            with Session() as session:
+                start.wait(timeout=30)
+                try:
+                    issue_to_kitchen(session, KEEPER, location_id, TODAY, "lunch",
+                                     [{"item_id": RICE["id"], "quantity": Decimal("3.000")}], TODAY)
+                    session.commit()
+                    outcomes.append("issued")
+                except Conflict:
+                    session.rollback()
+                    outcomes.append("refused")
+        except BaseException as exc:  # a deadlock or a lost update would land here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue_three_kilos) for _ in range(ISSUES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert (outcomes.count("issued"), outcomes.count("refused")) == (33, 17)
+
+    with Session() as session:
+        [balance] = session.scalars(select(StockBalance)).unique().all()
+        state = session.scalars(select(StockValuation)).one()
+        quantity, value, count = session.execute(select(
+            func.sum(StockMovement.quantity), func.sum(StockMovement.value), func.count())).one()
+        issued_value = session.scalar(select(func.sum(StockMovement.value)).where(StockMovement.kind == "issue"))
+        lot_balances = list(session.scalars(select(StockMovement.lot_balance).order_by(StockMovement.id)))
+    assert count == 34
+    assert balance.quantity == state.quantity == quantity == Decimal("1.000")
+    assert state.value == value == Decimal("333.00") + issued_value
+    assert state.value == Decimal("3.33")
+    # each issue saw the previous one's result: the recorded balances step down by exactly 3 kg
+    assert lot_balances == [Decimal("100.000") - 3 * n for n in range(34)]
+
+
+def test_receipts_of_one_new_lot_at_once_in_several_locations_make_one_lot(fresh_database):
+    Session = fresh_database
+    with Session() as session:
+        location_ids = [location.id for location in ensure_standard_locations(session, KEEPER.school_id)]
+        upsert_items(session, KEEPER.school_id, [RICE])
+        session.commit()
+    start = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def receive(location_id):
+        try:
+            with Session() as session:
+                start.wait(timeout=30)
+                post_receipt(session, KEEPER, location_id, [{
+                    "item_id": RICE["id"], "quantity": Decimal("1"), "unit_price": Decimal("4"),
+                    "lot_number": "R-NEW", "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=None)
+                session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=receive, args=(location_ids[n % 5],)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with Session() as session:
+        assert session.scalar(select(func.count()).select_from(Lot)) == 1
+        assert session.scalar(select(func.sum(StockBalance.quantity))) == Decimal("10.000")
