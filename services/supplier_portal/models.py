@@ -361,3 +361,79 @@ class Payment(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(200), default="")
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class ComplianceDeclaration(Base):
+    """A campus-store supplier's declaration of one six-unifications (六统一) item, with its evidence file,
+    and the school's assessment of it. The latest declaration of an item is the one that counts."""
+
+    __tablename__ = "compliance_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(40))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_filename: Mapped[str] = mapped_column(String(200))
+    declared_by: Mapped[str] = mapped_column(String(64))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assessed_by: Mapped[str | None] = mapped_column(String(64))
+    assessed_on: Mapped[date | None] = mapped_column(Date)
+    assessment_note: Mapped[str | None] = mapped_column(Text)
+
+
+class UnifiedPriceList(Base):
+    """The unified selling prices (统一价格) a compliant campus-store supplier publishes; the campus store sells at
+    them (inventory)."""
+
+    __tablename__ = "unified_price_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list[UnifiedPriceLine]] = relationship(
+        back_populates="price_list", cascade="all, delete-orphan", order_by="UnifiedPriceLine.id", lazy="selectin")
+
+
+class UnifiedPriceLine(Base):
+    __tablename__ = "unified_price_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("unified_price_lists.id"), index=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(40))
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    price_list: Mapped[UnifiedPriceList] = relationship(back_populates="lines")
+
+
+class Scorecard(Base):
+    """A school's evaluation of a supplier for one period (供应商考核): measured figures and staff's rating.
+
+    Rates are percentages kept exact to the thousandth (None when the period had nothing to measure).
+    """
+
+    __tablename__ = "scorecards"
+    __table_args__ = (UniqueConstraint("school_id", "supplier_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(Integer, index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    deliveries: Mapped[int] = mapped_column(Integer)
+    on_time_rate: Mapped[Decimal | None] = mapped_column(Quantity())
+    acceptance_rate: Mapped[Decimal | None] = mapped_column(Quantity())
+    price_compliance_rate: Mapped[Decimal | None] = mapped_column(Quantity())
+    disputes: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_by: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # True when this rating was the second unsatisfactory one in a row and suspended the supplier.
+    suspended_supplier: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -423,3 +423,102 @@ RfqPageSchema = page_schema(RfqSchema)
 QuotePageSchema = page_schema(QuoteSchema)
 DeliveryNotePageSchema = page_schema(DeliveryNoteSchema)
 InvoicePageSchema = page_schema(InvoiceSchema)
+
+
+# --- six unifications and unified prices ----------------------------------------------------------
+
+class DeclarationSchema(Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    item_code = fields.String()
+    statement = fields.String()
+    status = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    original_filename = fields.String()
+    declared_at = fields.AwareDateTime()
+    assessed_on = fields.Date()
+    assessment_note = fields.String()
+
+
+class DeclarationFormSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    statement = Text(2000, required=True)
+
+
+class AssessmentSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(("accepted", "rejected")))
+    assessed_on = fields.Date(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ChecklistItemSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    status = fields.String()
+    declaration = fields.Nested(DeclarationSchema, allow_none=True)
+
+
+class ComplianceSchema(Schema):
+    supplier_id = fields.Integer()
+    status = fields.String(metadata={"description": "compliant, pending or non_compliant"})
+    items = fields.List(fields.Nested(ChecklistItemSchema))
+
+
+class UnifiedPriceSchema(Schema):
+    item_id = fields.Integer(required=True)
+    item_code = Text(40, required=True)
+    unit_price = ExactMoney(positive=True, required=True)
+
+
+class UnifiedPriceListSchema(Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    effective_from = fields.Date()
+    published_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(UnifiedPriceSchema))
+
+
+class NewUnifiedPriceListSchema(Schema):
+    effective_from = fields.Date(required=True)
+    prices = fields.List(fields.Nested(UnifiedPriceSchema), required=True, validate=validate.Length(min=1, max=2000))
+
+
+class UnifiedPriceQuerySchema(PageQuerySchema):
+    supplier_id = fields.Integer()
+
+
+UnifiedPriceListPageSchema = page_schema(UnifiedPriceListSchema)
+
+
+# --- scorecards -----------------------------------------------------------------------------------
+
+class ScorecardSchema(Schema):
+    id = fields.Integer()
+    school_id = fields.Integer()
+    supplier_id = fields.Integer()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    deliveries = fields.Integer()
+    on_time_rate = ExactQuantity(metadata={"description": "percent"})
+    acceptance_rate = ExactQuantity(metadata={"description": "percent: accepted ÷ delivered"})
+    price_compliance_rate = ExactQuantity(metadata={"description": "percent of invoice lines at the order price"})
+    disputes = fields.Integer()
+    rating = fields.String()
+    comment = fields.String()
+    rated_at = fields.AwareDateTime()
+    suspended_supplier = fields.Boolean()
+
+
+class NewScorecardSchema(Schema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    rating = fields.String(required=True, validate=validate.OneOf(("satisfactory", "unsatisfactory")))
+    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ScorecardQuerySchema(PageQuerySchema):
+    supplier_id = fields.Integer()
+
+
+ScorecardPageSchema = page_schema(ScorecardSchema)

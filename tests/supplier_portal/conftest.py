@@ -92,8 +92,8 @@ def reviewer(staff):
 def approved_supplier(make_supplier, add_document):
     """approved_supplier(name) -> (supplier, owner user, header): approved, with valid licences on file."""
 
-    def make(name: str = "供应商"):
-        supplier, owner_user, owner = make_supplier(name, status="approved")
+    def make(name: str = "供应商", categories=("vegetables",)):
+        supplier, owner_user, owner = make_supplier(name, status="approved", categories=categories)
         add_document(supplier.id, "business_licence")
         add_document(supplier.id, "food_business_licence")
         return supplier, owner_user, owner

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.supplier_portal.models import PurchaseOrder, Rfq
 from services.supplier_portal.tasks import consumer
+from shared.events import PAYLOAD_SCHEMAS
 
 
 def po_sent(supplier_id, po_id=501, revision=1, quantity="250.000", school_id=1):
@@ -46,11 +47,11 @@ def po_cancelled(supplier_id, po_id=501, revision=1, reason="计划取消") -> d
 
 
 def goods_received(supplier_id, po_id=501, receipt_id=801, delivery_note_id=None, accepted="200.000",
-                   rejected="0.000", reason="") -> dict:
+                   rejected="0.000", reason="", received_at: datetime | None = None) -> dict:
     return envelope("goods.received", "inventory", {
         "receipt_id": receipt_id, "po_id": po_id, "supplier_id": supplier_id, "school_id": 1,
         "delivery_note_id": delivery_note_id, "location_code": "CSR",
-        "received_at": datetime.now(timezone.utc).isoformat(), "inspectors": ["张三", "李四"],
+        "received_at": (received_at or datetime.now(timezone.utc)).isoformat(), "inspectors": ["张三", "李四"],
         "lines": [{"po_line_id": 9001, "item_id": 11, "accepted_quantity": accepted, "rejected_quantity": rejected,
                    "rejection_reason": reason, "lot_number": "L240301", "production_date": "2026-02-20",
                    "expiry_date": "2027-02-20"}]})
@@ -62,10 +63,10 @@ def invoice_matched(invoice, amount=None) -> dict:
         "amount": amount or invoice["total"], "matched_at": datetime.now(timezone.utc).isoformat()})
 
 
-def invoice_disputed(invoice, reasons=("单价与订单不符",)) -> dict:
+def invoice_disputed(invoice, reasons=("单价与订单不符",), disputed_at: datetime | None = None) -> dict:
     return envelope("invoice.disputed", "procurement", {
         "invoice_id": invoice["id"], "po_id": invoice["po_id"], "supplier_id": invoice["supplier_id"],
-        "reasons": list(reasons), "disputed_at": datetime.now(timezone.utc).isoformat()})
+        "reasons": list(reasons), "disputed_at": (disputed_at or datetime.now(timezone.utc)).isoformat()})
 
 
 def payment_recorded(invoice, amount, payment_id=601) -> dict:
@@ -91,3 +92,8 @@ def acknowledged_order(portal, portal_db, supplier_id, owner, po_id=501, quantit
     response = portal.post(f"/api/orders/{order.id}/acknowledge", headers=owner, json={"revision": 1})
     assert response.status_code == 200, response.json
     return order
+
+
+def loaded(event: dict) -> dict:
+    """The payload as a handler receives it, loaded by its contract schema."""
+    return PAYLOAD_SCHEMAS[event["type"]]().load(event["payload"])

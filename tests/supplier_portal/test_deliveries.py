@@ -1,6 +1,18 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
-from .factories import acknowledged_order, deliver, goods_received, po_sent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from services.supplier_portal.accounts import principal_for
+from services.supplier_portal.fulfilment import create_delivery_note, progress, receive_goods
+from services.supplier_portal.models import PurchaseOrder
+from services.supplier_portal.orders import acknowledge_order, receive_order
+from shared.db import utcnow
+from shared.errors import Conflict
+
+from .factories import acknowledged_order, deliver, goods_received, loaded, po_sent
 from .test_orders import order_of, outbox
 
 PLANNED = "2026-03-04T23:30:00+00:00"
@@ -116,3 +128,36 @@ def test_a_retried_delivery_note_with_the_same_idempotency_key_is_made_once(port
     assert first.json == second.json and len(outbox(portal_db, "delivery.dispatched")) == 1
     other = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=headers, json=note("1.000"))
     assert other.status_code == 422  # the same key for a different request
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(1, 400), st.integers(0, 100)), max_size=8))
+def test_whatever_is_dispatched_and_rejected_accepted_plus_on_its_way_never_exceeds_the_order(
+        portal_db, make_supplier, steps):
+    """Each step dispatches a note of `quantity` and has the school accept `percent` of it (rejecting the rest)."""
+    supplier, owner_user, _ = make_supplier(status="approved")
+    principal = principal_for(owner_user)
+    ordered = Decimal(250)
+    with portal_db.unit_of_work() as uow:  # never committed: each example leaves nothing behind
+        session = uow.session
+        receive_order(session, loaded(po_sent(supplier.id, po_id=50_000 + supplier.id, quantity="250.000")))
+        order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == 50_000 + supplier.id))
+        acknowledge_order(session, principal, order.id, 1)
+        accepted = Decimal(0)
+        for index, (quantity, percent) in enumerate(steps):
+            line = {"po_line_id": 9001, "quantity": Decimal(quantity), "lot_number": f"L{index}",
+                    "production_date": date(2026, 2, 20)}
+            try:
+                made = create_delivery_note(session, principal, order.id, utcnow(), [line], date.today())
+            except Conflict:
+                assert accepted + quantity > ordered
+                continue
+            assert accepted + quantity <= ordered
+            taken = (Decimal(quantity) * percent / 100).quantize(Decimal("0.001"))
+            receive_goods(session, loaded(goods_received(
+                supplier.id, po_id=order.po_id, receipt_id=50_000 * 10 + index, delivery_note_id=made.id,
+                accepted=str(taken), rejected=str(Decimal(quantity) - taken))))
+            accepted += taken
+            figures = progress(session, order)[9001]
+            assert figures.accepted == accepted and figures.in_transit == 0
+            assert figures.accepted + figures.in_transit + figures.to_deliver == ordered

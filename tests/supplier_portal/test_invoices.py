@@ -16,7 +16,6 @@ from services.supplier_portal.models import Invoice, InvoiceLine, PurchaseOrder,
 from services.supplier_portal.orders import acknowledge_order, receive_order
 from shared.db import utcnow
 from shared.errors import Conflict
-from shared.events import PAYLOAD_SCHEMAS
 from shared.migrations import upgrade
 
 from .conftest import PASSWORD
@@ -26,6 +25,7 @@ from .factories import (
     goods_received,
     invoice_disputed,
     invoice_matched,
+    loaded,
     payment_recorded,
     po_sent,
 )
@@ -128,11 +128,6 @@ def test_a_retried_invoice_with_the_same_idempotency_key_is_submitted_once(porta
     second = portal.post(f"/api/orders/{order.id}/invoices", headers=headers, json=invoice("10.000"))
     assert first.status_code == second.status_code == 201 and first.json == second.json
     assert len(outbox(portal_db, "invoice.submitted")) == 1
-
-
-def loaded(event: dict) -> dict:
-    """The payload as a handler receives it, loaded by its contract schema."""
-    return PAYLOAD_SCHEMAS[event["type"]]().load(event["payload"])
 
 
 def received_order(session, principal, supplier_id, po_id, accepted):

@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -13,12 +14,16 @@ from sqlalchemy import func, select
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.document_store import LocalDocumentStore
 from services.supplier_portal.models import (
+    ComplianceDeclaration,
     DeliveryNote,
     Invoice,
     PurchaseOrder,
     QualificationDocument,
     Quote,
+    Scorecard,
     SupplierUser,
+    UnifiedPriceLine,
+    UnifiedPriceList,
 )
 from services.supplier_portal.notifications import notify
 from services.supplier_portal.tasks import consumer
@@ -83,6 +88,18 @@ ROUTES = {
     ("POST", "/api/orders/<int:order_id>/invoices"): Probe(
         404, own=201, json=INVOICE, use={"order_id": "delivered_order_id"}),
     ("GET", "/api/invoices/<int:invoice_id>"): Probe(404, own=200),
+    ("GET", "/api/suppliers/<int:supplier_id>/six-unifications"): Probe(404, own=200),
+    ("GET", "/api/six-unifications/declarations/<int:declaration_id>/evidence"): Probe(404, own=200),
+    ("POST", "/api/six-unifications/declarations/<int:declaration_id>/assess"): Probe(
+        403, json={"result": "accepted", "assessed_on": date.today().isoformat()}),
+    ("GET", "/api/unified-prices/<int:price_list_id>"): Probe(404, own=200),
+    ("POST", "/api/suppliers/<int:supplier_id>/scorecards"): Probe(
+        403, json={"period_start": "2026-03-01", "period_end": "2026-03-31", "rating": "satisfactory"}),
+    ("GET", "/api/scorecards/<int:scorecard_id>"): Probe(404, own=200),
+    ("GET", "/api/unified-prices"): "list",
+    ("GET", "/api/scorecards"): "list",
+    ("POST", "/api/six-unifications/declarations"): "own",
+    ("POST", "/api/unified-prices"): "own",
     ("GET", "/api/orders"): "list",
     ("GET", "/api/rfqs"): "list",
     ("GET", "/api/quotes"): "list",
@@ -123,7 +140,7 @@ def tenants(portal, portal_db, store_root, approved_supplier):
     store = LocalDocumentStore(store_root)
 
     def make(name):
-        supplier, owner_user, owner = approved_supplier(name)
+        supplier, owner_user, owner = approved_supplier(name, categories=("vegetables", "store_goods"))
         with portal_db.unit_of_work() as uow:
             staff = create_supplier_user(uow.session, supplier.id, f"staff-{supplier.id}@example.cn", "员工",
                                          PASSWORD, "staff")
@@ -134,6 +151,17 @@ def tenants(portal, portal_db, store_root, approved_supplier):
                 uploaded_by=str(owner_user.id))
             uow.session.add(document)
             note = notify(uow.session, supplier.id, "licence_expiring", "提醒", f"probe:{supplier.id}")
+            declaration = ComplianceDeclaration(
+                supplier_id=supplier.id, item_code="pricing", statement="统一价格", status="declared",
+                storage_key=store.put(supplier.id, "pdf", PDF), content_type="application/pdf",
+                size_bytes=len(PDF), sha256="0" * 64, original_filename="p.pdf", declared_by=str(owner_user.id))
+            price_list = UnifiedPriceList(supplier_id=supplier.id, effective_from=date.today(),
+                                          published_by=str(owner_user.id), lines=[UnifiedPriceLine(
+                                              item_id=31, item_code="WATER-550", unit_price=Decimal("1.50"))])
+            scorecard = Scorecard(school_id=1, supplier_id=supplier.id, period_start=date(2026, 1, 1),
+                                  period_end=date(2026, 1, 31), deliveries=0, disputes=0, rating="satisfactory",
+                                  rated_by="1")
+            uow.session.add_all([declaration, price_list, scorecard])
             uow.commit()
         consumer.apply(portal_db, po_sent(supplier.id, po_id=7000 + supplier.id))
         with portal_db.unit_of_work() as uow:
@@ -147,7 +175,8 @@ def tenants(portal, portal_db, store_root, approved_supplier):
         return supplier, owner, staff, document, note, {
             "supplier_id": supplier.id, "user_id": staff.id, "document_id": document.id,
             "notification_id": note.id, "order_id": order.id, "delivered_order_id": delivered.id,
-            "note_id": delivery["id"], "invoice_id": invoice["id"]}
+            "note_id": delivery["id"], "invoice_id": invoice["id"], "declaration_id": declaration.id,
+            "price_list_id": price_list.id, "scorecard_id": scorecard.id}
 
     made = [make("甲"), make("乙")]
     # Both were invited to the same RFQ: each holds its own copy and its own draft.
@@ -192,6 +221,7 @@ def test_supplier_b_cannot_reach_any_of_supplier_a_records(portal, tenants, port
         assert uow.session.get(QualificationDocument, a.document_id).status == "approved"
         assert uow.session.get(PurchaseOrder, a.ids["order_id"]).status == "sent"
         assert uow.session.get(Quote, a.ids["quote_id"]).status == "draft"
+        assert uow.session.get(ComplianceDeclaration, a.ids["declaration_id"]).status == "declared"
         assert uow.session.scalar(select(func.count()).select_from(DeliveryNote).where(
             DeliveryNote.supplier_id == a.supplier_id)) == 1
         assert uow.session.scalar(select(func.count()).select_from(Invoice).where(
@@ -221,6 +251,17 @@ def test_lists_and_own_routes_show_supplier_b_only_its_own_rows(portal, tenants)
     assert items(f"/api/delivery-notes?order_id={a.ids['delivered_order_id']}") == []
     assert [i["id"] for i in items("/api/invoices")] == [b.ids["invoice_id"]]
     assert items(f"/api/invoices?order_id={a.ids['delivered_order_id']}") == []
+    assert [p["id"] for p in items("/api/unified-prices")] == [b.ids["price_list_id"]]
+    assert items(f"/api/unified-prices?supplier_id={a.supplier_id}") == []
+    assert [c["id"] for c in items("/api/scorecards")] == [b.ids["scorecard_id"]]
+    declared = portal.post("/api/six-unifications/declarations", headers=b.owner, content_type="multipart/form-data",
+                           data={"item": "pricing", "statement": "x", "supplier_id": str(a.supplier_id),
+                                 "file": (io.BytesIO(PDF), "p.pdf")})
+    assert declared.status_code == 422 and "supplier_id" in declared.json["errors"]
+    published = portal.post("/api/unified-prices", headers=b.owner, json={
+        "supplier_id": a.supplier_id, "effective_from": date.today().isoformat(),
+        "prices": [{"item_id": 1, "item_code": "X", "unit_price": "1.00"}]})
+    assert published.status_code == 422 and "supplier_id" in published.json["errors"]
     assert portal.get("/api/auth/me", headers=b.owner).json["supplier"]["id"] == b.supplier_id
     created = portal.post("/api/users", headers=b.owner, json={
         "email": "new@b.example.cn", "display_name": "新", "password": PASSWORD, "supplier_id": a.supplier_id})
@@ -266,3 +307,20 @@ def test_a_token_naming_a_user_of_another_supplier_or_no_user_is_refused(portal,
     promoted = bearer(Principal(str(b.staff_user_id), frozenset({"supplier_owner"}), supplier_id=b.supplier_id))
     for headers in (forged, ghost, promoted):
         assert portal.get("/api/orders", headers=headers).status_code == 401
+
+
+def test_every_list_route_answers_one_page_with_its_total(portal, tenants, reviewer):
+    _, b = tenants
+    lists = [rule for (method, rule), entry in ROUTES.items() if entry == "list"] + ["/api/suppliers"]
+    for rule in lists:
+        headers = reviewer if rule == "/api/suppliers" else b.owner
+        whole = portal.get(rule, headers=headers).json
+        assert set(whole) == {"items", "page", "per_page", "total"}, rule
+        assert whole["total"] == len(whole["items"]) >= 1, rule
+        first = portal.get(f"{rule}?per_page=1", headers=headers).json
+        assert (first["page"], first["per_page"], first["total"], len(first["items"])) == (1, 1, whole["total"], 1)
+        assert first["items"][0] == whole["items"][0], rule
+        beyond = portal.get(f"{rule}?page={whole['total'] + 1}&per_page=1", headers=headers).json
+        assert beyond["items"] == [] and beyond["total"] == whole["total"], rule
+        for bad in ("per_page=0", "per_page=201", "page=0", "page=x"):
+            assert portal.get(f"{rule}?{bad}", headers=headers).status_code == 422, (rule, bad)
