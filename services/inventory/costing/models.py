@@ -1,0 +1,133 @@
+"""Meal-cost accounting tables, on inventory's own `Base` (DESIGN.md §5, 伙食成本核算与公示).
+
+`MealsServed` lives here because the inventory branch in this worktree has no meals-served
+record yet; the lead reconciles it with the inventory model when both land.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.db import Money, UTCDateTime, _ScaledDecimal, utcnow
+
+from ..models import Base
+
+MEALS = ("breakfast", "lunch", "dinner")
+INCOME_KINDS = ("student_fees", "staff_fees", "subsidies", "other")
+# Entered spending; ingredients and coal come from the ledger's issues.
+EXPENSE_KINDS = ("utilities", "wages", "overheads")
+STATEMENT_STATES = ("draft", "signing", "published")
+# The sign-off order of DESIGN.md §5; a slot is signed only after every slot before it.
+SIGNATURE_SLOTS = ("cost_accountant", "meal_committee_head", "general_affairs_head",
+                   "deputy_principal", "principal")
+DEFAULT_FOOD_SHARE_FLOOR = Decimal("85.00")
+
+
+class Percent(_ScaledDecimal):
+    """A percentage with two places (85.00), stored as an integer: exact on SQLite too."""
+
+    places = 2
+    cache_ok = True
+
+
+class CostingSettings(Base):
+    """A school's meal-cost settings; a school without a row uses the defaults."""
+
+    __tablename__ = "costing_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(unique=True)
+    # ingredient spending as a percentage of meal-fee income must not fall below this
+    food_share_floor: Mapped[Decimal] = mapped_column(Percent(), default=DEFAULT_FOOD_SHARE_FLOOR)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MealsServed(Base):
+    """Diners served by one dining hall at one meal of one day (就餐人次)."""
+
+    __tablename__ = "costing_meals_served"
+    __table_args__ = (UniqueConstraint("location_id", "meal_date", "meal"),
+                      Index("ix_costing_meals_served_school_date", "school_id", "meal_date"),
+                      CheckConstraint("diners >= 0", name="diners_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    meal_date: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    diners: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class _Entry:
+    """An amount finance enters for one dining hall on one business date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    entry_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IncomeEntry(_Entry, Base):
+    __tablename__ = "costing_income_entries"
+    __table_args__ = (Index("ix_costing_income_entries_school_date", "school_id", "entry_date"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+
+class ExpenseEntry(_Entry, Base):
+    __tablename__ = "costing_expense_entries"
+    __table_args__ = (Index("ix_costing_expense_entries_school_date", "school_id", "entry_date"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+
+class MonthlyStatement(Base):
+    """The monthly meal-cost statement of a school: every dining hall and the school total.
+
+    Figures are computed live while it is a draft; from the first signature the month's
+    entries are locked, and once the fifth slot is signed the figures are stored in
+    `snapshot` and never change again.
+    """
+
+    __tablename__ = "costing_monthly_statements"
+    __table_args__ = (UniqueConstraint("school_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    # the first day of the month
+    month: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    prepared_by: Mapped[str] = mapped_column(String(64))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set by the reminder job when not published by the 15th of the next month
+    overdue_since: Mapped[date | None] = mapped_column(Date)
+
+    signatures: Mapped[list[StatementSignature]] = relationship(
+        back_populates="statement", order_by="StatementSignature.position", lazy="selectin")
+
+
+class StatementSignature(Base):
+    __tablename__ = "costing_statement_signatures"
+    __table_args__ = (UniqueConstraint("statement_id", "slot"), UniqueConstraint("statement_id", "position"),
+                      UniqueConstraint("statement_id", "signer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("costing_monthly_statements.id"))
+    slot: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    signer: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    statement: Mapped[MonthlyStatement] = relationship(back_populates="signatures")

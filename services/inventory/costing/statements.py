@@ -1,0 +1,166 @@
+"""The monthly statement (月度伙食成本核算表): figures per dining hall and for the school, the surplus
+carried forward, five sign-offs in order, then frozen and published; overdue after the 15th.
+
+Rules:
+* One statement per school and month. Its figures are live while it is a draft.
+* Signing starts only after the month has ended, and only once the previous month's
+  statement (when there is one) is published: the surplus it carries forward is then fixed.
+* Slots are signed in `SIGNATURE_SLOTS` order, each by a different person; the cost
+  accountant is finance, the other four are approvers or admins. A slot out of order is 409.
+* From the first signature the month's entries are locked (`entries.ensure_month_open`);
+  the fifth signature stores every figure in `snapshot` and publishes. Nothing changes after.
+* Surplus carried forward: a hall's opening surplus is the previous statement's closing
+  surplus for that hall (0 when there is no previous statement); closing = opening + balance.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.statemachine import StateMachine
+
+from ..models import Audit, Location
+from .accounts import period_accounts
+from .meal_cost import ZERO
+from .models import SIGNATURE_SLOTS, MonthlyStatement, StatementSignature
+from .periods import month_end, month_start, next_month, previous_month
+
+log = logging.getLogger(__name__)
+
+STATEMENT = StateMachine("monthly_statement", {
+    "sign": {"draft": "signing", "signing": "signing"},
+    "publish": {"signing": "published"},
+}, Audit)
+SLOT_ROLES = {"cost_accountant": frozenset({"finance"})} | {
+    slot: frozenset({"approver", "admin"}) for slot in SIGNATURE_SLOTS[1:]}
+SLOT_TITLES = {"cost_accountant": "成本核算员", "meal_committee_head": "膳食委员会主任",
+               "general_affairs_head": "总务主任", "deputy_principal": "分管副校长", "principal": "校长"}
+DUE_DAY = 15
+
+
+def due_date(month: date) -> date:
+    """Published by the 15th of the next month."""
+    return next_month(month).replace(day=DUE_DAY)
+
+
+def get_statement(session: Session, principal: Principal, statement_id: int) -> MonthlyStatement:
+    statement = session.scalars(select(MonthlyStatement).where(
+        MonthlyStatement.id == statement_id, MonthlyStatement.school_id == principal.school_id)).first()
+    if statement is None:
+        raise NotFound(f"No statement {statement_id}")
+    return statement
+
+
+def _statement_of(session: Session, school_id: int, month: date) -> MonthlyStatement | None:
+    return session.scalars(select(MonthlyStatement).where(MonthlyStatement.school_id == school_id,
+                                                          MonthlyStatement.month == month)).first()
+
+
+def prepare_statement(session: Session, principal: Principal, month: date) -> MonthlyStatement:
+    """Open the statement of the month containing `month` (409 when it exists)."""
+    first = month_start(month)
+    if _statement_of(session, principal.school_id, first) is not None:
+        raise Conflict(f"the statement of {first:%Y-%m} already exists")
+    statement = MonthlyStatement(school_id=principal.school_id, month=first, status="draft",
+                                 prepared_by=principal.user_id)
+    session.add(statement)
+    session.flush()
+    return statement
+
+
+def closing_surplus(session: Session, statement: MonthlyStatement | None, school_timezone: str) -> dict:
+    """{"halls": {location id (str): closing}, "school": closing} of a statement, as Decimals."""
+    if statement is None:
+        return {"halls": {}, "school": ZERO}
+    content = statement_content(session, statement, school_timezone)
+    return {"halls": {str(hall["location_id"]): Decimal(hall["closing_surplus"]) for hall in content["halls"]},
+            "school": Decimal(content["school"]["closing_surplus"])}
+
+
+def statement_content(session: Session, statement: MonthlyStatement, school_timezone: str) -> dict:
+    """Every figure of the statement: the stored snapshot once published, else computed now."""
+    if statement.snapshot is not None:
+        return statement.snapshot
+    previous = _statement_of(session, statement.school_id, previous_month(statement.month))
+    opening = closing_surplus(session, previous, school_timezone)
+    accounts = period_accounts(session, statement.school_id, statement.month, month_end(statement.month),
+                               school_timezone)
+    halls = []
+    for account in accounts.halls:
+        carried = opening["halls"].get(str(account.location.id), ZERO)
+        halls.append({"location_id": account.location.id, "code": account.location.code,
+                      "name": account.location.name, **account.statement.as_dict(),
+                      "opening_surplus": str(carried), "closing_surplus": str(carried + account.statement.balance)})
+    school = accounts.school.as_dict()
+    school.update(opening_surplus=str(opening["school"]),
+                  closing_surplus=str(opening["school"] + accounts.school.balance))
+    return {"month": statement.month.isoformat(), "start": accounts.start.isoformat(),
+            "end": accounts.end.isoformat(), "halls": halls, "school": school}
+
+
+def sign_statement(session: Session, principal: Principal, statement_id: int, slot: str, signer_name: str,
+                   today: date, school_timezone: str) -> MonthlyStatement:
+    statement = get_statement(session, principal, statement_id)
+    if statement.status == "published":
+        raise Conflict("the statement is published: it cannot change")
+    if slot not in SIGNATURE_SLOTS:
+        raise Conflict(f"no signature slot {slot!r}")
+    if not principal.roles & SLOT_ROLES[slot]:
+        raise Forbidden(f"the {slot} slot is signed by one of: {', '.join(sorted(SLOT_ROLES[slot]))}")
+    expected = SIGNATURE_SLOTS[len(statement.signatures)]
+    if slot != expected:
+        raise Conflict(f"slots are signed in order: the next is {expected} ({SLOT_TITLES[expected]})")
+    if today <= month_end(statement.month):
+        raise Conflict(f"{statement.month:%Y-%m} is not over yet: it is signed from {next_month(statement.month)}")
+    if any(signature.signer == principal.user_id for signature in statement.signatures):
+        raise Conflict("each slot is signed by a different person")
+    previous = _statement_of(session, statement.school_id, previous_month(statement.month))
+    if previous is not None and previous.status != "published":
+        raise Conflict(f"the statement of {previous.month:%Y-%m} must be published first: "
+                       "it fixes the surplus carried forward")
+    STATEMENT.apply(session, statement, "sign", principal, reason=slot)
+    session.add(StatementSignature(statement_id=statement.id, slot=slot, position=len(statement.signatures) + 1,
+                                   signer=principal.user_id, signer_name=signer_name, signed_at=utcnow()))
+    session.flush()
+    session.refresh(statement, ["signatures"])
+    if len(statement.signatures) == len(SIGNATURE_SLOTS):
+        # Frozen: every figure as it is now, carried forward from the (published) previous month.
+        statement.snapshot = statement_content(session, statement, school_timezone)
+        STATEMENT.apply(session, statement, "publish", principal)
+        statement.published_at = utcnow()
+        session.flush()
+    return statement
+
+
+def flag_overdue_statements(session: Session, today: date) -> list[MonthlyStatement]:
+    """Flag every statement not published by the 15th of its next month.
+
+    The month just past gets a draft statement when nobody prepared one, so that its
+    absence shows as an overdue statement rather than as nothing. Flagging twice does nothing.
+    """
+    flagged = []
+    last_month = previous_month(month_start(today))
+    if today > due_date(last_month):
+        schools = session.scalars(select(Location.school_id).where(Location.kind == "dining_hall").distinct())
+        for school_id in list(schools):
+            if _statement_of(session, school_id, last_month) is None:
+                session.add(MonthlyStatement(school_id=school_id, month=last_month, status="draft",
+                                             prepared_by="reminder"))
+        session.flush()
+    latest_due = last_month if today > due_date(last_month) else previous_month(last_month)
+    for statement in session.scalars(select(MonthlyStatement).where(
+            MonthlyStatement.status != "published", MonthlyStatement.overdue_since.is_(None),
+            MonthlyStatement.month <= latest_due).order_by(MonthlyStatement.id)):
+        statement.overdue_since = due_date(statement.month) + timedelta(days=1)
+        log.warning("meal-cost statement %s of school %s (%s) is not published by %s", statement.id,
+                    statement.school_id, f"{statement.month:%Y-%m}", due_date(statement.month))
+        flagged.append(statement)
+    session.flush()
+    return flagged
