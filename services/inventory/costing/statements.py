@@ -105,6 +105,27 @@ def statement_content(session: Session, statement: MonthlyStatement, school_time
             "end": accounts.end.isoformat(), "halls": halls, "school": school}
 
 
+def statement_view(session: Session, statement: MonthlyStatement, school_timezone: str | None = None) -> dict:
+    """The statement as the API shows it; with a time zone, every figure too."""
+    signed = len(statement.signatures)
+    view = {"id": statement.id, "month": statement.month, "status": statement.status,
+            "prepared_by": statement.prepared_by, "prepared_at": statement.prepared_at,
+            "published_at": statement.published_at, "due_date": due_date(statement.month),
+            "overdue_since": statement.overdue_since,
+            "next_slot": SIGNATURE_SLOTS[signed] if signed < len(SIGNATURE_SLOTS) else None,
+            "signatures": list(statement.signatures)}
+    if school_timezone is not None:
+        view["content"] = statement_content(session, statement, school_timezone)
+    return view
+
+
+def list_statements(session: Session, principal: Principal, status: str | None = None):
+    query = select(MonthlyStatement).where(MonthlyStatement.school_id == principal.school_id)
+    if status is not None:
+        query = query.where(MonthlyStatement.status == status)
+    return query.order_by(MonthlyStatement.month.desc(), MonthlyStatement.id.desc())
+
+
 def sign_statement(session: Session, principal: Principal, statement_id: int, slot: str, signer_name: str,
                    today: date, school_timezone: str) -> MonthlyStatement:
     statement = get_statement(session, principal, statement_id)
