@@ -5,6 +5,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_roles
+from shared.errors import NotFound
 from shared.web import unit_of_work
 
 from ..accounts import get_dining_hall
@@ -20,6 +21,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise NotFound(f"No export as {fmt}: csv or xlsx")
+
+
 def _download(fmt: str, filename: str, header, rows) -> Response:
     disposition = {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
     if fmt == "csv":
@@ -31,10 +37,11 @@ def _download(fmt: str, filename: str, header, rows) -> Response:
     return Response(file_chunks(handle), mimetype=XLSX, headers=disposition)
 
 
-@blp.get("/statements/<int:statement_id>/export.<any(csv, xlsx):fmt>")
+@blp.get("/statements/<int:statement_id>/export.<string:fmt>")
 @blp.doc(security=SECURITY, responses={"200": {"description": "the statement as CSV or XLSX"}})
 @require_roles(*EXPORTERS)
 def export_statement(statement_id, fmt):
+    _check_format(fmt)
     with unit_of_work() as uow:
         statement = get_statement(uow.session, current_principal(), statement_id)
         content = statement_content(uow.session, statement, school_timezone())
@@ -42,11 +49,12 @@ def export_statement(statement_id, fmt):
         return _download(fmt, f"statement-{statement.month:%Y-%m}", header, rows)
 
 
-@blp.get("/cost-detail.<any(csv, xlsx):fmt>")
+@blp.get("/cost-detail.<string:fmt>")
 @blp.doc(security=SECURITY, responses={"200": {"description": "every issue movement of the period"}})
 @require_roles(*EXPORTERS)
 @blp.arguments(CostDetailQuerySchema, location="query")
 def export_cost_detail(args, fmt):
+    _check_format(fmt)
     principal = current_principal()
     with unit_of_work() as uow:  # validate before the first byte goes out
         if args["location_id"] is not None:
