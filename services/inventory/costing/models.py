@@ -131,3 +131,64 @@ class StatementSignature(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     statement: Mapped[MonthlyStatement] = relationship(back_populates="signatures")
+
+
+# Supervision (DESIGN.md §1: the five roles 五员 and parents' representatives 家长代表).
+SUPERVISOR_KINDS = ("parent_representative", "nutrition_instructor", "meal_cost_supervisor", "hygiene_supervisor",
+                    "canteen_operator", "meal_quality_judge")
+COMPLAINT_CATEGORIES = ("food_quality", "food_safety", "price", "portion", "hygiene", "service", "other")
+
+
+class Rating(Base):
+    """A supervisor's weekly rating of one dining hall's price and quality, 1 (poor) to 5 (good)."""
+
+    __tablename__ = "costing_ratings"
+    __table_args__ = (UniqueConstraint("location_id", "week_start", "rater"),
+                      Index("ix_costing_ratings_school_week", "school_id", "week_start"),
+                      CheckConstraint("price_score BETWEEN 1 AND 5", name="price_score_range"),
+                      CheckConstraint("quality_score BETWEEN 1 AND 5", name="quality_score_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    # the Monday of the rated week
+    week_start: Mapped[date] = mapped_column(Date)
+    rater: Mapped[str] = mapped_column(String(64))
+    rater_kind: Mapped[str] = mapped_column(String(32))
+    price_score: Mapped[int] = mapped_column(Integer)
+    quality_score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Complaint(Base):
+    """A complaint by a supervisor or parents' representative, answered by the canteen's staff."""
+
+    __tablename__ = "costing_complaints"
+    __table_args__ = (Index("ix_costing_complaints_school_filed", "school_id", "filed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(2000))
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filer_kind: Mapped[str] = mapped_column(String(32))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    answer: Mapped[str | None] = mapped_column(String(2000))
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WeeklyDisclosure(Base):
+    """The weekly public disclosure (每周公示) of one school, built once after the week and kept."""
+
+    __tablename__ = "costing_weekly_disclosures"
+    __table_args__ = (UniqueConstraint("school_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    week_start: Mapped[date] = mapped_column(Date)
+    content: Mapped[dict] = mapped_column(JSON)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,7 +7,7 @@ from shared.fields import ExactDecimal, Money
 from shared.pagination import PageQuerySchema, page_schema
 
 from .meal_cost import INGREDIENT_CATEGORIES
-from .models import EXPENSE_KINDS, INCOME_KINDS, MEALS, SIGNATURE_SLOTS
+from .models import COMPLAINT_CATEGORIES, EXPENSE_KINDS, INCOME_KINDS, MEALS, SIGNATURE_SLOTS, SUPERVISOR_KINDS
 from .periods import PERIOD_KINDS, period_bounds
 
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
@@ -176,3 +176,61 @@ StatementPageSchema = page_schema(StatementSummarySchema)
 class SignSchema(Schema):
     slot = fields.String(required=True, validate=validate.OneOf(SIGNATURE_SLOTS))
     signer_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+Score = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=5), **kw)  # noqa: E731
+
+
+class RatingSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(required=True)
+    week_of = fields.Date(required=True, load_only=True, metadata={"description": "any day of the rated week"})
+    week_start = fields.Date(dump_only=True)
+    rater = fields.String(dump_only=True)
+    rater_kind = fields.String(required=True, validate=validate.OneOf(SUPERVISOR_KINDS))
+    price_score = Score(required=True)
+    quality_score = Score(required=True)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    rated_at = fields.AwareDateTime(dump_only=True)
+
+
+class RatingQuerySchema(PageQuerySchema):
+    week_of = fields.Date(load_default=None)
+    location_id = QueryId(load_default=None)
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    location_id = Id(load_default=None, allow_none=True)
+    category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    filer_kind = fields.String(required=True, validate=validate.OneOf(SUPERVISOR_KINDS))
+    filed_by = fields.String(dump_only=True)
+    filed_at = fields.AwareDateTime(dump_only=True)
+    status = fields.String(dump_only=True)
+    answer = fields.String(dump_only=True, allow_none=True)
+    answered_by = fields.String(dump_only=True, allow_none=True)
+    answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class ComplaintQuerySchema(PageQuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(("open", "answered")))
+
+
+class AnswerSchema(Schema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class BuildDisclosureSchema(Schema):
+    week_of = fields.Date(required=True)
+
+
+class DisclosureSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    week_start = fields.Date(dump_only=True)
+    built_at = fields.AwareDateTime(dump_only=True)
+    content = fields.Dict(dump_only=True)
+
+
+RatingPageSchema = page_schema(RatingSchema)
+ComplaintPageSchema = page_schema(ComplaintSchema)
