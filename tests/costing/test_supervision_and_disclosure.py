@@ -76,8 +76,9 @@ def test_the_weekly_disclosure_is_computed_from_the_weeks_records(session, schoo
             dh1["cost_per_diner_meal"], dh1["food_share"], dh1["below_floor"]) == (
         183, "172.50", "0.94", "3.67", "57.50", True)
     assert content["school"]["ingredient_cost_per_diner_meal"] == "0.94"  # DH2 and DH3 served nobody that week
-    assert [(d["location"], d["lines"], d["value"], d["delivery_reference"]) for d in content["deliveries"]] == [
-        ("第一食堂", 6, "1673.50", "DN-DH1"), ("第二食堂", 2, "272.00", "DN-DH2")]
+    assert [(d["received_on"], d["location"], d["lines"], d["value"], d["delivery_reference"])
+            for d in content["deliveries"]] == [("2026-10-01", "第一食堂", 6, "1673.50", "DN-DH1"),
+                                                ("2026-10-01", "第二食堂", 2, "272.00", "DN-DH2")]
     complaints = content["complaints"]
     assert (complaints["filed"], complaints["answered"], complaints["open"]) == (2, 1, 1)
     assert [(c["text"], c["status"], c["answer"], c["hall"]) for c in complaints["items"]] == [

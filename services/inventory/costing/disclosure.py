@@ -8,7 +8,7 @@ were handled, the supervisors' rating averages, and the 12-week trend of the mea
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -57,14 +57,15 @@ def disclosure_content(session: Session, school_id: int, monday: date, school_ti
 
     deliveries = []
     value = func.sum(StockMovement.value)
-    for receipt, location_name, lines, total in session.execute(
-            select(Receipt, Location.name, func.count(StockMovement.id), value)
+    for receipt, location_name, lines, total, received_at in session.execute(
+            select(Receipt, Location.name, func.count(StockMovement.id), value, func.min(StockMovement.occurred_at))
             .join(Location, Location.id == Receipt.location_id)
             .join(StockMovement, (StockMovement.source_type == "receipt") & (StockMovement.source_id == Receipt.id))
             .where(Receipt.school_id == school_id, StockMovement.occurred_at >= begin,
                    StockMovement.occurred_at < finish)
             .group_by(Receipt.id, Location.name).order_by(Receipt.id)):
-        deliveries.append({"received_on": receipt.created_at.astimezone(zone).date().isoformat(),
+        received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=timezone.utc)
+        deliveries.append({"received_on": received_at.astimezone(zone).date().isoformat(),
                            "location": location_name, "supplier_id": receipt.supplier_id,
                            "delivery_reference": receipt.delivery_reference, "lines": lines, "value": str(total)})
 
