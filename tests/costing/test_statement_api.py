@@ -190,3 +190,38 @@ def test_a_terms_accounts_cover_its_dates(inventory, users, october):
     assert (body["start"], body["end"], dh1["wages"], dh1["income"]["student_fees"]) == (
         "2026-09-01", "2026-11-30", "650.00", "1379.99")
     assert body["school"]["wages"] == "650.00"
+
+
+def test_the_first_statement_of_the_books_opens_with_the_given_surplus(inventory, users, october):
+    dh1, dh2 = october["DH1"].id, october["DH2"].id
+    body = inventory.post("/api/costing/statements", headers=users["finance"], json={
+        "month": "2026-10-01", "opening_surplus": [{"location_id": dh1, "amount": "1200.50"},
+                                                   {"location_id": dh2, "amount": "-20.00"}]}).json
+    halls = {hall["code"]: hall for hall in body["content"]["halls"]}
+    assert (halls["DH1"]["opening_surplus"], halls["DH1"]["closing_surplus"]) == ("1200.50", "898.10")  # −302.40
+    assert (halls["DH2"]["opening_surplus"], halls["DH2"]["closing_surplus"]) == ("-20.00", "-53.00")  # −33.00
+    assert halls["DH3"]["opening_surplus"] == "0.00"
+    # 1200.50 − 20.00 = 1180.50 brought in; 1180.50 − 335.40 = 845.10
+    assert (body["content"]["school"]["opening_surplus"], body["content"]["school"]["closing_surplus"]) == (
+        "1180.50", "845.10")
+    november = inventory.post("/api/costing/statements", headers=users["finance"], json={
+        "month": "2026-11-01", "opening_surplus": [{"location_id": dh1, "amount": "1.00"}]})
+    assert november.status_code == 409  # October's statement carries its surplus forward
+
+
+@pytest.mark.parametrize("opening", [
+    [{"location_id": 999999, "amount": "1.00"}], [{"amount": "1.00"}], [{"location_id": "DH1", "amount": "1"}],
+    [{"location_id": 0, "amount": "1.001"}],
+])
+def test_an_opening_surplus_names_a_dining_hall_and_an_amount_to_the_fen(inventory, users, october, opening):
+    response = inventory.post("/api/costing/statements", headers=users["finance"],
+                              json={"month": "2026-10-01", "opening_surplus": opening})
+    assert response.status_code == 422, response.json
+
+
+def test_an_opening_surplus_gives_each_hall_once(inventory, users, october):
+    dh1 = october["DH1"].id
+    response = inventory.post("/api/costing/statements", headers=users["finance"], json={
+        "month": "2026-10-01", "opening_surplus": [{"location_id": dh1, "amount": "1.00"},
+                                                   {"location_id": dh1, "amount": "2.00"}]})
+    assert response.status_code == 422 and "opening_surplus.1.location_id" in response.json["errors"]

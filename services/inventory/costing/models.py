@@ -107,6 +107,8 @@ class MonthlyStatement(Base):
     month: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # {location id: surplus brought in} for the first statement of the books (no previous statement)
+    opening_balances: Mapped[dict | None] = mapped_column(JSON)
     prepared_by: Mapped[str] = mapped_column(String(64))
     prepared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,8 @@
 """marshmallow schemas of the meal-cost API."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.fields import ExactDecimal, Money
@@ -149,9 +151,18 @@ class SignatureSchema(Schema):
     signed_at = fields.AwareDateTime()
 
 
+class OpeningSurplusSchema(Schema):
+    location_id = Id(required=True)
+    amount = ExactDecimal(2, required=True, validate=validate.Range(min=Decimal("-999999999999.99"),
+                                                                     max=Decimal("999999999999.99")))
+
+
 class StatementSummarySchema(Schema):
     id = fields.Integer(dump_only=True)
     month = fields.Date(required=True, metadata={"description": "any day of the month"})
+    opening_surplus = fields.List(fields.Nested(OpeningSurplusSchema), load_only=True, load_default=None,
+                                  validate=validate.Length(max=20),
+                                  metadata={"description": "the first statement of the books only"})
     status = fields.String(dump_only=True)
     prepared_by = fields.String(dump_only=True)
     prepared_at = fields.AwareDateTime(dump_only=True)

@@ -10,7 +10,8 @@ Rules:
 * From the first signature the month's entries are locked (`entries.ensure_month_open`);
   the fifth signature stores every figure in `snapshot` and publishes. Nothing changes after.
 * Surplus carried forward: a hall's opening surplus is the previous statement's closing
-  surplus for that hall (0 when there is no previous statement); closing = opening + balance.
+  surplus for that hall; closing = opening + balance. The first statement of the books (no
+  previous statement) opens with the balances given when it is prepared, or 0.
 """
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.statemachine import StateMachine
 
 from ..models import Audit, Location
-from .accounts import period_accounts
+from .accounts import get_dining_hall, period_accounts
 from .meal_cost import ZERO
 from .models import SIGNATURE_SLOTS, MonthlyStatement, StatementSignature
 from .periods import month_end, month_start, next_month, previous_month
@@ -63,13 +64,29 @@ def _statement_of(session: Session, school_id: int, month: date) -> MonthlyState
                                                           MonthlyStatement.month == month)).first()
 
 
-def prepare_statement(session: Session, principal: Principal, month: date) -> MonthlyStatement:
-    """Open the statement of the month containing `month` (409 when it exists)."""
+def prepare_statement(session: Session, principal: Principal, month: date,
+                      opening_surplus: list[dict] | None = None) -> MonthlyStatement:
+    """Open the statement of the month containing `month` (409 when it exists).
+
+    `opening_surplus` ([{location_id, amount}]) starts the books: it is refused when the
+    previous month has a statement, whose closing surplus is carried forward instead.
+    """
     first = month_start(month)
     if _statement_of(session, principal.school_id, first) is not None:
         raise Conflict(f"the statement of {first:%Y-%m} already exists")
+    balances = None
+    if opening_surplus:
+        if _statement_of(session, principal.school_id, previous_month(first)) is not None:
+            raise Conflict(f"the surplus of {previous_month(first):%Y-%m} is carried forward from its statement")
+        balances = {}
+        for index, line in enumerate(opening_surplus):
+            hall = get_dining_hall(session, principal.school_id, line["location_id"],
+                                   f"opening_surplus.{index}.location_id")
+            if str(hall.id) in balances:
+                raise InvalidInput(f"opening_surplus.{index}.location_id", "a dining hall is given twice")
+            balances[str(hall.id)] = str(line["amount"])
     statement = MonthlyStatement(school_id=principal.school_id, month=first, status="draft",
-                                 prepared_by=principal.user_id)
+                                 prepared_by=principal.user_id, opening_balances=balances)
     session.add(statement)
     session.flush()
     return statement
@@ -89,7 +106,11 @@ def statement_content(session: Session, statement: MonthlyStatement, school_time
     if statement.snapshot is not None:
         return statement.snapshot
     previous = _statement_of(session, statement.school_id, previous_month(statement.month))
-    opening = closing_surplus(session, previous, school_timezone)
+    if previous is not None:
+        opening = closing_surplus(session, previous, school_timezone)
+    else:
+        halls = {key: Decimal(value) for key, value in (statement.opening_balances or {}).items()}
+        opening = {"halls": halls, "school": sum(halls.values(), ZERO)}
     accounts = period_accounts(session, statement.school_id, statement.month, month_end(statement.month),
                                school_timezone)
     halls = []

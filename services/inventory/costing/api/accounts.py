@@ -46,7 +46,7 @@ def accounts(args):
 @blp.response(201, StatementSchema)
 def prepare(data):
     with unit_of_work() as uow:
-        statement = prepare_statement(uow.session, current_principal(), data["month"])
+        statement = prepare_statement(uow.session, current_principal(), data["month"], data["opening_surplus"])
         view = statement_view(uow.session, statement, school_timezone())
         uow.commit()
     return view

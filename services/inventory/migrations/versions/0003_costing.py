@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 05:37:46.932927
+Create Date: 2026-11-26 05:41:20.363373
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=True),
+    sa.Column('opening_balances', sa.JSON(), nullable=True),
     sa.Column('prepared_by', sa.String(length=64), nullable=False),
     sa.Column('prepared_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
