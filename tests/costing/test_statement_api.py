@@ -225,3 +225,27 @@ def test_an_opening_surplus_gives_each_hall_once(inventory, users, october):
         "month": "2026-10-01", "opening_surplus": [{"location_id": dh1, "amount": "1.00"},
                                                    {"location_id": dh1, "amount": "2.00"}]})
     assert response.status_code == 422 and "opening_surplus.1.location_id" in response.json["errors"]
+
+
+@pytest.mark.parametrize("method, path, payload", [
+    ("get", "/api/costing/accounts?period=term&start=0001-01-01&end=0001-12-31", None),
+    ("get", "/api/costing/accounts?period=month&date=9999-12-31", None),
+    ("get", "/api/costing/cost-detail.csv?start=9999-12-01&end=9999-12-31", None),
+    ("post", "/api/costing/statements", {"month": "9999-12-01"}),
+    ("post", "/api/costing/statements", {"month": "0001-01-01"}),
+    ("put", "/api/costing/meals-served", {"location_id": "DH1", "meal_date": "0001-01-01", "meal": "lunch",
+                                          "diners": 1}),
+    ("post", "/api/costing/income", {"location_id": "DH1", "entry_date": "9999-12-31", "kind": "other",
+                                     "amount": "1.00"}),
+    ("put", "/api/costing/ratings", {"location_id": "DH1", "week_of": "0001-01-01",
+                                     "rater_kind": "parent_representative", "price_score": 3, "quality_score": 3}),
+    ("post", "/api/costing/disclosures", {"week_of": "0001-01-03"}),
+])
+def test_dates_outside_the_books_are_422_not_500(inventory, users, october, method, path, payload):
+    headers = users["supervisor"] if path.endswith("ratings") else users["finance"]
+    if payload is not None and "location_id" in payload:
+        payload = {**payload, "location_id": october["DH1"].id}
+    response = getattr(inventory, method)(path, json=payload, headers=headers)
+    assert response.status_code == 422, response.json
+    assert set(response.json.get("errors", {})) <= {"start", "end", "date", "month", "meal_date", "entry_date",
+                                                    "week_of"}, response.json

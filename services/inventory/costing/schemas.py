@@ -1,6 +1,7 @@
 """marshmallow schemas of the meal-cost API."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -13,6 +14,10 @@ from .models import COMPLAINT_CATEGORIES, EXPENSE_KINDS, INCOME_KINDS, MEALS, SI
 from .periods import PERIOD_KINDS, period_bounds
 
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+# Business dates of the books: a bounded range, so that no date arithmetic (month ends, weeks, UTC
+# bounds) can leave the calendar and no input can make a 500.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+BusinessDate = lambda **kw: fields.Date(validate=validate.Range(min=FIRST_DATE, max=LAST_DATE), **kw)  # noqa: E731
 # query strings are text: an id there is parsed, not required to be a JSON integer
 QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 
@@ -26,7 +31,7 @@ class SettingsSchema(Schema):
 class MealsServedSchema(Schema):
     id = fields.Integer(dump_only=True)
     location_id = Id(required=True)
-    meal_date = fields.Date(required=True)
+    meal_date = BusinessDate(required=True)
     meal = fields.String(required=True, validate=validate.OneOf(MEALS))
     diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
     recorded_by = fields.String(dump_only=True)
@@ -35,8 +40,8 @@ class MealsServedSchema(Schema):
 
 class DateRangeQuerySchema(PageQuerySchema):
     location_id = QueryId(load_default=None)
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = BusinessDate(load_default=None)
+    end = BusinessDate(load_default=None)
 
 
 class EntryQuerySchema(DateRangeQuerySchema):
@@ -47,7 +52,7 @@ def _entry_schema(name: str, kinds: tuple[str, ...]) -> type[Schema]:
     return Schema.from_dict({
         "id": fields.Integer(dump_only=True),
         "location_id": Id(required=True),
-        "entry_date": fields.Date(required=True),
+        "entry_date": BusinessDate(required=True),
         "kind": fields.String(required=True, validate=validate.OneOf(kinds)),
         "amount": Money(required=True, positive=True),
         "note": fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500)),
@@ -67,9 +72,9 @@ class PeriodQuerySchema(Schema):
     """A day, week or month containing `date`, or a term from `start` to `end`."""
 
     period = fields.String(load_default="month", validate=validate.OneOf(PERIOD_KINDS))
-    date = fields.Date(load_default=None)
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    date = BusinessDate(load_default=None)
+    start = BusinessDate(load_default=None)
+    end = BusinessDate(load_default=None)
     location_id = QueryId(load_default=None)
 
     @validates_schema
@@ -81,8 +86,8 @@ class PeriodQuerySchema(Schema):
 
 
 class CostDetailQuerySchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = BusinessDate(required=True)
+    end = BusinessDate(required=True)
     location_id = QueryId(load_default=None)
 
     @validates_schema
@@ -159,7 +164,7 @@ class OpeningSurplusSchema(Schema):
 
 class StatementSummarySchema(Schema):
     id = fields.Integer(dump_only=True)
-    month = fields.Date(required=True, metadata={"description": "any day of the month"})
+    month = BusinessDate(required=True, metadata={"description": "any day of the month"})
     opening_surplus = fields.List(fields.Nested(OpeningSurplusSchema), load_only=True, load_default=None,
                                   validate=validate.Length(max=20),
                                   metadata={"description": "the first statement of the books only"})
@@ -195,7 +200,7 @@ Score = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, 
 class RatingSchema(Schema):
     id = fields.Integer(dump_only=True)
     location_id = Id(required=True)
-    week_of = fields.Date(required=True, load_only=True, metadata={"description": "any day of the rated week"})
+    week_of = BusinessDate(required=True, load_only=True, metadata={"description": "any day of the rated week"})
     week_start = fields.Date(dump_only=True)
     rater = fields.String(dump_only=True)
     rater_kind = fields.String(required=True, validate=validate.OneOf(SUPERVISOR_KINDS))
@@ -206,7 +211,7 @@ class RatingSchema(Schema):
 
 
 class RatingQuerySchema(PageQuerySchema):
-    week_of = fields.Date(load_default=None)
+    week_of = BusinessDate(load_default=None)
     location_id = QueryId(load_default=None)
 
 
@@ -233,7 +238,7 @@ class AnswerSchema(Schema):
 
 
 class BuildDisclosureSchema(Schema):
-    week_of = fields.Date(required=True)
+    week_of = BusinessDate(required=True)
 
 
 class DisclosureSchema(Schema):
