@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -46,13 +47,21 @@ def record_meals_served(session: Session, principal: Principal, location_id: int
         raise InvalidInput("meal", f"must be one of {', '.join(MEALS)}")
     hall = get_dining_hall(session, principal.school_id, location_id)
     ensure_month_open(session, principal.school_id, meal_date)
-    record = session.scalars(select(MealsServed).where(MealsServed.location_id == hall.id,
-                                                       MealsServed.meal_date == meal_date,
-                                                       MealsServed.meal == meal)).first()
+    query = select(MealsServed).where(MealsServed.location_id == hall.id, MealsServed.meal_date == meal_date,
+                                      MealsServed.meal == meal)
+    record = session.scalars(query).first()
+    values = {"diners": diners, "recorded_by": principal.user_id, "recorded_at": utcnow()}
     if record is None:
-        record = MealsServed(school_id=principal.school_id, location_id=hall.id, meal_date=meal_date, meal=meal)
-        session.add(record)
-    record.diners, record.recorded_by, record.recorded_at = diners, principal.user_id, utcnow()
+        try:
+            with session.begin_nested():  # entered twice at once: the second corrects the first
+                record = MealsServed(school_id=principal.school_id, location_id=hall.id, meal_date=meal_date,
+                                     meal=meal, **values)
+                session.add(record)
+            return record
+        except IntegrityError:
+            record = session.scalars(query.execution_options(populate_existing=True)).one()
+    for name, value in values.items():
+        setattr(record, name, value)
     session.flush()
     return record
 

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -51,9 +52,14 @@ def due_date(month: date) -> date:
     return next_month(month).replace(day=DUE_DAY)
 
 
-def get_statement(session: Session, principal: Principal, statement_id: int) -> MonthlyStatement:
-    statement = session.scalars(select(MonthlyStatement).where(
-        MonthlyStatement.id == statement_id, MonthlyStatement.school_id == principal.school_id)).first()
+def get_statement(session: Session, principal: Principal, statement_id: int, lock: bool = False) -> MonthlyStatement:
+    query = select(MonthlyStatement).where(MonthlyStatement.id == statement_id,
+                                           MonthlyStatement.school_id == principal.school_id)
+    if lock:
+        # Two signers at once: the second waits, then sees the first signature (PostgreSQL; SQLite
+        # writers are serialized by BEGIN IMMEDIATE already).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    statement = session.scalars(query).first()
     if statement is None:
         raise NotFound(f"No statement {statement_id}")
     return statement
@@ -87,8 +93,11 @@ def prepare_statement(session: Session, principal: Principal, month: date,
             balances[str(hall.id)] = str(line["amount"])
     statement = MonthlyStatement(school_id=principal.school_id, month=first, status="draft",
                                  prepared_by=principal.user_id, opening_balances=balances)
-    session.add(statement)
-    session.flush()
+    try:
+        with session.begin_nested():  # two at once: the unique (school, month) refuses the second
+            session.add(statement)
+    except IntegrityError:
+        raise Conflict(f"the statement of {first:%Y-%m} already exists") from None
     return statement
 
 
@@ -149,7 +158,8 @@ def list_statements(session: Session, principal: Principal, status: str | None =
 
 def sign_statement(session: Session, principal: Principal, statement_id: int, slot: str, signer_name: str,
                    today: date, school_timezone: str) -> MonthlyStatement:
-    statement = get_statement(session, principal, statement_id)
+    statement = get_statement(session, principal, statement_id, lock=True)
+    session.refresh(statement, ["signatures"])
     if statement.status == "published":
         raise Conflict("the statement is published: it cannot change")
     if slot not in SIGNATURE_SLOTS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -38,14 +39,22 @@ def rate_week(session: Session, principal: Principal, location_id: int, week_of:
     if monday > today:
         raise InvalidInput("week_of", "a week that has not begun cannot be rated")
     hall = get_dining_hall(session, principal.school_id, location_id)
-    rating = session.scalars(select(Rating).where(Rating.location_id == hall.id, Rating.week_start == monday,
-                                                  Rating.rater == principal.user_id)).first()
+    query = select(Rating).where(Rating.location_id == hall.id, Rating.week_start == monday,
+                                 Rating.rater == principal.user_id)
+    rating = session.scalars(query).first()
+    values = {"rater_kind": rater_kind, "price_score": price_score, "quality_score": quality_score,
+              "comment": comment, "rated_at": utcnow()}
     if rating is None:
-        rating = Rating(school_id=principal.school_id, location_id=hall.id, week_start=monday,
-                        rater=principal.user_id)
-        session.add(rating)
-    rating.rater_kind, rating.price_score, rating.quality_score = rater_kind, price_score, quality_score
-    rating.comment, rating.rated_at = comment, utcnow()
+        try:
+            with session.begin_nested():  # a double submit: the second replaces the first
+                rating = Rating(school_id=principal.school_id, location_id=hall.id, week_start=monday,
+                                rater=principal.user_id, **values)
+                session.add(rating)
+            return rating
+        except IntegrityError:
+            rating = session.scalars(query.execution_options(populate_existing=True)).one()
+    for name, value in values.items():
+        setattr(rating, name, value)
     session.flush()
     return rating
 
