@@ -156,3 +156,22 @@ def test_writing_four_times_the_rows_takes_no_more_memory(tmp_path):
     rows = sheet.iter_rows(values_only=True)
     assert next(rows) == tuple(COST_DETAIL_HEADER)
     assert sum(1 for _ in rows) == 1_000
+
+
+def test_spend_by_supplier_and_category_is_what_came_into_stock(inventory, finance_token, october):
+    rows = read_csv(inventory.get("/api/costing/spend.csv?start=2026-10-01&end=2026-10-31", headers=finance_token))
+    assert rows[0] == ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
+    # supplier 31 delivered everything on 1 Oct: rice 420.00 (DH1) + 215.00 (DH2) = 635.00;
+    # cabbage 90.00 + 57.00 = 147.00; pork 530.00; salt 23.50; milk 60.00 (dairy); coal 550.00
+    assert sorted((row[1], row[2], row[4]) for row in rows[1:-1]) == sorted([
+        ("大米", "635.00", "635.00"), ("蔬菜", "147.00", "147.00"), ("肉蛋", "530.00", "530.00"),
+        ("调味品", "23.50", "23.50"), ("dairy", "60.00", "60.00"), ("煤", "550.00", "550.00")])
+    assert all(row[0] == "31" and row[3] == "0.00" for row in rows[1:-1])
+    assert rows[-1] == ["合计", "", "1945.50", "0.00", "1945.50"]  # 1673.50 (DH1) + 272.00 (DH2)
+    sheet = read_xlsx(inventory.get("/api/costing/spend.xlsx?start=2026-10-01&end=2026-10-31",
+                                    headers=finance_token))
+    last = list(sheet.iter_rows())[-1]
+    assert D(str(last[4].value)) == D("1945.50") and last[4].number_format == "#,##0.00"
+    november = read_csv(inventory.get("/api/costing/spend.csv?start=2026-11-01&end=2026-11-30",
+                                      headers=finance_token))
+    assert november[1:] == [["合计", "", "0.00", "0.00", "0.00"]]

@@ -26,8 +26,9 @@ BODIES = {
     ("post", "/api/costing/complaints/1/answer"): ["answer"],
     ("post", "/api/costing/disclosures"): ["week_of"],
 }
-QUERIES = ["/api/costing/accounts", "/api/costing/cost-detail.csv", "/api/costing/meals-served",
-           "/api/costing/income", "/api/costing/statements", "/api/costing/ratings", "/api/costing/complaints"]
+QUERIES = ["/api/costing/accounts", "/api/costing/cost-detail.csv", "/api/costing/spend.xlsx",
+           "/api/costing/meals-served", "/api/costing/income", "/api/costing/statements", "/api/costing/ratings",
+           "/api/costing/complaints"]
 ALL_ROLES = frozenset({"finance", "admin", "supervisor", "canteen_manager", "approver"})
 
 

@@ -21,8 +21,10 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
+
+from shared.db import Money
 
 from ..models import Issue, Item, Location, Lot, StockMovement
 from .meal_cost import ingredient_category
@@ -137,6 +139,40 @@ def cost_detail_rows(session: Session, school_id: int, start: date, end: date, s
                ("领用出库", "text"), (f"ISSUE-{issue_id}", "text"), (meal_date, "date"),
                (MEAL_NAMES.get(meal, meal), "text"), (-quantity, "quantity"), (rate, "rate"), (amount, "money")]
     yield [("合计", "text"), *[(None, "text")] * 15, (total, "money")]
+
+
+SPEND_HEADER = ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
+CATALOGUE_CATEGORY_NAMES = {"rice": "大米", "flour": "面粉", "cooking_oil": "食用油", "coal": "煤",
+                            "vegetables": "蔬菜", "meat_eggs": "肉蛋", "seasonings": "调味品",
+                            "store_goods": "超市商品"}
+
+
+def spend_rows(session: Session, school_id: int, start: date, end: date, school_timezone: str
+               ) -> Iterator[list[Cell]]:
+    """Goods received less goods returned, per supplier and catalogue category, then a total row.
+
+    Read from the ledger (receipt and return movements by their lot's supplier), so it is what
+    came into stock; invoices and payments are procurement's.
+    """
+    begin, finish = utc_bounds(start, end, school_timezone)
+    totals = [Decimal("0.00")] * 3
+    # the database adds fen (the Money column's storage); the Money type reads the sums as yuan
+    received = type_coerce(func.sum(case((StockMovement.kind == "receipt", StockMovement.value), else_=0)), Money())
+    returned = type_coerce(func.sum(case((StockMovement.kind == "return_to_supplier", StockMovement.value),
+                                         else_=0)), Money())
+    for supplier_id, category, received_value, returned_value in session.execute(
+            select(Lot.supplier_id, Item.category, received, returned)
+            .join(Lot, Lot.id == StockMovement.lot_id).join(Item, Item.id == StockMovement.item_id)
+            .where(StockMovement.school_id == school_id,
+                   StockMovement.kind.in_(("receipt", "return_to_supplier")),
+                   StockMovement.occurred_at >= begin, StockMovement.occurred_at < finish)
+            .group_by(Lot.supplier_id, Item.category).order_by(Lot.supplier_id, Item.category)):
+        amounts = [received_value, -returned_value]  # a return's value is negative in the ledger
+        amounts.append(amounts[0] - amounts[1])
+        totals = [total + amount for total, amount in zip(totals, amounts, strict=True)]
+        yield [(supplier_id, "count"), (CATALOGUE_CATEGORY_NAMES.get(category, category), "text"),
+               *[(amount, "money") for amount in amounts]]
+    yield [("合计", "text"), (None, "text"), *[(total, "money") for total in totals]]
 
 
 def _csv_text(value) -> str:

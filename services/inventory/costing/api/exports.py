@@ -9,7 +9,16 @@ from shared.errors import NotFound
 from shared.web import unit_of_work
 
 from ..accounts import get_dining_hall
-from ..exports import COST_DETAIL_HEADER, cost_detail_rows, csv_chunks, file_chunks, statement_table, write_xlsx
+from ..exports import (
+    COST_DETAIL_HEADER,
+    SPEND_HEADER,
+    cost_detail_rows,
+    csv_chunks,
+    file_chunks,
+    spend_rows,
+    statement_table,
+    write_xlsx,
+)
 from ..schemas import CostDetailQuerySchema
 from ..statements import get_statement, statement_content
 from .common import EXPORTERS, SECURITY, school_timezone
@@ -67,3 +76,19 @@ def export_cost_detail(args, fmt):
                                         school_timezone(), args["location_id"])
 
     return _download(fmt, filename, COST_DETAIL_HEADER, rows())
+
+
+@blp.get("/spend.<string:fmt>")
+@blp.doc(security=SECURITY, responses={"200": {"description": "received less returned, by supplier and category"}})
+@require_roles(*EXPORTERS)
+@blp.arguments(CostDetailQuerySchema, location="query")
+def export_spend(args, fmt):
+    _check_format(fmt)
+    principal = current_principal()
+    filename = f"spend-{args['start']:%Y%m%d}-{args['end']:%Y%m%d}"
+
+    def rows():
+        with unit_of_work() as uow:
+            yield from spend_rows(uow.session, principal.school_id, args["start"], args["end"], school_timezone())
+
+    return _download(fmt, filename, SPEND_HEADER, rows())
