@@ -17,5 +17,6 @@ SPEC = ServiceSpec("inventory", Base, Outbox, Inbox, consumer, Path(__file__).pa
 def create_app(config: Settings | None = None, database: Database | None = None):
     from .api import BLUEPRINTS
     from .cli import COMMANDS
+    from .costing.api import BLUEPRINTS as COSTING_BLUEPRINTS
 
-    return create_service_app(SPEC, config, database, BLUEPRINTS, "Inventory 库存", COMMANDS)
+    return create_service_app(SPEC, config, database, BLUEPRINTS + COSTING_BLUEPRINTS, "Inventory 库存", COMMANDS)

@@ -1,0 +1,44 @@
+"""The public, read-only weekly disclosure page (no sign-in), printable, with past weeks kept.
+
+Its routes are added to the Flask blueprint directly, not through flask-smorest, so that
+the page stays out of the API's OpenAPI document.
+"""
+from datetime import date
+from pathlib import Path
+
+import flask
+from flask import abort, render_template
+from flask_smorest import Blueprint
+
+from shared.web import unit_of_work
+
+from ..disclosure import chart_points, disclosures_of
+
+blp = Blueprint("costing_public", __name__, template_folder=str(Path(__file__).parent.parent / "templates"))
+
+CATEGORY_NAMES = {"food_quality": "饭菜质量", "food_safety": "食品安全", "price": "价格", "portion": "份量",
+                  "hygiene": "卫生", "service": "服务", "other": "其他"}
+
+
+def disclosure_page(school_id: int, week_start: str | None = None):
+    with unit_of_work() as uow:
+        kept = disclosures_of(uow.session, school_id)
+    if not kept:
+        abort(404)
+    chosen = kept[0]
+    if week_start is not None:
+        try:
+            monday = date.fromisoformat(week_start)
+        except ValueError:
+            abort(404)
+        chosen = next((disclosure for disclosure in kept if disclosure.week_start == monday), None)
+        if chosen is None:
+            abort(404)
+    content = chosen.content
+    return render_template("costing/disclosure.html", content=content, school_id=school_id,
+                           history=[disclosure.week_start.isoformat() for disclosure in kept],
+                           chart=chart_points(content["trend"]), categories=CATEGORY_NAMES)
+
+
+flask.Blueprint.add_url_rule(blp, "/disclosure/<int:school_id>", "latest", disclosure_page)
+flask.Blueprint.add_url_rule(blp, "/disclosure/<int:school_id>/<week_start>", "week", disclosure_page)

@@ -1,0 +1,162 @@
+"""The weekly public disclosure (每周公示): built once per school and week by a periodic job, then kept.
+
+It is stored, so that a page view never computes or fans out, and so that what was
+published for a week stays what it was. Built from inventory's own records: meal cost per
+diner-meal and food share per dining hall, deliveries received, complaints and how they
+were handled, the supervisors' rating averages, and the 12-week trend of the meal cost.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Location, Receipt, StockMovement
+from .accounts import period_accounts
+from .models import Complaint, Rating, WeeklyDisclosure
+from .periods import utc_bounds
+from .supervision import week_start
+
+log = logging.getLogger(__name__)
+TREND_WEEKS = 12
+AVERAGE = Decimal("0.01")
+
+
+def _average(total: int, count: int) -> str | None:
+    return str((Decimal(total) / count).quantize(AVERAGE, rounding=ROUND_HALF_UP)) if count else None
+
+
+def _cost_lines(statement) -> dict:
+    return {"diner_meals": statement.diner_meals,
+            "ingredient_cost_per_diner_meal": statement.as_dict()["ingredient_cost_per_diner_meal"],
+            "cost_per_diner_meal": statement.as_dict()["cost_per_diner_meal"],
+            "ingredient_total": str(statement.ingredient_total),
+            "food_share": statement.as_dict()["food_share"], "food_share_floor": str(statement.food_share_floor),
+            "below_floor": statement.below_floor}
+
+
+def disclosure_content(session: Session, school_id: int, monday: date, school_timezone: str,
+                       built_at: datetime) -> dict:
+    sunday = monday + timedelta(days=6)
+    zone = ZoneInfo(school_timezone)
+    begin, finish = utc_bounds(monday, sunday, school_timezone)
+    accounts = period_accounts(session, school_id, monday, sunday, school_timezone)
+    names = {hall.location.id: hall.location.name for hall in accounts.halls}
+
+    trend = []
+    for weeks_back in range(TREND_WEEKS - 1, -1, -1):
+        start = monday - timedelta(weeks=weeks_back)
+        school = period_accounts(session, school_id, start, start + timedelta(days=6), school_timezone).school
+        trend.append({"week_start": start.isoformat(),
+                      "ingredient_cost_per_diner_meal": school.as_dict()["ingredient_cost_per_diner_meal"],
+                      "cost_per_diner_meal": school.as_dict()["cost_per_diner_meal"]})
+
+    deliveries = []
+    value = func.sum(StockMovement.value)
+    for receipt, location_name, lines, total, received_at in session.execute(
+            select(Receipt, Location.name, func.count(StockMovement.id), value, func.min(StockMovement.occurred_at))
+            .join(Location, Location.id == Receipt.location_id)
+            .join(StockMovement, (StockMovement.source_type == "receipt") & (StockMovement.source_id == Receipt.id))
+            .where(Receipt.school_id == school_id, StockMovement.occurred_at >= begin,
+                   StockMovement.occurred_at < finish)
+            .group_by(Receipt.id, Location.name).order_by(Receipt.id)):
+        received_at = received_at if received_at.tzinfo else received_at.replace(tzinfo=timezone.utc)
+        deliveries.append({"received_on": received_at.astimezone(zone).date().isoformat(),
+                           "location": location_name, "supplier_id": receipt.supplier_id,
+                           "delivery_reference": receipt.delivery_reference, "lines": lines, "value": str(total)})
+
+    complaints = list(session.scalars(
+        select(Complaint).where(Complaint.school_id == school_id,
+                                or_((Complaint.filed_at >= begin) & (Complaint.filed_at < finish),
+                                    (Complaint.answered_at >= begin) & (Complaint.answered_at < finish)))
+        .order_by(Complaint.filed_at, Complaint.id)))
+    still_open = session.scalar(select(func.count(Complaint.id)).where(
+        Complaint.school_id == school_id, Complaint.filed_at < finish,
+        or_(Complaint.answered_at.is_(None), Complaint.answered_at >= finish)))
+
+    ratings = list(session.scalars(select(Rating).where(Rating.school_id == school_id, Rating.week_start == monday)))
+    by_hall = []
+    for hall in accounts.halls:
+        mine = [r for r in ratings if r.location_id == hall.location.id]
+        by_hall.append({"name": hall.location.name, "count": len(mine),
+                        "price_average": _average(sum(r.price_score for r in mine), len(mine)),
+                        "quality_average": _average(sum(r.quality_score for r in mine), len(mine))})
+
+    return {
+        "school_id": school_id, "week_start": monday.isoformat(), "week_end": sunday.isoformat(),
+        "built_at": built_at.isoformat(),
+        "halls": [{"location_id": hall.location.id, "code": hall.location.code, "name": hall.location.name,
+                   **_cost_lines(hall.statement)} for hall in accounts.halls],
+        "school": _cost_lines(accounts.school),
+        "trend": trend,
+        "deliveries": deliveries,
+        "complaints": {
+            "filed": sum(1 for c in complaints if begin <= c.filed_at < finish),
+            "answered": sum(1 for c in complaints if c.answered_at is not None and begin <= c.answered_at < finish),
+            "open": still_open,
+            "items": [{"filed_on": c.filed_at.astimezone(zone).date().isoformat(), "category": c.category,
+                       "hall": names.get(c.location_id), "text": c.text,
+                       "status": "answered" if c.answered_at is not None and c.answered_at < finish else "open",
+                       "answer": c.answer if c.answered_at is not None and c.answered_at < finish else None}
+                      for c in complaints]},
+        "ratings": {"count": len(ratings),
+                    "price_average": _average(sum(r.price_score for r in ratings), len(ratings)),
+                    "quality_average": _average(sum(r.quality_score for r in ratings), len(ratings)),
+                    "halls": by_hall},
+    }
+
+
+def build_disclosure(session: Session, school_id: int, day: date, school_timezone: str,
+                     now: datetime) -> WeeklyDisclosure:
+    """The disclosure of the week containing `day`: built when missing, otherwise the one kept."""
+    monday = week_start(day)
+    existing = session.scalars(select(WeeklyDisclosure).where(WeeklyDisclosure.school_id == school_id,
+                                                              WeeklyDisclosure.week_start == monday)).first()
+    if existing is not None:
+        return existing
+    disclosure = WeeklyDisclosure(school_id=school_id, week_start=monday, built_at=now,
+                                  content=disclosure_content(session, school_id, monday, school_timezone, now))
+    session.add(disclosure)
+    session.flush()
+    return disclosure
+
+
+def build_due_disclosures(session: Session, today: date, school_timezone: str, now: datetime) -> list:
+    """Every school's disclosure of the last complete week (idempotent: a kept week is not rebuilt)."""
+    last_week = week_start(today) - timedelta(days=7)
+    built = []
+    for school_id in list(session.scalars(select(Location.school_id).where(Location.kind == "dining_hall")
+                                          .distinct())):
+        exists = session.scalar(select(WeeklyDisclosure.id).where(WeeklyDisclosure.school_id == school_id,
+                                                                  WeeklyDisclosure.week_start == last_week))
+        if exists is None:
+            built.append(build_disclosure(session, school_id, last_week, school_timezone, now))
+            log.info("weekly disclosure of school %s for the week of %s built", school_id, last_week)
+    return built
+
+
+def disclosures_of(session: Session, school_id: int) -> list[WeeklyDisclosure]:
+    return list(session.scalars(select(WeeklyDisclosure).where(WeeklyDisclosure.school_id == school_id)
+                                .order_by(WeeklyDisclosure.week_start.desc())))
+
+
+def chart_points(trend: list[dict], width: int = 560, height: int = 180, pad: int = 30) -> dict:
+    """SVG coordinates of the 12-week meal-cost line (weeks without diners are gaps)."""
+    values = [Decimal(week["ingredient_cost_per_diner_meal"]) if week["ingredient_cost_per_diner_meal"] else None
+              for week in trend]
+    known = [v for v in values if v is not None]
+    top = max(known, default=Decimal(1)) or Decimal(1)
+    step = (width - 2 * pad) / max(len(trend) - 1, 1)
+    points = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        x = pad + index * step
+        y = height - pad - float(value / top) * (height - 2 * pad)
+        points.append({"x": round(x, 1), "y": round(y, 1), "label": str(value), "week": trend[index]["week_start"]})
+    return {"width": width, "height": height, "pad": pad, "top": str(top), "points": points,
+            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}

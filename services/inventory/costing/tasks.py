@@ -1,0 +1,36 @@
+"""Meal-cost periodic jobs (appended to inventory's PERIODIC_JOBS)."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from shared.config import Settings
+from shared.db import Database
+from shared.service import PeriodicJob
+
+from .disclosure import build_due_disclosures
+from .statements import flag_overdue_statements
+
+
+def _today() -> tuple[str, datetime]:
+    zone = Settings.from_env().school_timezone
+    return zone, datetime.now(ZoneInfo(zone))
+
+
+def run_overdue_statement_check(database: Database) -> dict:
+    today = _today()[1].date()
+    with database.unit_of_work() as uow:
+        flagged = flag_overdue_statements(uow.session, today)
+        uow.commit()
+    return {"flagged": [statement.id for statement in flagged]}
+
+
+def run_weekly_disclosure(database: Database) -> dict:
+    zone, now = _today()
+    with database.unit_of_work() as uow:
+        built = build_due_disclosures(uow.session, now.date(), zone, now)
+        uow.commit()
+    return {"built": [(disclosure.school_id, disclosure.week_start.isoformat()) for disclosure in built]}
+
+
+# Both are idempotent, so running them more often than their period only makes them prompt.
+JOBS = [PeriodicJob("flag_overdue_statements", 6 * 60 * 60, run_overdue_statement_check),
+        PeriodicJob("build_weekly_disclosures", 60 * 60, run_weekly_disclosure)]
