@@ -7,6 +7,7 @@ from shared.auth import current_principal
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import Unauthorized
+from shared.pages import init_pages
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -41,9 +42,13 @@ def refuse_stale_supplier_tokens():
 def create_app(config: Settings | None = None, database: Database | None = None,
                document_store: DocumentStore | None = None):
     from .api import BLUEPRINTS
+    from .pages import blp as pages_blp
+    from .pages import sign_in
 
     app = create_service_app(SPEC, config, database, BLUEPRINTS, "Supplier portal 供应商门户")
     app.before_request(refuse_stale_supplier_tokens)
+    init_pages(app, sign_in)
+    app.register_blueprint(pages_blp)
     # Licence files go under VAR_DIR by default; pass another store (object storage) to keep them elsewhere.
     app.extensions["document_store"] = document_store or LocalDocumentStore(app.extensions["settings"].var_dir)
     return app

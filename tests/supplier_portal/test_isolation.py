@@ -1,5 +1,6 @@
 """Supplier B, signed in, tries every portal route on supplier A's records: it gets 404 (403 where the
-route is for school staff only), and A's records are unchanged. A route missing from ROUTES fails."""
+route is for school staff only), and A's records are unchanged. A route missing from ROUTES fails.
+API routes are probed with B's bearer token, page routes with B's signed-in session cookie."""
 from __future__ import annotations
 
 import io
@@ -46,6 +47,16 @@ class Probe:
 
 
 @dataclass
+class PageProbe:
+    """A page route, probed through a signed-in session; `form` is posted with the session's CSRF token."""
+
+    status: int
+    own: int | None = None
+    form: dict | None = None
+    use: dict = field(default_factory=dict)
+
+
+@dataclass
 class Exempt:
     why: str
 
@@ -54,6 +65,8 @@ NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
 QUOTE = {"valid_until": NEXT_MONTH, "lines": [{"rfq_line_id": 1, "unit_price": "5.60"}]}
 DELIVERY = {"planned_at": "2026-03-04T23:00:00+00:00", "lines": [
     {"po_line_id": 9001, "quantity": "10.000", "lot_number": "L2", "production_date": "2026-02-20"}]}
+DELIVERY_FORM = {"planned_at": "2026-03-05T07:00", "deliver-9001-quantity": "10", "deliver-9001-lot_number": "L3",
+                 "deliver-9001-production_date": "2026-02-20"}
 INVOICE = {"invoice_number": "INV-2", "issued_on": date.today().isoformat(),
            "lines": [{"po_line_id": 9001, "quantity": "1.000"}]}
 
@@ -120,6 +133,25 @@ ROUTES = {
     ("GET", "/api/openapi.json"): Exempt("no tenant data"),
     ("GET", "/api/docs"): Exempt("no tenant data"),
     ("GET", "/static/<path:filename>"): Exempt("Flask's static files; the portal has none"),
+    # Pages: the same domain functions as the API, reached with the session cookie.
+    ("GET", "/orders/<int:order_id>"): PageProbe(404, own=200),
+    ("POST", "/orders/<int:order_id>/acknowledge"): PageProbe(404, own=302, form={"revision": "1"}),
+    ("POST", "/orders/<int:order_id>/decline"): PageProbe(404, own=409, form={"revision": "1", "reason": "x"}),
+    ("GET", "/rfqs/<int:rfq_id>"): PageProbe(404, own=200),
+    ("POST", "/rfqs/<int:rfq_id>/quote"): PageProbe(404, own=302, form={"action": "draft",
+                                                                         "quote-1-unit_price": "5.00"}),
+    ("POST", "/orders/<int:order_id>/delivery-notes"): PageProbe(
+        404, own=302, form=DELIVERY_FORM, use={"order_id": "delivered_order_id"}),
+    ("POST", "/orders/<int:order_id>/invoices"): PageProbe(404, own=302, use={"order_id": "delivered_order_id"}, form={
+        "invoice_number": "INV-P", "issued_on": date.today().isoformat(), "invoice-9001-quantity": "1.000"}),
+    ("GET", "/"): "page",
+    ("GET", "/orders"): "page",
+    ("GET", "/rfqs"): "page",
+    ("GET", "/login"): Exempt("public: the sign-in form"),
+    ("POST", "/login"): Exempt("public: answers the same for every unknown or wrong credential"),
+    ("POST", "/logout"): Exempt("ends the caller's own session only"),
+    ("POST", "/language"): Exempt("sets the caller's own language only"),
+    ("GET", "/assets/shared/<path:filename>"): Exempt("the shared stylesheet and script; no tenant data"),
 }
 
 
@@ -176,7 +208,8 @@ def tenants(portal, portal_db, store_root, approved_supplier):
             "supplier_id": supplier.id, "user_id": staff.id, "document_id": document.id,
             "notification_id": note.id, "order_id": order.id, "delivered_order_id": delivered.id,
             "note_id": delivery["id"], "invoice_id": invoice["id"], "declaration_id": declaration.id,
-            "price_list_id": price_list.id, "scorecard_id": scorecard.id}
+            "price_list_id": price_list.id, "scorecard_id": scorecard.id, "owner_email": owner_user.email,
+            "staff_email": staff.email}
 
     made = [make("甲"), make("乙")]
     # Both were invited to the same RFQ: each holds its own copy and its own draft.
@@ -288,7 +321,7 @@ def test_a_deactivated_supplier_users_still_valid_token_is_refused_on_every_rout
     token = bearer(principal_for(staff))
     assert portal.get("/api/rfqs", headers=token).status_code == 200
     assert portal.post(f"/api/users/{b.staff_user_id}/deactivate", headers=b.owner).status_code == 200
-    guarded = {route: entry for route, entry in ROUTES.items() if not isinstance(entry, Exempt)}
+    guarded = {route: entry for route, entry in ROUTES.items() if isinstance(entry, Probe) or entry in ("list", "own")}
     for (method, rule), entry in guarded.items():
         use = entry.use if isinstance(entry, Probe) else {}
         body = entry.json if isinstance(entry, Probe) else None
@@ -324,3 +357,62 @@ def test_every_list_route_answers_one_page_with_its_total(portal, tenants, revie
         assert beyond["items"] == [] and beyond["total"] == whole["total"], rule
         for bad in ("per_page=0", "per_page=201", "page=0", "page=x"):
             assert portal.get(f"{rule}?{bad}", headers=headers).status_code == 422, (rule, bad)
+
+
+def page_session(portal, email: str) -> str:
+    """Sign `email` in on the pages; returns the session's CSRF token."""
+    portal.post("/logout", data={"csrf_token": _csrf(portal.get("/login"))})
+    signed_in = portal.post("/login", data={"username": email, "password": PASSWORD,
+                                            "csrf_token": _csrf(portal.get("/login"))})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
+    return _csrf(portal.get("/"))
+
+
+def _csrf(response) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_supplier_b_signed_in_on_the_pages_cannot_reach_any_of_supplier_a_records(portal, tenants, portal_db):
+    a, b = tenants
+    csrf = page_session(portal, b.ids["owner_email"])
+    probes = {route: entry for route, entry in ROUTES.items() if isinstance(entry, PageProbe)}
+    for (method, rule), probe in probes.items():
+        form = {**(probe.form or {}), "csrf_token": csrf} if method == "POST" else None
+        response = portal.open(fill(rule, a.ids, probe.use), method=method, data=form)
+        assert response.status_code == probe.status, (method, rule, response.get_data(as_text=True))
+        assert "甲" not in response.get_data(as_text=True)
+    with portal_db.unit_of_work() as uow:
+        assert uow.session.get(PurchaseOrder, a.ids["order_id"]).status == "sent"
+        assert uow.session.get(Quote, a.ids["quote_id"]).lines == []
+        assert uow.session.scalar(select(func.count()).select_from(DeliveryNote).where(
+            DeliveryNote.supplier_id == a.supplier_id)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(Invoice).where(
+            Invoice.supplier_id == a.supplier_id)) == 1
+    for (method, rule), probe in probes.items():
+        form = {**(probe.form or {}), "csrf_token": csrf} if method == "POST" else None
+        response = portal.open(fill(rule, b.ids, probe.use), method=method, data=form)
+        assert response.status_code == probe.own, (method, rule, response.get_data(as_text=True))
+
+
+def test_the_list_pages_show_supplier_b_only_its_own_records(portal, tenants):
+    a, b = tenants
+    page_session(portal, b.ids["owner_email"])
+    pages = [rule for (method, rule), entry in ROUTES.items() if entry == "page"]
+    shown = {rule: portal.get(rule).get_data(as_text=True) for rule in pages}
+    everything = "".join(shown.values())
+    for name in ("order_id", "delivered_order_id"):
+        assert f"/orders/{b.ids[name]}\"" in everything and f"/orders/{a.ids[name]}\"" not in everything
+    assert f"/rfqs/{b.ids['rfq_id']}\"" in shown["/rfqs"] and f"/rfqs/{a.ids['rfq_id']}\"" not in everything
+
+
+def test_a_deactivated_users_page_session_is_refused_on_every_page(portal, tenants):
+    _, b = tenants
+    csrf = page_session(portal, b.ids["staff_email"])
+    assert portal.get("/orders").status_code == 200
+    assert portal.post(f"/api/users/{b.ids['user_id']}/deactivate", headers=b.owner).status_code == 200
+    pages = {route: entry for route, entry in ROUTES.items() if isinstance(entry, PageProbe) or entry == "page"}
+    for (method, rule), entry in pages.items():
+        use = entry.use if isinstance(entry, PageProbe) else {}
+        form = {**(entry.form or {}), "csrf_token": csrf} if method == "POST" else None
+        response = portal.open(fill(rule, b.ids, use), method=method, data=form)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (method, rule)
