@@ -2,6 +2,7 @@
 from shared.events import Consumer
 from shared.service import PeriodicJob
 
+from .expiry_alerts import run_expiry_alerts
 from .inspection import cancel_order, expect_delivery, expect_order
 from .models import Inbox
 from .reorder import run_sweep
@@ -9,7 +10,8 @@ from .store import record_unified_prices
 
 consumer = Consumer("inventory", Inbox)
 # Every movement checks its reorder rule at once; the sweep catches rules set while stock was already low.
-PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep)]
+PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep),
+                       PeriodicJob("expiry_alerts", 24 * 60 * 60, run_expiry_alerts)]
 
 
 @consumer.handles("po.sent")
