@@ -3,22 +3,27 @@
 Procurement owns the catalogue (one per school); inventory keeps a copy so that a movement
 never waits on an HTTP call. `upsert_items` takes item records in the cache's own terms
 (validated by `ItemRecordSchema`) and inserts or refreshes them by procurement's id;
-`refresh_items` pages through procurement's `GET /api/items` and upserts what it finds.
+`refresh_items` pages through procurement's `GET /api/items` and upserts what it finds;
+`run_item_refresh` is the hourly job that does so for every school inventory knows.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal, issue_token
-from shared.db import utcnow
+from shared.config import Settings
+from shared.db import Database, utcnow
 from shared.errors import DomainError, InvalidInput
 from shared.http import ServiceClient
 
-from .models import Item
+from .models import Item, Location
+
+log = logging.getLogger(__name__)
 
 # DESIGN.md §5: bulk commodities (大宗物资) need two inspectors at receipt.
 BULK_CATEGORIES = frozenset({"rice", "flour", "cooking_oil", "coal"})
@@ -101,3 +106,31 @@ def refresh_items(session: Session, school_id: int, client: ServiceClient, per_p
         if not body["items"] or seen >= body["total"]:
             return seen
         page += 1
+
+
+def run_item_refresh(database: Database, client_for: Callable[[int], ServiceClient] | None = None) -> dict:
+    """Refresh every known school's item cache from procurement, one school per transaction.
+
+    A school whose refresh fails (procurement down, a bad record) is logged and skipped, never
+    raised: the cache stays as it was and the next hour tries again; the other schools go on.
+    """
+    if client_for is None:
+        settings = Settings.from_env()
+
+        def client_for(school_id: int) -> ServiceClient:
+            return procurement_client(settings.service_url("procurement"), settings.secret_key, school_id)
+
+    with database.unit_of_work() as uow:
+        # every school that has stock locations or cached items is one inventory serves
+        schools = sorted(set(uow.session.scalars(select(Location.school_id).distinct()))
+                         | set(uow.session.scalars(select(Item.school_id).distinct())))
+    refreshed, failed = 0, []
+    for school_id in schools:
+        try:
+            with database.unit_of_work() as uow:
+                refreshed += refresh_items(uow.session, school_id, client_for(school_id))
+                uow.commit()
+        except Exception:  # noqa: BLE001 (any failure of one school's refresh must not stop the job)
+            log.exception("item cache refresh failed for school %s; the cache is kept as it was", school_id)
+            failed.append(school_id)
+    return {"schools": len(schools), "items": refreshed, "failed": failed}

@@ -68,6 +68,8 @@ class Location(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
+    # how many days ahead the daily expiry alert looks; None: the default (expiry_alerts.DEFAULT_DAYS)
+    expiry_alert_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Item(Base):
@@ -524,3 +526,27 @@ class SupplierReturn(Base):
 
 
 SupplierReturn.movements = _movements_of("supplier_return", SupplierReturn)
+
+
+class ExpiryAlert(Base):
+    """A lot with stock at a location that expires within the location's alert horizon, as found
+    by the daily job on `alert_date` (the school's date): one row per lot, location and day."""
+
+    __tablename__ = "expiry_alerts"
+    __table_args__ = (UniqueConstraint("location_id", "lot_id", "alert_date"),
+                      Index("ix_expiry_alerts_school_date", "school_id", "alert_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    alert_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    days_left: Mapped[int] = mapped_column()
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lot: Mapped[Lot] = relationship(lazy="joined", innerjoin=True)
+    item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+    location: Mapped[Location] = relationship(lazy="joined", innerjoin=True)

@@ -38,6 +38,13 @@ class LocationSchema(Schema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
+    expiry_alert_days = fields.Integer(allow_none=True)
+
+
+class ExpiryAlertDaysSchema(Schema):
+    # None: back to the default horizon
+    expiry_alert_days = fields.Integer(required=True, allow_none=True, strict=True,
+                                       validate=validate.Range(min=0, max=365))
 
 
 class ItemSchema(Schema):
@@ -383,6 +390,29 @@ class ExpiringLotSchema(Schema):
     days_left = fields.Integer()
     expired = fields.Boolean()
     quantity = Quantity()
+
+
+class ExpiryAlertQuerySchema(Schema):
+    # default: the school's today
+    alert_date = fields.Date(load_default=None)
+    location_id = QueryId(load_default=None)
+
+
+class ExpiryAlertSchema(Schema):
+    id = fields.Integer()
+    alert_date = fields.Date()
+    location_id = fields.Integer()
+    location_code = fields.String(attribute="location.code")
+    item_id = fields.Integer()
+    item_code = fields.String(attribute="item.code")
+    item_name = fields.String(attribute="item.name")
+    lot_id = fields.Integer()
+    lot_number = fields.String(attribute="lot.lot_number")
+    expiry_date = fields.Date()
+    days_left = fields.Integer()
+    expired = fields.Function(lambda alert: alert.days_left < 0)
+    quantity = Quantity()
+    created_at = fields.DateTime()
 
 
 class UnifiedPriceSchema(Schema):

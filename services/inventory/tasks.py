@@ -3,14 +3,19 @@ from shared.events import Consumer
 from shared.service import PeriodicJob
 
 from .costing.tasks import JOBS as COSTING_JOBS
+from .expiry_alerts import run_expiry_alerts
 from .inspection import cancel_order, expect_delivery, expect_order
+from .items import run_item_refresh
 from .models import Inbox
 from .reorder import run_sweep
 from .store import record_unified_prices
 
 consumer = Consumer("inventory", Inbox)
 # Every movement checks its reorder rule at once; the sweep catches rules set while stock was already low.
-PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep), *COSTING_JOBS]
+PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep),
+                       PeriodicJob("expiry_alerts", 24 * 60 * 60, run_expiry_alerts),
+                       PeriodicJob("refresh_items", 60 * 60, run_item_refresh),
+                       *COSTING_JOBS]
 
 
 @consumer.handles("po.sent")

@@ -6,11 +6,14 @@ from shared.auth import current_principal, require_roles, scoped
 from shared.pagination import paginate
 from shared.web import unit_of_work
 
+from ..expiry_alerts import alerts_query
 from ..models import Item
 from ..reports import expiring_lots, ledger_query, on_hand, valuation_report
 from ..schemas import (
     ExpiringLotSchema,
     ExpiringQuerySchema,
+    ExpiryAlertQuerySchema,
+    ExpiryAlertSchema,
     ItemSchema,
     LedgerQuerySchema,
     MovementPageSchema,
@@ -74,3 +77,16 @@ def expiring(query):
     """Lots expiring within `within_days` (default 3), expired ones included, per location."""
     with unit_of_work() as uow:
         return expiring_lots(uow.session, current_principal().school_id, school_today(), **query)
+
+
+@blp.get("/expiry-alerts")
+@blp.doc(security=SECURITY)
+@require_roles(*READERS)
+@blp.arguments(ExpiryAlertQuerySchema, location="query")
+@blp.response(200, ExpiryAlertSchema(many=True))
+def expiry_alerts(query):
+    """The alerts the daily job recorded on `alert_date` (default today), per location, earliest expiry first."""
+    with unit_of_work() as uow:
+        alert_date = query["alert_date"] or school_today()
+        return list(uow.session.scalars(alerts_query(current_principal().school_id, alert_date,
+                                                     query["location_id"])).unique())
