@@ -456,3 +456,68 @@ class StaffSchema(Schema):
 
 class AssignDemandPointSchema(Schema):
     demand_point = fields.String(required=True, allow_none=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+
+
+# --- menu-driven demand ---------------------------------------------------------------------------
+
+class DishIngredientSchema(Schema):
+    item_id = fields.Integer(required=True)
+    item_name = fields.Function(lambda ingredient: ingredient.item.name_zh, dump_only=True)
+    quantity = Quantity(required=True, positive=True, load_only=True)
+    unit = fields.String(load_default=None, load_only=True, validate=validate.Length(min=1, max=16))
+    per_serving = Quantity(dump_only=True)
+    base_unit = fields.Function(lambda ingredient: ingredient.item.base_unit, dump_only=True)
+
+
+class DishSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    ingredients = fields.List(fields.Nested(DishIngredientSchema), required=True,
+                              validate=validate.Length(min=1, max=50))
+
+
+class MenuMealSchema(Schema):
+    date = fields.Date(required=True, attribute="meal_date", data_key="date")
+    meal = fields.String(required=True, validate=validate.OneOf(("breakfast", "lunch", "dinner")))
+    diners = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    dish_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=50))
+
+
+class MenuInSchema(Schema):
+    demand_point = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    week_start = fields.Date(required=True)
+    meals = fields.List(fields.Nested(MenuMealSchema), required=True, validate=validate.Length(min=1, max=21))
+
+
+class MenuMealOutSchema(Schema):
+    date = fields.Date(attribute="meal_date")
+    meal = fields.String()
+    diners = fields.Integer()
+    dish_ids = fields.Function(lambda meal: [entry.dish_id for entry in meal.dishes])
+
+
+class MenuSchema(Schema):
+    id = fields.Integer()
+    demand_point = fields.Function(lambda menu: menu.demand_point.code)
+    week_start = fields.Date()
+    created_by = fields.String()
+    requisition_id = fields.Integer(allow_none=True)
+    meals = fields.List(fields.Nested(MenuMealOutSchema))
+
+
+class NeedSchema(Schema):
+    item_id = fields.Integer()
+    gross = Quantity()
+    on_hand = Quantity()
+    on_order = Quantity()
+    net = Quantity()
+    unit = fields.String()
+    factor = Quantity()
+    units = fields.Integer()
+    quantity = Quantity()
+
+
+class MenuNeedsSchema(Schema):
+    menu_id = fields.Integer()
+    demand_point = fields.String()
+    needs = fields.List(fields.Nested(NeedSchema))
