@@ -598,4 +598,5 @@ class SupplyAgreement(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    item: Mapped[Item] = relationship()
+    # joined: an agreement is always shown with its item, after the session has closed
+    item: Mapped[Item] = relationship(lazy="joined")

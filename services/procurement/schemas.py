@@ -272,6 +272,7 @@ class OrderSchema(Schema):
     supplier_id = fields.Integer()
     supplier_name = fields.String()
     plan_id = fields.Integer(allow_none=True)
+    agreement_id = fields.Integer(allow_none=True)
     state = fields.String()
     total = Money()
     approvals_required = fields.Integer()
@@ -521,3 +522,35 @@ class MenuNeedsSchema(Schema):
     menu_id = fields.Integer()
     demand_point = fields.String()
     needs = fields.List(fields.Nested(NeedSchema))
+
+
+# --- fixed-supplier agreements --------------------------------------------------------------------
+
+class AgreementSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    item_name = fields.Function(lambda agreement: agreement.item.name_zh, dump_only=True)
+    unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(required=True)
+    reference = fields.String(load_default="", validate=validate.Length(max=64))
+    created_by = fields.String(dump_only=True)
+
+
+class AgreementQuery(Schema):
+    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    in_force_on = fields.Date(load_default=None)
+
+
+class AgreementLineSchema(Schema):
+    quantity = Quantity(required=True, positive=True)
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+    destination = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    delivery_date = fields.Date(required=True)
+
+
+class AgreementOrderSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(fields.Nested(AgreementLineSchema), required=True, validate=validate.Length(min=1, max=200))

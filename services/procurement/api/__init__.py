@@ -1,3 +1,4 @@
+from .agreements import blp as agreements_blp
 from .auth import blp as auth_blp
 from .catalogue import blp as catalogue_blp
 from .invitations import blp as invitations_blp
@@ -10,4 +11,4 @@ from .rfqs import blp as rfqs_blp
 from .staff import blp as staff_blp
 
 BLUEPRINTS = [auth_blp, staff_blp, invitations_blp, catalogue_blp, requisitions_blp, menus_blp, plans_blp, rfqs_blp,
-              orders_blp, invoices_blp]
+              orders_blp, invoices_blp, agreements_blp]
