@@ -554,3 +554,68 @@ class AgreementLineSchema(Schema):
 class AgreementOrderSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(AgreementLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+class ReportQuery(Schema):
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class SpendQuery(ReportQuery):
+    group_by = fields.String(required=True, validate=validate.OneOf(("item", "category", "supplier", "demand_point",
+                                                                     "month")))
+
+
+class ComplianceQuery(ReportQuery):
+    only_above = fields.Boolean(load_default=False)
+
+
+class OpenOrderQuery(ReportQuery):
+    overdue = fields.Boolean(load_default=False)
+
+
+class SpendRowSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    amount = Money()
+    lines = fields.Integer()
+    quantity = Quantity(allow_none=True)
+    unit = fields.String(allow_none=True)
+
+
+class ComplianceRowSchema(Schema):
+    order_number = fields.String()
+    order_date = fields.Date()
+    supplier_name = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    unit = fields.String()
+    unit_price = Money()
+    reference_price = Money(allow_none=True)
+    reference_source = fields.String(allow_none=True)
+    rule = fields.String()
+    rate = fields.Decimal(as_string=True)
+    limit = Money(allow_none=True)
+    above_limit = fields.Boolean()
+    over_reference = fields.Decimal(as_string=True, allow_none=True)
+    override_reason = fields.String(allow_none=True)
+
+
+class OpenOrderRowSchema(Schema):
+    order_number = fields.String()
+    state = fields.String()
+    supplier_name = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    unit = fields.String()
+    destination = fields.String()
+    delivery_date = fields.Date()
+    ordered = Quantity()
+    received = Quantity()
+    outstanding = Quantity()
+    amount_outstanding = Money()
+    days_overdue = fields.Integer()
+    overdue = fields.Boolean()
