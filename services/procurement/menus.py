@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import requests
@@ -208,7 +208,7 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
                 created_by=principal.user_id)
     slots = set()
     for index, meal in enumerate(meals):
-        if not week_start <= meal["date"] < week_start + timedelta(days=7):
+        if not 0 <= (meal["date"] - week_start).days < 7:
             raise InvalidInput(f"meals.{index}.date", "is not in the menu's week")
         if meal["meal"] not in MEALS:
             raise InvalidInput(f"meals.{index}.meal", f"must be one of {', '.join(MEALS)}")
@@ -234,6 +234,8 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
 
 
 def get_menu(session: Session, principal: Principal, menu_id: int) -> Menu:
+    if not 0 < menu_id < 2**31:
+        raise NotFound("No such menu")
     menu = session.scalar(select(Menu).where(Menu.id == menu_id, Menu.school_id == principal.school_id)
                           .options(*LOAD_MENU))
     if menu is None:

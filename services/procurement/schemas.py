@@ -1,4 +1,5 @@
 """Request and response schemas of procurement's API (money and quantities as exact strings)."""
+from datetime import date
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -461,8 +462,12 @@ class AssignDemandPointSchema(Schema):
 
 # --- menu-driven demand ---------------------------------------------------------------------------
 
+# ids beyond a 32-bit key are no record of ours: refused as input before they reach the database
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+
+
 class DishIngredientSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = fields.Integer(required=True, validate=ID_RANGE)
     item_name = fields.Function(lambda ingredient: ingredient.item.name_zh, dump_only=True)
     quantity = Quantity(required=True, positive=True, load_only=True)
     unit = fields.String(load_default=None, load_only=True, validate=validate.Length(min=1, max=16))
@@ -481,7 +486,7 @@ class MenuMealSchema(Schema):
     date = fields.Date(required=True, attribute="meal_date", data_key="date")
     meal = fields.String(required=True, validate=validate.OneOf(("breakfast", "lunch", "dinner")))
     diners = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
-    dish_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=50))
+    dish_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=50))
 
 
 class MenuInSchema(Schema):
@@ -558,9 +563,12 @@ class AgreementOrderSchema(Schema):
 
 # --- reports --------------------------------------------------------------------------------------
 
+REPORT_DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+
+
 class ReportQuery(Schema):
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
+    date_from = fields.Date(load_default=None, validate=REPORT_DATES)
+    date_to = fields.Date(load_default=None, validate=REPORT_DATES)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
