@@ -233,11 +233,11 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
     return menu
 
 
-def get_menu(session: Session, principal: Principal, menu_id: int) -> Menu:
+def get_menu(session: Session, principal: Principal, menu_id: int, for_update: bool = False) -> Menu:
     if not 0 < menu_id < 2**31:
         raise NotFound("No such menu")
-    menu = session.scalar(select(Menu).where(Menu.id == menu_id, Menu.school_id == principal.school_id)
-                          .options(*LOAD_MENU))
+    query = select(Menu).where(Menu.id == menu_id, Menu.school_id == principal.school_id).options(*LOAD_MENU)
+    menu = session.scalar(query.with_for_update(of=Menu) if for_update else query)
     if menu is None:
         raise NotFound("No such menu")
     return menu
@@ -268,7 +268,16 @@ def menu_needs(session: Session, principal: Principal, menu_id: int,
 
 def requisition_from_menu(session: Session, principal: Principal, menu_id: int, today: date,
                           on_hand_at: Callable[[str], Mapping[int, Decimal]]) -> Requisition:
-    """A draft requisition (source "menu") for what the menu needs beyond stock; 409 when nothing is needed."""
+    """A draft requisition (source "menu") for what the menu needs beyond stock; 409 when nothing is needed.
+
+    One live requisition per menu: a second would count the same meals twice (requisitions not yet
+    ordered are not "on order"). After the first is rejected, the menu may make another.
+    """
+    menu = get_menu(session, principal, menu_id, for_update=True)
+    if menu.requisition_id is not None:
+        earlier = session.get(Requisition, menu.requisition_id)
+        if earlier is not None and earlier.state != "rejected":
+            raise Conflict(f"Requisition {earlier.id} was already made from this menu and is {earlier.state}")
     menu, needs, first_use = menu_needs(session, principal, menu_id, on_hand_at)
     if not needs:
         raise Conflict("Stock on hand and on order already covers this menu")

@@ -290,3 +290,17 @@ def test_another_schools_menu_is_not_found(procurement, staff, menu, school, dat
     _, headers = staff("admin", school_id=other.id)
     assert procurement.get(f"/api/menus/{body['id']}", headers=headers).status_code == 404
     assert procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers).status_code == 404
+
+
+def test_a_menu_makes_one_live_requisition_and_another_only_after_a_rejection(procurement, menu, staff):
+    body, headers = menu
+    first = procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers)
+    assert first.status_code == 201, first.json
+    assert procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers).status_code == 409
+    assert procurement.post(f"/api/requisitions/{first.json['id']}/submit", headers=headers).status_code == 200
+    _, approver = staff("approver")
+    rejected = procurement.post(f"/api/requisitions/{first.json['id']}/reject", json={"reason": "米量偏多，请重算"},
+                                headers=approver)
+    assert rejected.status_code == 200, rejected.json
+    again = procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers)
+    assert again.status_code == 201 and again.json["id"] != first.json["id"]
