@@ -168,3 +168,11 @@ def test_another_schools_orders_are_not_in_its_reports(procurement, staff, book,
     _, headers = staff("finance", school_id=other.id)
     assert procurement.get("/api/reports/spend?group_by=item", headers=headers).json == []
     assert read_csv(procurement.get("/api/reports/open-orders?format=csv", headers=headers))[1:] == []
+
+
+def test_every_grouping_of_spend_adds_up_to_the_same_total(procurement, book, finance):
+    totals = {}
+    for group_by in ("item", "category", "supplier", "demand_point", "month"):
+        rows = procurement.get(f"/api/reports/spend?group_by={group_by}", headers=finance).json
+        totals[group_by] = (sum(Decimal(row["amount"]) for row in rows), sum(row["lines"] for row in rows))
+    assert set(totals.values()) == {(D("3500.00"), 4)}
