@@ -1,5 +1,5 @@
 """`flask --app services.procurement seed-demo`: the demo school, its staff, demand points,
-catalogue with reference prices, and a supplier invitation (each part idempotent)."""
+catalogue with reference prices, dishes for menus, and a supplier invitation (each part idempotent)."""
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +14,8 @@ from .catalogue import add_reference_price, create_item, set_price_rule
 from .demand import ensure_demand_points
 from .demo_catalogue import DEMO_ITEMS
 from .invitations import invite_supplier
-from .models import BULK_CATEGORIES, Item, School, StaffUser
+from .menus import create_dish
+from .models import BULK_CATEGORIES, Dish, Item, School, StaffUser
 
 DEMO_PASSWORD = "demo-password"
 DEMO_STAFF = [
@@ -45,6 +46,27 @@ def seed_catalogue(session, principal: Principal, effective_from: date) -> int:
     return len(DEMO_ITEMS)
 
 
+# Dishes of a school canteen and what one student's serving takes (item code, quantity, unit).
+DEMO_DISHES = [
+    ("米饭", [("RICE-DB1", "150", "g")]),
+    ("馒头", [("FLOUR-FQ", "100", "g")]),
+    ("醋溜白菜", [("VEG-BC", "200", "g"), ("OIL-SOY5", "10", "mL"), ("SEA-SALT", "3", "g")]),
+    ("土豆烧肉", [("VEG-TD", "120", "g"), ("MEAT-PORK", "60", "g"), ("OIL-SOY5", "12", "mL"),
+              ("SEA-SALT", "3", "g")]),
+    ("西红柿炒鸡蛋", [("VEG-XHS", "120", "g"), ("EGG-CHK", "60", "g"), ("OIL-SOY5", "10", "mL"),
+                ("SEA-SALT", "2", "g")]),
+]
+
+
+def seed_dishes(session, principal: Principal) -> int:
+    """The demo dishes, so a canteen manager can plan a weekly menu right away."""
+    by_code = {item.code: item for item in session.scalars(select(Item).where(Item.school_id == principal.school_id))}
+    for name, ingredients in DEMO_DISHES:
+        create_dish(session, principal, name, [{"item_id": by_code[code].id, "quantity": Decimal(quantity),
+                                                "unit": unit} for code, quantity, unit in ingredients])
+    return len(DEMO_DISHES)
+
+
 @click.command("seed-demo")
 def seed_demo():
     """Create the demo school, staff, demand points, catalogue and one supplier invitation (idempotent)."""
@@ -69,6 +91,8 @@ def seed_demo():
         if session.scalar(select(Item.id).where(Item.school_id == school.id).limit(1)) is None:
             count = seed_catalogue(session, admin, date(date.today().year, 1, 1))
             click.echo(f"procurement: {count} catalogue items with reference prices")
+        if session.scalar(select(Dish.id).where(Dish.school_id == school.id).limit(1)) is None:
+            click.echo(f"procurement: {seed_dishes(session, admin)} dishes for menu planning")
         uow.commit()
 
 

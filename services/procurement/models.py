@@ -271,6 +271,8 @@ class PurchaseOrder(Base):
     supplier_id: Mapped[int] = mapped_column(Integer, index=True)  # the portal's supplier id
     supplier_name: Mapped[str] = mapped_column(String(200))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_plans.id"))
+    # set when the order was priced from a fixed-supplier agreement rather than an RFQ
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("supply_agreements.id"))
     state: Mapped[str] = mapped_column(String(24), default="draft", index=True)
     total: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     approvals_required: Mapped[int] = mapped_column(Integer, default=0)
@@ -498,3 +500,103 @@ class DeliveryNotice(Base):
     # per order line: quantity in base units, lot number, production date and certificate reference
     lines: Mapped[list] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- menu-driven demand ----------------------------------------------------------------------
+
+MEALS = ("breakfast", "lunch", "dinner")
+
+
+class Dish(Base):
+    """A dish of a school's kitchens and what one serving of it takes."""
+
+    __tablename__ = "dishes"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    ingredients: Mapped[list[DishIngredient]] = relationship(order_by="DishIngredient.id",
+                                                             cascade="all, delete-orphan")
+
+
+class DishIngredient(Base):
+    __tablename__ = "dish_ingredients"
+    __table_args__ = (UniqueConstraint("dish_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dishes.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    per_serving: Mapped[Decimal] = mapped_column(Quantity())  # in the item's base unit
+
+    item: Mapped[Item] = relationship()
+
+
+class Menu(Base):
+    """A dining hall's menu for the week starting `week_start` (a Monday)."""
+
+    __tablename__ = "menus"
+    __table_args__ = (UniqueConstraint("demand_point_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    demand_point_id: Mapped[int] = mapped_column(ForeignKey("demand_points.id"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the draft requisition last made from this menu, if any
+    requisition_id: Mapped[int | None] = mapped_column(ForeignKey("requisitions.id"))
+
+    demand_point: Mapped[DemandPoint] = relationship()
+    meals: Mapped[list[MenuMeal]] = relationship(order_by="(MenuMeal.meal_date, MenuMeal.id)",
+                                                 cascade="all, delete-orphan")
+
+
+class MenuMeal(Base):
+    """One meal of a menu: its day, which meal, the diners planned and the dishes served."""
+
+    __tablename__ = "menu_meals"
+    __table_args__ = (UniqueConstraint("menu_id", "meal_date", "meal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("menus.id"), index=True)
+    meal_date: Mapped[date] = mapped_column(Date)
+    meal: Mapped[str] = mapped_column(String(16))
+    diners: Mapped[int] = mapped_column(Integer)
+
+    dishes: Mapped[list[MenuMealDish]] = relationship(order_by="MenuMealDish.id", cascade="all, delete-orphan")
+
+
+class MenuMealDish(Base):
+    __tablename__ = "menu_meal_dishes"
+    __table_args__ = (UniqueConstraint("meal_id", "dish_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meal_id: Mapped[int] = mapped_column(ForeignKey("menu_meals.id"), index=True)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("dishes.id"))
+
+    dish: Mapped[Dish] = relationship()
+
+
+# --- fixed-supplier (定点) agreements ---------------------------------------------------------
+
+class SupplyAgreement(Base):
+    """A contract price per base unit for one item from one supplier, from valid_from to valid_to inclusive."""
+
+    __tablename__ = "supply_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(Integer, index=True)  # the portal's supplier id
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(64), default="")  # the signed contract's number
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # joined: an agreement is always shown with its item, after the session has closed
+    item: Mapped[Item] = relationship(lazy="joined")

@@ -1,4 +1,5 @@
 """Request and response schemas of procurement's API (money and quantities as exact strings)."""
+from datetime import date
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -272,6 +273,7 @@ class OrderSchema(Schema):
     supplier_id = fields.Integer()
     supplier_name = fields.String()
     plan_id = fields.Integer(allow_none=True)
+    agreement_id = fields.Integer(allow_none=True)
     state = fields.String()
     total = Money()
     approvals_required = fields.Integer()
@@ -456,3 +458,172 @@ class StaffSchema(Schema):
 
 class AssignDemandPointSchema(Schema):
     demand_point = fields.String(required=True, allow_none=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+
+
+# --- menu-driven demand ---------------------------------------------------------------------------
+
+# ids beyond a 32-bit key are no record of ours: refused as input before they reach the database
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+
+
+class DishIngredientSchema(Schema):
+    item_id = fields.Integer(required=True, validate=ID_RANGE)
+    item_name = fields.Function(lambda ingredient: ingredient.item.name_zh, dump_only=True)
+    quantity = Quantity(required=True, positive=True, load_only=True)
+    unit = fields.String(load_default=None, load_only=True, validate=validate.Length(min=1, max=16))
+    per_serving = Quantity(dump_only=True)
+    base_unit = fields.Function(lambda ingredient: ingredient.item.base_unit, dump_only=True)
+
+
+class DishSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    ingredients = fields.List(fields.Nested(DishIngredientSchema), required=True,
+                              validate=validate.Length(min=1, max=50))
+
+
+class MenuMealSchema(Schema):
+    date = fields.Date(required=True, attribute="meal_date", data_key="date")
+    meal = fields.String(required=True, validate=validate.OneOf(("breakfast", "lunch", "dinner")))
+    diners = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    dish_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=50))
+
+
+class MenuInSchema(Schema):
+    demand_point = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    week_start = fields.Date(required=True)
+    meals = fields.List(fields.Nested(MenuMealSchema), required=True, validate=validate.Length(min=1, max=21))
+
+
+class MenuMealOutSchema(Schema):
+    date = fields.Date(attribute="meal_date")
+    meal = fields.String()
+    diners = fields.Integer()
+    dish_ids = fields.Function(lambda meal: [entry.dish_id for entry in meal.dishes])
+
+
+class MenuSchema(Schema):
+    id = fields.Integer()
+    demand_point = fields.Function(lambda menu: menu.demand_point.code)
+    week_start = fields.Date()
+    created_by = fields.String()
+    requisition_id = fields.Integer(allow_none=True)
+    meals = fields.List(fields.Nested(MenuMealOutSchema))
+
+
+class NeedSchema(Schema):
+    item_id = fields.Integer()
+    gross = Quantity()
+    on_hand = Quantity()
+    on_order = Quantity()
+    net = Quantity()
+    unit = fields.String()
+    factor = Quantity()
+    units = fields.Integer()
+    quantity = Quantity()
+
+
+class MenuNeedsSchema(Schema):
+    menu_id = fields.Integer()
+    demand_point = fields.String()
+    needs = fields.List(fields.Nested(NeedSchema))
+
+
+# --- fixed-supplier agreements --------------------------------------------------------------------
+
+class AgreementSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    item_name = fields.Function(lambda agreement: agreement.item.name_zh, dump_only=True)
+    unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(required=True)
+    reference = fields.String(load_default="", validate=validate.Length(max=64))
+    created_by = fields.String(dump_only=True)
+
+
+class AgreementQuery(Schema):
+    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    in_force_on = fields.Date(load_default=None)
+
+
+class AgreementLineSchema(Schema):
+    quantity = Quantity(required=True, positive=True)
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
+    destination = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
+    delivery_date = fields.Date(required=True)
+
+
+class AgreementOrderSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    lines = fields.List(fields.Nested(AgreementLineSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+REPORT_DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+
+
+class ReportQuery(Schema):
+    date_from = fields.Date(load_default=None, validate=REPORT_DATES)
+    date_to = fields.Date(load_default=None, validate=REPORT_DATES)
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class SpendQuery(ReportQuery):
+    group_by = fields.String(required=True, validate=validate.OneOf(("item", "category", "supplier", "demand_point",
+                                                                     "month")))
+
+
+class ComplianceQuery(ReportQuery):
+    only_above = fields.Boolean(load_default=False)
+
+
+class OpenOrderQuery(ReportQuery):
+    overdue = fields.Boolean(load_default=False)
+
+
+class SpendRowSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    amount = Money()
+    lines = fields.Integer()
+    quantity = Quantity(allow_none=True)
+    unit = fields.String(allow_none=True)
+
+
+class ComplianceRowSchema(Schema):
+    order_number = fields.String()
+    order_date = fields.Date()
+    supplier_name = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    unit = fields.String()
+    unit_price = Money()
+    reference_price = Money(allow_none=True)
+    reference_source = fields.String(allow_none=True)
+    rule = fields.String()
+    rate = fields.Decimal(as_string=True)
+    limit = Money(allow_none=True)
+    above_limit = fields.Boolean()
+    over_reference = fields.Decimal(as_string=True, allow_none=True)
+    override_reason = fields.String(allow_none=True)
+
+
+class OpenOrderRowSchema(Schema):
+    order_number = fields.String()
+    state = fields.String()
+    supplier_name = fields.String()
+    item_code = fields.String()
+    item_name = fields.String()
+    unit = fields.String()
+    destination = fields.String()
+    delivery_date = fields.Date()
+    ordered = Quantity()
+    received = Quantity()
+    outstanding = Quantity()
+    amount_outstanding = Money()
+    days_overdue = fields.Integer()
+    overdue = fields.Boolean()
