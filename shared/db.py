@@ -35,7 +35,7 @@ def declarative_base() -> type[DeclarativeBase]:
     return Base
 
 
-class _ScaledDecimal(TypeDecorator):
+class ScaledDecimal(TypeDecorator):
     """A Decimal stored as an integer count of 10**-places units.
 
     SQLite keeps NUMERIC as a float, so SUM() over it drifts; integers are exact on
@@ -64,14 +64,14 @@ class _ScaledDecimal(TypeDecorator):
         return Decimal
 
 
-class Money(_ScaledDecimal):
+class Money(ScaledDecimal):
     """Yuan with two places, stored in fen."""
 
     places = 2
     cache_ok = True  # SQLAlchemy reads it from each class's own namespace
 
 
-class Quantity(_ScaledDecimal):
+class Quantity(ScaledDecimal):
     """A quantity in the item's base unit with three places, stored in thousandths."""
 
     places = 3

@@ -39,9 +39,24 @@ class IdempotencyKeyMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+def _signed_in_owner() -> str:
+    principal = current_principal()
+    return f"{'supplier' if principal.is_supplier else 'staff'}:{principal.user_id}"
+
+
 def idempotent(view):
     """Place it above `@blp.arguments`/`@blp.response`, below the route and role decorators."""
+    return _keyed_by(view, _signed_in_owner)
 
+
+def public_idempotent(view):
+    """For creating POSTs open to anonymous callers (registration): they all share the owner
+    "public", and a replay needs the same key and the very same body, so it returns nothing the
+    caller did not send."""
+    return _keyed_by(view, lambda: "public")
+
+
+def _keyed_by(view, owner_of):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
@@ -49,8 +64,7 @@ def idempotent(view):
             return view(*args, **kwargs)
         if not 1 <= len(key) <= 200 or not key.isprintable():
             raise InvalidInput(HEADER, "must be 1 to 200 printable characters")
-        principal = current_principal()
-        owner = f"{'supplier' if principal.is_supplier else 'staff'}:{principal.user_id}"
+        owner = owner_of()
         fingerprint = hashlib.sha256(request.method.encode() + request.full_path.encode() + b"\0"
                                      + request.get_data()).hexdigest()
         database = current_app.extensions["database"]

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from shared.errors import InvalidInput
 
-from .costing.entries import record_meals_served  # noqa: F401  (one writer: it refuses months being signed)
 from .models import Issue, Location, MealsServed, StockMovement
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from shared.db import Money, Quantity, UTCDateTime, _ScaledDecimal, declarative_base, utcnow
+from shared.db import Money, Quantity, ScaledDecimal, UTCDateTime, declarative_base, utcnow
 from shared.events import InboxMixin, OutboxMixin
 from shared.idempotency import IdempotencyKeyMixin
 from shared.statemachine import AuditMixin
@@ -34,7 +34,7 @@ MEALS = ("breakfast", "lunch", "dinner")
 LedgerId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Rate(_ScaledDecimal):
+class Rate(ScaledDecimal):
     """A valuation rate in yuan per base unit, six places, stored as an integer (exact on SQLite)."""
 
     places = 6

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from services.inventory.costing.entries import record_meals_served
 from services.inventory.issues import issue_to_kitchen
-from services.inventory.meals import meal_costs, record_meals_served
+from services.inventory.meals import meal_costs
 from services.inventory.models import Outbox
 from services.inventory.receipts import post_receipt
 from services.inventory.reorder import set_rule, suggested_quantity, sweep

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from shared.auth import current_principal, require_roles, scoped
 from shared.web import unit_of_work
 
-from ..meals import meal_costs, record_meals_served
+from ..costing.entries import record_meals_served
+from ..meals import meal_costs
 from ..models import MealsServed, ReorderRule
 from ..reorder import set_rule
 from ..schemas import MealCostSchema, MealsServedSchema, PeriodQuerySchema, ReorderRuleSchema

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from shared.errors import InvalidInput
 
-from ..models import Item, Location, StockMovement
+from ..models import Item, Location, MealsServed, StockMovement
 from .meal_cost import ZERO, Figures, Statement, combine, compute_statement, ingredient_category
-from .models import DEFAULT_FOOD_SHARE_FLOOR, CostingSettings, ExpenseEntry, IncomeEntry, MealsServed
+from .models import DEFAULT_FOOD_SHARE_FLOOR, CostingSettings, ExpenseEntry, IncomeEntry
 from .periods import utc_bounds
 
 

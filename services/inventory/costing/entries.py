@@ -16,6 +16,7 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 
+from ..models import MealsServed
 from .accounts import get_dining_hall
 from .models import (
     DEFAULT_FOOD_SHARE_FLOOR,
@@ -25,7 +26,6 @@ from .models import (
     CostingSettings,
     ExpenseEntry,
     IncomeEntry,
-    MealsServed,
     MonthlyStatement,
 )
 from .periods import month_start

@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Money, UTCDateTime, _ScaledDecimal, utcnow
+from shared.db import Money, ScaledDecimal, UTCDateTime, utcnow
 
-from ..models import Base, MealsServed  # noqa: F401  (meals served are inventory's; costing re-exports them)
+from ..models import Base
 
 MEALS = ("breakfast", "lunch", "dinner")
 INCOME_KINDS = ("student_fees", "staff_fees", "subsidies", "other")
@@ -26,7 +26,7 @@ SIGNATURE_SLOTS = ("cost_accountant", "meal_committee_head", "general_affairs_he
 DEFAULT_FOOD_SHARE_FLOOR = Decimal("85.00")
 
 
-class Percent(_ScaledDecimal):
+class Percent(ScaledDecimal):
     """A percentage with two places (85.00), stored as an integer: exact on SQLite too."""
 
     places = 2

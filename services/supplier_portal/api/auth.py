@@ -1,6 +1,7 @@
 from flask_smorest import Blueprint
 
 from shared.auth import issue_token, require_roles
+from shared.idempotency import public_idempotent
 from shared.web import settings, unit_of_work
 
 from ..accounts import authenticate, change_password, current_user, supplier_of
@@ -14,7 +15,7 @@ from ..schemas import (
     SupplierSchema,
     TokenSchema,
 )
-from .common import AUTH, SUPPLIER_USERS, current_principal, public_idempotent
+from .common import AUTH, SUPPLIER_USERS, current_principal
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Supplier registration and sign-in")
 COMPANY_FIELDS = ("name", "credit_code", "address", "contact_name", "contact_phone", "contact_email", "categories")

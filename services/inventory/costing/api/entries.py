@@ -7,8 +7,8 @@ from shared.idempotency import idempotent
 from shared.pagination import paginate
 from shared.web import unit_of_work
 
+from ...models import MealsServed
 from ..entries import ENTRY_MODELS, add_entry, delete_entry, get_settings, record_meals_served, update_settings
-from ..models import MealsServed
 from ..schemas import (
     DateRangeQuerySchema,
     EntryQuerySchema,
