@@ -143,7 +143,7 @@ def test_open_orders_list_what_is_still_to_come_and_overdue_deliveries(procureme
     assert [(row[0], row[-2], row[-1]) for row in overdue[1:]] == [("PO-2026-000001", "3", "是")]
 
 
-@pytest.mark.parametrize("query", ["group_by=week", "", "group_by=item&format=xlsx",
+@pytest.mark.parametrize("query", ["group_by=week", "", "group_by=item&format=pdf",
                                    "group_by=item&date_from=2026-03-01&date_to=2026-02-01",
                                    "group_by=item&date_from=yesterday"])
 def test_invalid_report_queries_are_refused(procurement, finance, query):
