@@ -172,8 +172,9 @@ COMPLIANCE_COLUMNS = [("order_number", Column("订单号")), ("order_date", Colu
                       ("above_limit", Column("是否超限", "flag")),
                       ("over_reference", Column("高于参考价(元)", "money")),
                       ("override_reason", Column("超限审批理由")), ("verdict_zh", Column("结论"))]
-OPEN_ORDER_COLUMNS = [("order_number", Column("订单号")), ("state", Column("状态")), ("supplier_name", Column("供应商")),
-                      ("item_code", Column("商品编码")), ("item_name", Column("商品名称")), ("unit", Column("单位")),
+OPEN_ORDER_COLUMNS = [("order_number", Column("订单号")), ("state", Column("状态")),
+                      ("supplier_name", Column("供应商")), ("item_code", Column("商品编码")),
+                      ("item_name", Column("商品名称")), ("unit", Column("单位")),
                       ("destination", Column("收货点")), ("delivery_date", Column("交货日期", "date")),
                       ("ordered", Column("订购数量", "quantity")), ("received", Column("已收数量", "quantity")),
                       ("outstanding", Column("未收数量", "quantity")),
