@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -122,22 +123,28 @@ def write_xlsx(target: IO[bytes] | str, title: str, table_columns: Sequence[Colu
     sheet.append(header)
     kinds = [column.kind for column in table_columns]
     styled: dict[tuple[int, str], WriteOnlyCell] = {}
-    for row in rows:
-        values = []
-        for index, value in enumerate(row):
-            kind = kinds[index]
-            if kind == "mixed":
-                value, kind = value
-            if value is None or kind not in NUMBER_FORMATS:
-                values.append(_xlsx_value(value, kind))
-                continue
-            cell = styled.get((index, kind))
-            if cell is None:
-                cell = styled[(index, kind)] = WriteOnlyCell(sheet)
-                cell.number_format = NUMBER_FORMATS[kind]
-            cell.value = _xlsx_value(value, kind)
-            values.append(cell)
-        sheet.append(values)
+    try:
+        for row in rows:
+            values = []
+            for index, value in enumerate(row):
+                kind = kinds[index]
+                if kind == "mixed":
+                    value, kind = value
+                if value is None or kind not in NUMBER_FORMATS:
+                    values.append(_xlsx_value(value, kind))
+                    continue
+                cell = styled.get((index, kind))
+                if cell is None:
+                    cell = styled[(index, kind)] = WriteOnlyCell(sheet)
+                    cell.number_format = NUMBER_FORMATS[kind]
+                cell.value = _xlsx_value(value, kind)
+                values.append(cell)
+            sheet.append(values)
+    except BaseException:
+        # Rows that fail half-way: end the sheet's writer and drop its temporary file, as saving would.
+        sheet.close()
+        os.remove(sheet._writer.out)
+        raise
     workbook.save(target)
 
 
