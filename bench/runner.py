@@ -34,8 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short run: 3 s per HTTP load, 60 events (unless given explicitly)"
     )
-    parser.add_argument("--only", choices=("all", "http", "events", "inventory"), default="all",
-                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s)")
+    parser.add_argument("--only", choices=("all", "http", "events", "inventory", "export"), default="all",
+                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s); "
+                             "export: only the export bench (bench/exports.py, about 4 min)")
     parser.add_argument(
         "--duration", type=float, help="seconds measured per HTTP load, over all its slices (default 10, quick 3)"
     )
@@ -564,7 +565,7 @@ def main(argv=None) -> int:
             del os.environ[key]
         os.environ.update(env)
         bench = Bench(args, var, env, procs)
-        if args.only != "inventory":  # the inventory bench needs no servers, workers or seeded databases
+        if args.only not in ("inventory", "export"):  # those need no servers, workers or seeded databases
             bench.prepare()
         if args.only in ("all", "http"):
             bench.http()
@@ -574,14 +575,21 @@ def main(argv=None) -> int:
             from . import inventory
 
             bench.results["inventory"] = inventory.run(quick=args.quick)
+        if args.only in ("all", "export"):
+            from . import exports
+
+            bench.results["exports"] = exports.run(quick=args.quick)
         bench.results["elapsed_seconds"] = round(time.monotonic() - started, 1)
         bench.results.setdefault("machine", {})["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
         print()
-        if args.only != "inventory":
+        if args.only not in ("inventory", "export"):
             print(report.render(bench.results))
         if "inventory" in bench.results:
             print()
             print(inventory.render(bench.results["inventory"]))
+        if "exports" in bench.results:
+            print()
+            print(exports.render(bench.results["exports"]))
         if args.json:
             args.json.write_text(json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n")
     except KeyboardInterrupt:

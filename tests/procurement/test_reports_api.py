@@ -198,7 +198,8 @@ def test_spend_by_supplier_as_xlsx_has_chinese_headers_names_and_the_total(procu
 def test_spend_by_item_as_csv_adds_up_to_the_total_with_quantities(procurement, book, finance):
     rows = read_csv(procurement.get("/api/reports/spend?group_by=item&format=csv", headers=finance))
     assert rows[0] == ["编码", "名称", "金额(元)", "订单行数", "数量", "单位"]
-    assert [(row[1], row[4], row[5]) for row in rows[1:]] == [("东北大米 一级粳米", "750.000", "kg"), ("白菜", "150.000", "kg")]
+    assert [(row[1], row[4], row[5]) for row in rows[1:]] == [("东北大米 一级粳米", "750.000", "kg"),
+                                                               ("白菜", "150.000", "kg")]
     assert sum(D(row[2]) for row in rows[1:]) == D("3500.00")
 
 

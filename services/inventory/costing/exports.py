@@ -129,9 +129,10 @@ def cost_detail_rows(session: Session, school_id: int, start: date, end: date, s
         local = occurred_at.astimezone(zone)
         amount = -value  # issues are negative in the ledger
         total += amount
-        yield [local.date(), f"{local.hour:02d}:{local.minute:02d}", hall, CATEGORY_NAMES[ingredient_category(category)], code,
-               name, unit, lot_number, supplier_id, delivery_reference, "领用出库", f"ISSUE-{issue_id}", meal_date,
-               MEAL_NAMES.get(meal, meal), -quantity, rate, amount]
+        yield [local.date(), f"{local.hour:02d}:{local.minute:02d}", hall,
+               CATEGORY_NAMES[ingredient_category(category)], code, name, unit, lot_number, supplier_id,
+               delivery_reference, "领用出库", f"ISSUE-{issue_id}", meal_date, MEAL_NAMES.get(meal, meal), -quantity,
+               rate, amount]
     yield ["合计", *[None] * 15, total]
 
 
