@@ -282,10 +282,12 @@ class ExportJobSchema(Schema):
     state = fields.String(metadata={"description": "queued → running → done, or failed (see error)"})
     rows_expected = fields.Integer(allow_none=True, metadata={"description": "known once the job is running"})
     rows_written = fields.Integer()
-    progress = fields.Method("_progress", metadata={"description": "percent of rows written, 0–100"})
+    progress = fields.Method("_progress", metadata={"type": "integer",
+                                                    "description": "percent of rows written, 0–100"})
     error = fields.String(allow_none=True)
     file_size = fields.Integer(allow_none=True, metadata={"description": "bytes, once done"})
-    file_url = fields.Method("_file_url", allow_none=True, metadata={"description": "GET it once done"})
+    file_url = fields.Method("_file_url", allow_none=True, metadata={"type": "string",
+                                                                     "description": "GET it once done"})
     requested_by = fields.String()
     created_at = fields.AwareDateTime()
     started_at = fields.AwareDateTime(allow_none=True)
