@@ -123,8 +123,8 @@ def cost_detail_rows(session: Session, school_id: int, start: date, end: date, s
     query = _cost_detail_query(school_id, start, end, school_timezone, location_id)
     total = Decimal("0.00")
     for (occurred_at, hall, category, code, name, unit, lot_number, supplier_id, delivery_reference, issue_id,
-         meal_date, meal, quantity, rate, value) in session.connection().execution_options(yield_per=batch).execute(
-            query):
+         meal_date, meal, quantity, rate, value) in session.connection().execute(
+            query, execution_options={"yield_per": batch}):
         # Core rows, not ORM ones: a year has a million of them, and the ORM's loading doubles the cost
         local = occurred_at.astimezone(zone)
         amount = -value  # issues are negative in the ledger
