@@ -8,7 +8,6 @@ from shared import tabular
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.service import celery_sender
 from shared.web import settings, unit_of_work
 
 from ..export_jobs import create_job, get_job, job_file, list_jobs
@@ -33,8 +32,8 @@ def _dispatch(job_id: int) -> None:
     if not settings().publish_after_commit:
         return
     try:
-        with celery_sender(current_app.extensions["celery"])() as send:
-            send(RUN_TASK, job_id, "inventory")
+        # no retries: a broker that does not answer at once is left to the sweep, not waited for
+        current_app.extensions["celery"].send_task(RUN_TASK, args=[job_id], queue="inventory", retry=False)
     except Exception:  # whatever the broker raises, the job waits for the sweep
         log.warning("export job %s not sent to the broker; the sweep will run it", job_id, exc_info=True)
 
