@@ -31,9 +31,12 @@ def _dispatch(job_id: int) -> None:
     """
     if not settings().publish_after_commit:
         return
+    celery_app = current_app.extensions["celery"]
     try:
-        # no retries: a broker that does not answer at once is left to the sweep, not waited for
-        current_app.extensions["celery"].send_task(RUN_TASK, args=[job_id], queue="inventory", retry=False)
+        with celery_app.producer_or_acquire() as producer:
+            # one try, no back-off: a broker that does not answer at once is left to the sweep
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+            celery_app.send_task(RUN_TASK, args=[job_id], queue="inventory", producer=producer, retry=False)
     except Exception:  # whatever the broker raises, the job waits for the sweep
         log.warning("export job %s not sent to the broker; the sweep will run it", job_id, exc_info=True)
 
