@@ -5,7 +5,9 @@ The task's function runs in-process here (the e2e test runs it in a real worker)
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -190,3 +192,18 @@ def test_jobs_are_for_finance_and_admins_of_their_own_school(inventory, school_i
     assert inventory.get("/api/costing/export-jobs", headers=other).json["total"] == 0
     assert inventory.get(path).status_code == 401
     assert inventory.get("/api/costing/export-jobs/999999", headers=admin).status_code == 404
+
+
+def test_a_job_posted_while_the_broker_is_down_is_queued_for_the_sweep(test_settings, databases, finance_token,
+                                                                       october):
+    from services.inventory import create_app
+
+    down = dataclasses.replace(test_settings, broker_url="amqp://guest:guest@127.0.0.1:1//",
+                               publish_after_commit=True)
+    app = create_app(down, databases["inventory"])
+    app.testing = True
+    started = time.monotonic()
+    response = app.test_client().post("/api/costing/export-jobs", headers=finance_token,
+                                      json={**OCTOBER, "kind": "spend", "format": "csv"})
+    assert response.status_code == 202 and response.json["state"] == "queued"
+    assert time.monotonic() - started < 10  # one try at the broker, no back-off
