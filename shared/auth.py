@@ -113,9 +113,14 @@ def require_roles(*roles: str):
 
 
 def scoped(query: Select, model, principal: Principal) -> Select:
-    """Restrict `query` on `model` to the caller's supplier or school."""
-    if principal.is_supplier:
-        if not hasattr(model, "supplier_id"):
-            raise NotFound("No such record")
-        return query.where(model.supplier_id == principal.supplier_id)
-    return query.where(model.school_id == principal.school_id)
+    """Restrict `query` on `model` to the caller's supplier or school.
+
+    A model that does not carry the caller's kind of tenant holds nothing the caller owns, so
+    the answer is "no such record", never every tenant's rows (and never a 500). Portal-wide
+    rows that staff may read (supplier organisations) are let through by the portal's
+    `isolation.visible`, which decides that on purpose.
+    """
+    column = "supplier_id" if principal.is_supplier else "school_id"
+    if not hasattr(model, column):
+        raise NotFound("No such record")
+    return query.where(getattr(model, column) == getattr(principal, column))

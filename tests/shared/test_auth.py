@@ -172,6 +172,12 @@ class Requisition(Base):
     note: Mapped[str] = mapped_column(String(20))
 
 
+class SupplierOnly(Base):
+    __tablename__ = "supplier_only"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+
+
 class SchoolSetting(Base):
     __tablename__ = "school_settings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -213,6 +219,31 @@ def test_scoped_keeps_the_query_s_own_conditions(session):
 def test_scoped_answers_not_found_when_a_supplier_asks_for_a_model_without_a_supplier(session):
     with pytest.raises(NotFound):
         scoped(select(SchoolSetting), SchoolSetting, SUPPLIER)
+
+
+def test_scoped_raised_attribute_error_for_staff_on_a_model_without_a_school(session):
+    with pytest.raises(NotFound):
+        scoped(select(SupplierOnly), SupplierOnly, BUYER)
+
+
+def _every_model():
+    from services.inventory.models import Base as InventoryBase
+    from services.procurement.models import Base as ProcurementBase
+    from services.supplier_portal.models import Base as PortalBase
+    return [mapper.class_ for base in (ProcurementBase, InventoryBase, PortalBase)
+            for mapper in base.registry.mappers]
+
+
+@pytest.mark.parametrize("principal", [BUYER, SUPPLIER], ids=["staff", "supplier"])
+def test_scoped_answers_every_model_of_every_service_with_a_query_or_not_found(principal):
+    for model in _every_model():
+        try:
+            statement = scoped(select(model), model, principal)
+        except NotFound:
+            column = "supplier_id" if principal.is_supplier else "school_id"
+            assert not hasattr(model, column), model
+        else:
+            assert str(statement.compile()).count("WHERE") == 1, model
 
 
 PASSWORD = "correct horse battery staple"
