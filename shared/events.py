@@ -68,6 +68,11 @@ def handler_task_name(service: str) -> str:
     return f"{service}.handle_event"
 
 
+class NotYetKnown(LookupError):
+    """An event arrived before one it depends on. Raised by a handler, it undoes the handler's work
+    and leaves the event out of the inbox; the worker retries it later, with backoff."""
+
+
 class OutboxMixin:
     __tablename__ = "outbox"
 

@@ -30,6 +30,7 @@ from .models import (
     ApprovedSupplier,
     DeliveryNotice,
     DocumentCounter,
+    GoodsReceipt,
     Item,
     PlanLine,
     PurchaseOrder,
@@ -390,6 +391,8 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
     order = _order_for_event(session, po_id, supplier_id)
     if order is None:
         return None
+    if session.scalar(select(GoodsReceipt.id).where(GoodsReceipt.receipt_id == receipt_id)) is not None:
+        return order  # applied before, under another event id
     by_id = {line.id: line for line in order.lines}
     unknown = [line["po_line_id"] for line in lines if line["po_line_id"] not in by_id]
     if unknown:
@@ -398,6 +401,8 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
         line = by_id[received["po_line_id"]]
         line.received_quantity += received["accepted_quantity"]
         line.rejected_quantity += received["rejected_quantity"]
+    session.add(GoodsReceipt(school_id=order.school_id, receipt_id=receipt_id, order_id=order.id,
+                             received_at=received_at))
     complete = all(line.received_quantity >= line.base_quantity for line in order.lines)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, "receive_all" if complete else "receive_part",
                    f"inventory receipt {receipt_id}")

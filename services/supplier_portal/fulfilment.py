@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
@@ -37,10 +37,6 @@ from .notifications import notify_if_registered
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.000")
 DELIVERY_STATUS = StateMachine("delivery note", {"inspect": {"dispatched": "inspected"}}, Audit)
-
-
-class NotYetKnown(LookupError):
-    """An event arrived before the one it follows; the worker retries it later."""
 
 
 @dataclass

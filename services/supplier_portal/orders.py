@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
-from .fulfilment import NotYetKnown, with_progress
+from .fulfilment import with_progress
 from .isolation import get_visible, visible
 from .models import Audit, PurchaseOrder, PurchaseOrderLine
 from .notifications import notify_if_registered
