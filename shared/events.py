@@ -31,6 +31,8 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     "po.sent": ("procurement", ("supplier_portal", "inventory")),
     # Not in DESIGN.md §3: a sent order that is cancelled must reach the supplier and the store room.
     "po.cancelled": ("procurement", ("supplier_portal", "inventory")),
+    # Not in DESIGN.md §3: a closed order takes no more deliveries or invoices, and inventory expects nothing more.
+    "po.closed": ("procurement", ("supplier_portal", "inventory")),
     "po.acknowledged": ("supplier_portal", ("procurement",)),
     "po.declined": ("supplier_portal", ("procurement",)),
     "delivery.dispatched": ("supplier_portal", ("inventory", "procurement")),

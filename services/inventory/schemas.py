@@ -304,6 +304,8 @@ class ExpectedReceiptSchema(Schema):
     status = fields.String()
     cancelled_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(ExpectedLineSchema))
     delivery_notes = fields.List(fields.Nested(DeliveryNoteSchema))
 

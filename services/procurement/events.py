@@ -79,6 +79,16 @@ class PoCancelled(Schema):
     cancelled_at = fields.AwareDateTime(required=True)
 
 
+@payload_schema("po.closed")
+class PoClosed(Schema):
+    po_id = fields.Integer(required=True)
+    school_id = fields.Integer(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    supplier_id = fields.Integer(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1))
+    closed_at = fields.AwareDateTime(required=True)
+
+
 @payload_schema("invoice.matched")
 class InvoiceMatched(Schema):
     invoice_id = fields.Integer(required=True)  # the portal's invoice id

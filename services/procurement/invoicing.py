@@ -17,8 +17,10 @@ from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from . import workflow
+from .demand import SYSTEM
 from .matching import LineToMatch, Tolerances, match
 from .models import Audit, GoodsReceipt, Invoice, InvoiceLine, MatchingTolerance, Payment, PurchaseOrder
+from .orders import close_order
 
 # matched or disputed on arrival; a disputed invoice is replaced by the supplier's corrected one
 INVOICE = StateMachine("invoice", {"pay_in_full": {"matched": "paid"}}, Audit, state_attribute="state")
@@ -121,6 +123,9 @@ def receive_invoice(session: Session, payload: dict) -> Invoice | None:
         emit(session, "invoice.matched", {"invoice_id": invoice.portal_invoice_id, "po_id": order.id,
                                           "supplier_id": order.supplier_id, "amount": invoice.total,
                                           "matched_at": utcnow()})
+        invoiced = _already_invoiced(session, order)
+        if order.state == "received" and all(invoiced[line.id] >= line.received_quantity for line in order.lines):
+            close_order(session, order, SYSTEM, "fully received and invoiced")
     return invoice
 
 

@@ -40,6 +40,8 @@ INVOICE_STATUS = StateMachine("invoice", {
 def submit_invoice(session: Session, principal: Principal, order_id: int, invoice_number: str, issued_on: date,
                    lines: list[dict], today: date, now: datetime) -> Invoice:
     order = get_visible(session, PurchaseOrder, order_id, principal, for_update=True)
+    if order.status == "closed":
+        raise Conflict(f"Order {order.number} is closed: nothing more is invoiced against it")
     if issued_on > today:
         raise InvalidInput("issued_on", "must not be in the future")
     if session.scalar(select(func.count()).select_from(Invoice).where(

@@ -134,6 +134,8 @@ class PurchaseOrder(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.po_line_id",
         lazy="selectin")  # loaded with the order: views dump it after the unit of work closes

@@ -1,6 +1,9 @@
 """Orders sent to a supplier (po.sent): acknowledge or decline; an amended revision asks again;
-a cancellation (po.cancelled) ends the order whatever was answered."""
+a cancellation (po.cancelled) ends the order whatever was answered; a closed order (po.closed)
+takes no more delivery notes or invoices."""
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,12 +20,15 @@ from .isolation import get_visible, visible
 from .models import Audit, PurchaseOrder, PurchaseOrderLine
 from .notifications import notify_if_registered
 
+log = logging.getLogger(__name__)
 ORDER_STATUS = StateMachine("purchase order", {
     "acknowledge": {"sent": "acknowledged"},
     "decline": {"sent": "declined"},
     # A new revision from procurement must be acknowledged again, whatever was said to the last one.
     "revise": {"sent": "sent", "acknowledged": "sent", "declined": "sent"},
     "cancel": {"sent": "cancelled", "acknowledged": "cancelled", "declined": "cancelled"},
+    # procurement closes an order once goods have arrived, which may be before the acknowledgement reached it
+    "close": {"sent": "closed", "acknowledged": "closed"},
 }, Audit)
 LINE_FIELDS = ("po_line_id", "item_id", "item_code", "item_name", "specification", "category", "unit",
                "quantity", "unit_price", "delivery_date", "destination")
@@ -64,6 +70,22 @@ def cancel_order(session: Session, payload: dict) -> PurchaseOrder | None:
     session.flush()
     notify_if_registered(session, order.supplier_id, "order_cancelled",
                          f"Order {order.number} was cancelled: {payload['reason']}", f"order_cancelled:{order.po_id}")
+    return order
+
+
+def close_order(session: Session, payload: dict) -> PurchaseOrder | None:
+    """po.closed: nothing more is delivered or invoiced against the order."""
+    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
+    if order is None:
+        raise NotYetKnown(f"order {payload['po_id']} has not arrived yet")
+    if not ORDER_STATUS.can(order, "close"):
+        log.warning("po.closed for order %s ignored: it is %s", order.po_id, order.status)
+        return None
+    ORDER_STATUS.apply(session, order, "close", "procurement", payload["reason"])
+    order.closed_at, order.close_reason = payload["closed_at"], payload["reason"]
+    session.flush()
+    notify_if_registered(session, order.supplier_id, "order_closed",
+                         f"Order {order.number} was closed: {payload['reason']}", f"order_closed:{order.po_id}")
     return order
 
 

@@ -167,7 +167,7 @@ class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
 
-ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled")
+ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled", "closed")
 
 
 class OrderLineSchema(Schema):
@@ -226,6 +226,8 @@ class OrderSchema(Schema):
     decline_reason = fields.String()
     cancelled_at = fields.AwareDateTime()
     cancel_reason = fields.String()
+    closed_at = fields.AwareDateTime()
+    close_reason = fields.String()
     lines = fields.List(fields.Nested(OrderLineSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 

@@ -229,3 +229,27 @@ def test_a_receipt_delivered_again_under_another_event_id_is_counted_once(procur
     second_receipt(deliver, received_order, school, receipt_id=1, accepted="200")
     order = procurement.get(f"/api/purchase-orders/{received_order['id']}", headers=buyer).json
     assert order["lines"][0]["received_quantity"] == "200.000"
+
+
+def test_closing_an_order_emitted_no_event_for_the_supplier_and_inventory(procurement, received_order, buyer,
+                                                                         databases):
+    assert procurement.post(f"/api/purchase-orders/{received_order['id']}/close", json={},
+                            headers=buyer).status_code == 422  # closing short says why
+    closed = procurement.post(f"/api/purchase-orders/{received_order['id']}/close", json={"reason": "余量不再采购"},
+                              headers=buyer)
+    assert closed.status_code == 200 and closed.json["state"] == "closed"
+    [event] = events(databases, "po.closed")
+    assert (event["po_id"], event["supplier_id"], event["revision"], event["reason"]) == (
+        received_order["id"], 501, 1, "余量不再采购")
+
+
+def test_an_order_fully_received_and_invoiced_is_closed_and_says_so(procurement, received_order, deliver, school,
+                                                                    finance, buyer, databases):
+    second_receipt(deliver, received_order, school)  # the 50 kg rejected at first arrive again: all received
+    assert procurement.get(f"/api/purchase-orders/{received_order['id']}", headers=buyer).json["state"] == "received"
+    invoice(deliver, received_order, school, invoice_id=1, quantity="200", receipt_ids=(1,))
+    assert events(databases, "po.closed") == []
+    invoice(deliver, received_order, school, invoice_id=2, quantity="50", receipt_ids=(2,))
+    assert procurement.get(f"/api/purchase-orders/{received_order['id']}", headers=buyer).json["state"] == "closed"
+    [event] = events(databases, "po.closed")
+    assert event["reason"] == "fully received and invoiced"

@@ -12,7 +12,7 @@ from services.supplier_portal.orders import acknowledge_order, receive_order
 from shared.db import utcnow
 from shared.errors import Conflict
 
-from .factories import acknowledged_order, deliver, goods_received, loaded, po_sent
+from .factories import acknowledged_order, deliver, goods_received, loaded, po_closed, po_sent
 from .test_orders import order_of, outbox
 
 PLANNED = "2026-03-04T23:30:00+00:00"
@@ -161,3 +161,23 @@ def test_whatever_is_dispatched_and_rejected_accepted_plus_on_its_way_never_exce
             figures = progress(session, order)[9001]
             assert figures.accepted == accepted and figures.in_transit == 0
             assert figures.accepted + figures.in_transit + figures.to_deliver == ordered
+
+
+def test_a_closed_order_was_never_shown_closed_and_still_took_notes_and_invoices(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    deliver(portal_db, goods_received(supplier.id, accepted="90.000"))
+    closure = po_closed(supplier.id, reason="余量取消")
+    assert deliver(portal_db, closure) is True and deliver(portal_db, closure) is False
+    shown = portal.get(f"/api/orders/{order.id}", headers=owner).json
+    assert (shown["status"], shown["close_reason"]) == ("closed", "余量取消") and shown["closed_at"]
+    assert portal.get("/api/orders?status=closed", headers=owner).json["total"] == 1
+    refused_note = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=owner, json=note("10.000"))
+    refused_invoice = portal.post(f"/api/orders/{order.id}/invoices", headers=owner, json={
+        "invoice_number": "INV-C1", "issued_on": date.today().isoformat(),
+        "lines": [{"po_line_id": 9001, "quantity": "90.000"}]})
+    assert refused_note.status_code == refused_invoice.status_code == 409
+    assert "closed" in refused_invoice.json["detail"]
+    assert outbox(portal_db, "invoice.submitted") == [] and outbox(portal_db, "delivery.dispatched") == []
+    assert [n["kind"] for n in portal.get("/api/notifications", headers=owner).json["items"]].count(
+        "order_closed") == 1
