@@ -9,6 +9,7 @@ from sqlalchemy import Integer, String, create_engine, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.auth import (
+    SERVICE_ROLE,
     STAFF_ROLES,
     SUPPLIER_ROLES,
     Principal,
@@ -16,6 +17,7 @@ from shared.auth import (
     hash_password,
     issue_token,
     scoped,
+    service_token,
     verify_password,
 )
 from shared.db import declarative_base, utcnow
@@ -112,6 +114,19 @@ def test_a_supplier_token_with_a_staff_role_is_refused(role):
 def test_a_staff_token_with_a_supplier_or_unknown_role_is_refused(role):
     with pytest.raises(Unauthorized, match="roles do not match"):
         decode_token(signed(roles=["canteen_manager", role]), TEST_SECRET)
+
+
+def test_a_service_token_carries_the_service_role_alone_for_one_school():
+    principal = decode_token(service_token("procurement", 3, TEST_SECRET), TEST_SECRET)
+    assert (principal.user_id, principal.roles, principal.school_id) == ("service:procurement", {SERVICE_ROLE}, 3)
+    assert SERVICE_ROLE not in STAFF_ROLES  # so no staff role list lets a service in by accident
+
+
+@pytest.mark.parametrize("claims", [{"roles": [SERVICE_ROLE, "storekeeper"]},
+                                    {"roles": [SERVICE_ROLE], "school_id": None, "supplier_id": 42}])
+def test_the_service_role_mixed_with_a_person_s_role_or_for_a_supplier_is_refused(claims):
+    with pytest.raises(Unauthorized, match="roles do not match"):
+        decode_token(signed(**claims), TEST_SECRET)
 
 
 def test_unauthorized_is_a_401():
