@@ -367,14 +367,6 @@ class PeriodQuerySchema(Schema):
     date_to = fields.Date(required=True)
 
 
-class MealCostSchema(Schema):
-    location_id = fields.Integer()
-    location_code = fields.String()
-    cost_of_goods_issued = Money()
-    meals_served = fields.Integer()
-    cost_per_meal = Money(allow_none=True)
-
-
 class ExpiringQuerySchema(Schema):
     within_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
     location_id = QueryId(load_default=None)
