@@ -58,34 +58,27 @@ def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     return order
 
 
-def cancel_order(session: Session, payload: dict) -> PurchaseOrder | None:
-    """Procurement cancelled the order: it can no longer be acknowledged, delivered or answered."""
+# How procurement may end an order (po.cancelled, po.closed): the event's time field, where the order keeps
+# the reason, and the word the supplier is told.
+ENDINGS = {"cancel": ("cancelled_at", "cancel_reason", "cancelled"), "close": ("closed_at", "close_reason", "closed")}
+
+
+def end_order(session: Session, payload: dict, action: str) -> PurchaseOrder | None:
+    """Procurement cancelled the order (nothing more is acknowledged, delivered or answered) or closed it
+    (nothing more is delivered or invoiced); None when the order is past that already."""
     order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
     if order is None:
         raise NotYetKnown(f"order {payload['po_id']} has not arrived yet")
-    if order.status == "cancelled":
+    if not ORDER_STATUS.can(order, action):
+        log.warning("po.%s for order %s ignored: it is %s", action, order.po_id, order.status)
         return None
-    ORDER_STATUS.apply(session, order, "cancel", "procurement", payload["reason"])
-    order.cancelled_at, order.cancel_reason = payload["cancelled_at"], payload["reason"]
+    at, reason_attribute, word = ENDINGS[action]
+    ORDER_STATUS.apply(session, order, action, "procurement", payload["reason"])
+    setattr(order, at, payload[at])
+    setattr(order, reason_attribute, payload["reason"])
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_cancelled",
-                         f"Order {order.number} was cancelled: {payload['reason']}", f"order_cancelled:{order.po_id}")
-    return order
-
-
-def close_order(session: Session, payload: dict) -> PurchaseOrder | None:
-    """po.closed: nothing more is delivered or invoiced against the order."""
-    order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
-    if order is None:
-        raise NotYetKnown(f"order {payload['po_id']} has not arrived yet")
-    if not ORDER_STATUS.can(order, "close"):
-        log.warning("po.closed for order %s ignored: it is %s", order.po_id, order.status)
-        return None
-    ORDER_STATUS.apply(session, order, "close", "procurement", payload["reason"])
-    order.closed_at, order.close_reason = payload["closed_at"], payload["reason"]
-    session.flush()
-    notify_if_registered(session, order.supplier_id, "order_closed",
-                         f"Order {order.number} was closed: {payload['reason']}", f"order_closed:{order.po_id}")
+    notify_if_registered(session, order.supplier_id, f"order_{word}",
+                         f"Order {order.number} was {word}: {payload['reason']}", f"order_{word}:{order.po_id}")
     return order
 
 
