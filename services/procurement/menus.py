@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, service_token
 from shared.config import Settings
 from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shared.http import ServiceClient
@@ -117,9 +117,8 @@ def stock_on_hand(config: Settings, school_id: int, location_code: str) -> dict[
 
     Inventory's item ids are procurement's (its item cache) and its location codes are the demand points'.
     """
-    token = issue_token(Principal("service:procurement", frozenset({"storekeeper"}), school_id=school_id),
-                        config.secret_key, 300)
-    client = ServiceClient(config.service_url("inventory"), timeout=5.0, token=token)
+    client = ServiceClient(config.service_url("inventory"), timeout=5.0,
+                           token=service_token("procurement", school_id, config.secret_key))
     try:
         response = client.get("/api/stock")
     except requests.RequestException:
