@@ -1,21 +1,34 @@
-"""Procurement's pages: the staff home and supplier invitations (the same rules as the API)."""
+"""Procurement's pages, one module per kind of work: the staff home and supplier invitations here;
+menus and requisitions (canteen managers), orders and approvals, sourcing (plans, RFQs, awards) and
+finance (invoices, payments, spend). Each page calls the API's domain functions inside one unit of
+work with the signed-in principal, so a page allows and refuses exactly what the API does."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from shared.auth import STAFF_ROLES, issue_token
 from shared.i18n import gettext as _
-from shared.pages import page_principal, page_roles
+from shared.pages import load_form, page_principal, page_roles
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
-from .accounts import authenticate
-from .api.invitations import BUYERS
-from .invitations import invite_supplier
-from .models import SupplierInvitation
-from .schemas import InvitationSchema
+from ..accounts import authenticate
+from ..api.invitations import BUYERS
+from ..invitations import invite_supplier
+from ..models import SupplierInvitation
+from ..schemas import InvitationSchema
 
 blp = Blueprint("procurement_pages", __name__)
+PER_PAGE = 20
+
+
+def query_args(schema: Schema) -> dict:
+    """A list page's filters and page number through the API's own query schema."""
+    return load_form(schema, {**request.args.to_dict(), "per_page": PER_PAGE})
+
+
+def per_line(prefix: str, line_id: int, name: str) -> str:
+    return request.form.get(f"{prefix}-{line_id}-{name}", "").strip()
 
 
 def sign_in(username: str, password: str) -> str:
@@ -59,3 +72,6 @@ def supplier_invitations():
         page = paginate(uow.session, statement, max(page_number, 1), 20)
     return render_template("supplier_invitations.html", page=page, errors=errors, values=values), (
         422 if errors else 200)
+
+
+from . import finance, orders, requisitions, sourcing  # noqa: E402,F401  (their routes join the blueprint)
