@@ -152,6 +152,17 @@ def field_errors() -> dict[str, list[str]]:
     return (refused.errors or {}) if refused is not None else {}
 
 
+def local_moment(value: str) -> str:
+    """A datetime-local field is the school's wall-clock time; a schema's AwareDateTime wants its offset."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema says what is wrong with it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.extensions["settings"].school_timezone))
+    return moment.isoformat()
+
+
 def render_error_page(error: DomainError):
     return render_template("error.html", title=error.title, status=error.status, detail=error.detail,
                            errors=error.errors), error.status

@@ -379,8 +379,11 @@ class RfqSchema(Schema):
     lines = fields.List(fields.Nested(RfqLineSchema))
 
 
+RFQ_STATES = ("issued", "awarded", "ordered", "cancelled")
+
+
 class RfqQuery(PageQuerySchema):
-    state = fields.String(validate=validate.OneOf(("issued", "awarded", "ordered", "cancelled")))
+    state = fields.String(validate=validate.OneOf(RFQ_STATES))
 
 
 class ComparedQuoteSchema(Schema):
@@ -447,8 +450,11 @@ class InvoiceSchema(Schema):
     payments = fields.List(fields.Nested(PaymentSchema))
 
 
+INVOICE_STATES = ("matched", "disputed", "paid")
+
+
 class InvoiceQuery(PageQuerySchema):
-    state = fields.String(validate=validate.OneOf(("matched", "disputed", "paid")))
+    state = fields.String(validate=validate.OneOf(INVOICE_STATES))
     order_id = fields.Integer()
 
 
