@@ -71,6 +71,7 @@ def page_roles(*roles: str):
                 raise Forbidden(gettext("You may not open this page."))
             return view(*args, **kwargs)
 
+        wrapper.page_roles = allowed  # who may see it, for the test that renders every page
         return wrapper
 
     return decorator

@@ -37,7 +37,7 @@ def menu(menu_id):
         items = {ingredient.item_id: ingredient.item for meal in shown.meals for entry in meal.dishes
                  for ingredient in entry.dish.ingredients}
         requisition = uow.session.get(Requisition, shown.requisition_id) if shown.requisition_id else None
-        return render_template("menu.html", menu=shown, needs=needs, first_use=first_use, items=items,
+        return render_template("menu.html", week_menu=shown, needs=needs, first_use=first_use, items=items,
                                unavailable=unavailable, requisition=requisition,
                                may_plan=bool(principal.roles & set(menus.PLANNERS)))
 
