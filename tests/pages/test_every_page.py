@@ -5,6 +5,7 @@ zh-CN catalogues (the i18n layer records, under test, each message id it could n
 A new page is covered without touching this file; a new URL argument needs a seeded record in
 `url_values` below, and the test says which one is missing.
 """
+import dataclasses
 from html.parser import HTMLParser
 
 import pytest
@@ -91,7 +92,7 @@ def render_everywhere(client, principal: Principal | None, url_values: dict[str,
                 session.clear()
                 session["lang"] = language
                 if roles and principal is not None:
-                    allowed = Principal(principal.user_id, principal.roles & roles or roles, principal.school_id)
+                    allowed = dataclasses.replace(principal, roles=principal.roles & roles or roles)
                     session[TOKEN_KEY] = issue_token(allowed, TEST_SECRET, 600)
             app.extensions["untranslated"] = set()
             response = client.get(url)
