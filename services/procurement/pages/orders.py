@@ -52,7 +52,8 @@ def new_order():
 def create_order():
     form = request.form
     lines = [{"item_id": form.get(f"line-{row}-item_id"), "quantity": form.get(f"line-{row}-quantity", "").strip(),
-              "unit": form.get(f"line-{row}-unit") or None, "unit_price": form.get(f"line-{row}-unit_price", "").strip(),
+              "unit": form.get(f"line-{row}-unit") or None,
+              "unit_price": form.get(f"line-{row}-unit_price", "").strip(),
               "destination": form.get(f"line-{row}-destination", ""),
               "delivery_date": form.get(f"line-{row}-delivery_date", "")}
              for row in range(1, NEW_ORDER_LINES + 1) if form.get(f"line-{row}-item_id")]

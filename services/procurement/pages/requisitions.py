@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+
 from shared.auth import STAFF_ROLES
 from shared.i18n import gettext as _
 from shared.pages import load_form, page_principal, page_roles, refused_renders
@@ -29,7 +30,8 @@ def menu(menu_id):
     with unit_of_work() as uow:
         shown = menus.get_menu(uow.session, principal, menu_id)
         try:
-            _, needs, first_use = menus.menu_needs(uow.session, principal, menu_id, menus.on_hand_at(settings(), principal))
+            _, needs, first_use = menus.menu_needs(uow.session, principal, menu_id,
+                                                   menus.on_hand_at(settings(), principal))
             unavailable = None
         except menus.InventoryUnavailable as refused:
             # the menu is still worth reading while inventory is away; only the proposal waits
@@ -48,7 +50,8 @@ def menu(menu_id):
 def requisition_from_menu(menu_id):
     principal = page_principal()
     with unit_of_work() as uow:
-        made = menus.requisition_from_menu(uow.session, principal, menu_id, school_today(), menus.on_hand_at(settings(), principal))
+        made = menus.requisition_from_menu(uow.session, principal, menu_id, school_today(),
+                                           menus.on_hand_at(settings(), principal))
         uow.commit()
         requisition_id = made.id
     flash(_("Requisition {number} drafted from the menu: check its lines and submit it.", number=requisition_id),

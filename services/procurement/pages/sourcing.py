@@ -13,7 +13,7 @@ from .. import consolidation, quotations
 from ..api.catalogue import school_today
 from ..api.plans import PLANNERS
 from ..api.rfqs import BUYERS
-from ..schemas import AwardSchema, PlanRequestSchema, ReasonSchema, RFQ_STATES, RfqInSchema, RfqQuery
+from ..schemas import RFQ_STATES, AwardSchema, PlanRequestSchema, ReasonSchema, RfqInSchema, RfqQuery
 from . import blp, per_line, query_args
 
 AWARDERS = ("approver", "procurement_officer")
@@ -83,7 +83,8 @@ def rfq(rfq_id):
     with unit_of_work() as uow:
         shown = quotations.get_rfq(uow.session, principal, rfq_id)
         return render_template("rfq.html", rfq=shown, comparison=quotations.comparison(shown),
-                               may_award=bool(principal.roles & set(AWARDERS)), is_approver="approver" in principal.roles,
+                               may_award=bool(principal.roles & set(AWARDERS)),
+                               is_approver="approver" in principal.roles,
                                may_order=bool(principal.roles & set(BUYERS)))
 
 
