@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.procurement import menus
-from services.procurement.models import Invoice, PurchaseOrder, Requisition, Rfq
+from services.procurement.models import Invoice, Outbox, PurchaseOrder, Requisition, Rfq
 from services.procurement.tasks import consumer
 from shared.auth import Principal, issue_token
 from shared.pages import CSRF_KEY, TOKEN_KEY
@@ -268,7 +268,8 @@ def test_finance_sees_a_disputed_invoice_with_its_reasons_and_cannot_pay_it(proc
     assert refused.status_code == 409 and "cannot be paid" in text(refused)
 
 
-def test_finance_pays_a_matched_invoice_in_part_and_never_beyond_its_total(procurement, week, databases, school):
+def matched_invoice(procurement, week, databases, school) -> int:
+    """The week's oil order approved, sent, received in full and invoiced exactly: a matched invoice."""
     as_user(procurement, week.approver)
     post(procurement, f"/orders/{week.order_id}/approve")
     as_user(procurement, week.officer)
@@ -287,7 +288,11 @@ def test_finance_pays_a_matched_invoice_in_part_and_never_beyond_its_total(procu
         "invoice_number": "No.92", "issued_on": date.today(), "total": Decimal("13000.00"),
         "lines": [{"po_line_id": line_id, "quantity": Decimal("1000"), "unit_price": Decimal("13.00")}]}))
     with databases["procurement"].unit_of_work() as uow:
-        invoice_id = uow.session.scalar(select(Invoice.id).where(Invoice.portal_invoice_id == 92))
+        return uow.session.scalar(select(Invoice.id).where(Invoice.portal_invoice_id == 92))
+
+
+def test_finance_pays_a_matched_invoice_in_part_and_never_beyond_its_total(procurement, week, databases, school):
+    invoice_id = matched_invoice(procurement, week, databases, school)
     as_user(procurement, week.finance)
     page = text(procurement.get(f"/invoices/{invoice_id}"))
     assert "已匹配" in page and 'value="13000.00"' in page
@@ -298,6 +303,24 @@ def test_finance_pays_a_matched_invoice_in_part_and_never_beyond_its_total(procu
     beyond = post(procurement, f"/invoices/{invoice_id}/payments", amount="10000.01",
                   paid_on=school_today().isoformat(), reference="BANK-2")
     assert beyond.status_code == 409 and "10000.00" in text(beyond) and 'value="10000.01"' in text(beyond)
+
+
+def test_finance_disputes_a_matched_invoice_with_a_reason_and_the_supplier_is_told(
+        procurement, week, databases, school):
+    invoice_id = matched_invoice(procurement, week, databases, school)
+    as_user(procurement, week.finance)
+    unexplained = post(procurement, f"/invoices/{invoice_id}/dispute", reason=" ")
+    assert unexplained.status_code == 422 and "异议原因" in text(unexplained)
+    disputed = post(procurement, f"/invoices/{invoice_id}/dispute", reason="发票抬头有误")
+    assert disputed.status_code == 302
+    page = text(procurement.get(disputed.headers["Location"]))
+    assert "有异议" in page and "发票抬头有误" in page and "登记付款" not in page
+    with databases["procurement"].unit_of_work() as uow:
+        [told] = [row.payload for row in uow.session.scalars(select(Outbox).where(Outbox.type == "invoice.disputed"))
+                  if row.payload["invoice_id"] == 92]
+    assert told["reasons"] == ["发票抬头有误"]
+    again = post(procurement, f"/invoices/{invoice_id}/dispute", reason="再次")
+    assert again.status_code == 409
 
 
 def test_the_spend_chart_embeds_committed_spend_per_month_and_category(procurement, week):

@@ -12,7 +12,7 @@ from shared.web import settings, unit_of_work
 from .. import invoicing, reports
 from ..api.catalogue import school_today
 from ..api.invoices import READERS
-from ..schemas import INVOICE_STATES, InvoiceQuery, PaymentSchema, ReportQuery
+from ..schemas import INVOICE_STATES, InvoiceQuery, PaymentSchema, ReasonSchema, ReportQuery
 from . import blp, query_args
 
 PAYERS = ("finance",)
@@ -48,6 +48,18 @@ def record_payment(invoice_id):
         uow.commit()
         amount = payment.amount
     flash(_("A payment of ¥{amount} was recorded.", amount=f"{amount:,.2f}"), "ok")
+    return redirect(url_for(".invoice", invoice_id=invoice_id))
+
+
+@blp.post("/invoices/<int:invoice_id>/dispute")
+@page_roles(*PAYERS)
+@refused_renders(".invoice")
+def dispute_invoice(invoice_id):
+    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    with unit_of_work() as uow:
+        invoicing.dispute_invoice(uow.session, page_principal(), invoice_id, data["reason"])
+        uow.commit()
+    flash(_("The invoice is disputed; the supplier was told why."), "ok")
     return redirect(url_for(".invoice", invoice_id=invoice_id))
 
 
