@@ -16,7 +16,7 @@ from ..accounts import authenticate
 from ..api.invitations import BUYERS
 from ..invitations import invite_supplier
 from ..models import SupplierInvitation
-from ..schemas import InvitationSchema
+from ..schemas import InvitationSchema, ReasonSchema
 
 blp = Blueprint("procurement_pages", __name__)
 PER_PAGE = 20
@@ -25,6 +25,11 @@ PER_PAGE = 20
 def query_args(schema: Schema) -> dict:
     """A list page's filters and page number through the API's own query schema."""
     return load_form(schema, {**request.args.to_dict(), "per_page": PER_PAGE})
+
+
+def form_reason() -> str | None:
+    """The reason a form gives for a decision, through the API's ReasonSchema (blank is none)."""
+    return load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})["reason"]
 
 
 def per_line(prefix: str, line_id: int, name: str) -> str:

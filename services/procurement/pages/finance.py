@@ -12,8 +12,8 @@ from shared.web import settings, unit_of_work
 from .. import invoicing, reports
 from ..api.catalogue import school_today
 from ..api.invoices import READERS
-from ..schemas import INVOICE_STATES, InvoiceQuery, PaymentSchema, ReasonSchema, ReportQuery
-from . import blp, query_args
+from ..schemas import INVOICE_STATES, InvoiceQuery, PaymentSchema, ReportQuery
+from . import blp, form_reason, query_args
 
 PAYERS = ("finance",)
 
@@ -55,9 +55,9 @@ def record_payment(invoice_id):
 @page_roles(*PAYERS)
 @refused_renders(".invoice")
 def dispute_invoice(invoice_id):
-    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    reason = form_reason()
     with unit_of_work() as uow:
-        invoicing.dispute_invoice(uow.session, page_principal(), invoice_id, data["reason"])
+        invoicing.dispute_invoice(uow.session, page_principal(), invoice_id, reason)
         uow.commit()
     flash(_("The invoice is disputed; the supplier was told why."), "ok")
     return redirect(url_for(".invoice", invoice_id=invoice_id))

@@ -13,8 +13,8 @@ from .. import demand, orders, quotations, workflow
 from ..api.catalogue import school_today
 from ..catalogue import list_items
 from ..pricing import check_for
-from ..schemas import PO_STATES, OrderInSchema, OrderQuery, ReasonSchema
-from . import blp, query_args
+from ..schemas import PO_STATES, OrderInSchema, OrderQuery
+from . import blp, form_reason, query_args
 
 APPROVERS = ("approver",)
 NEW_ORDER_LINES = 3  # rows offered on the new-order form; a row left without an item is not an order line
@@ -101,9 +101,9 @@ def submit_order(order_id):
 @page_roles(*APPROVERS)
 @refused_renders(".order")
 def approve_order(order_id):
-    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    reason = form_reason()
     with unit_of_work() as uow:
-        order = orders.approve_order(uow.session, page_principal(), order_id, data["reason"])
+        order = orders.approve_order(uow.session, page_principal(), order_id, reason)
         uow.commit()
         state = order.state
     flash(_("Your approval was recorded; the order is now: {state}.", state=_(state)), "ok")
@@ -111,9 +111,9 @@ def approve_order(order_id):
 
 
 def _move(order_id, action):
-    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    reason = form_reason()
     with unit_of_work() as uow:
-        order = orders.transition(uow.session, page_principal(), order_id, action, data["reason"])
+        order = orders.transition(uow.session, page_principal(), order_id, action, reason)
         uow.commit()
         state = order.state
     flash(_("The order is now: {state}.", state=_(state)), "ok")

@@ -1,7 +1,7 @@
 """The canteen manager's week: the menu and planned diners, the requisition they propose, and its review."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 
 from shared.auth import STAFF_ROLES
 from shared.i18n import gettext as _
@@ -11,8 +11,8 @@ from shared.web import settings, unit_of_work
 from .. import demand, menus, workflow
 from ..api.catalogue import school_today
 from ..models import Requisition
-from ..schemas import REQUISITION_STATES, MenuQuery, ReasonSchema, RequisitionQuery, RevisedLineSchema
-from . import blp, per_line, query_args
+from ..schemas import REQUISITION_STATES, MenuQuery, RequisitionQuery, RevisedLineSchema
+from . import blp, form_reason, per_line, query_args
 
 
 @blp.get("/menus")
@@ -113,9 +113,9 @@ def submit_requisition(requisition_id):
 @page_roles(*demand.DECIDERS)
 @refused_renders(".requisition")
 def decide_requisition(requisition_id, action):
-    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    reason = form_reason()
     with unit_of_work() as uow:
-        demand.decide_requisition(uow.session, page_principal(), requisition_id, action, data["reason"])
+        demand.decide_requisition(uow.session, page_principal(), requisition_id, action, reason)
         uow.commit()
     flash(_("The requisition was approved.") if action == "approve" else _("The requisition was rejected."), "ok")
     return redirect(url_for(".requisition", requisition_id=requisition_id))

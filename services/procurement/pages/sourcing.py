@@ -13,8 +13,8 @@ from .. import consolidation, quotations
 from ..api.catalogue import school_today
 from ..api.plans import PLANNERS
 from ..api.rfqs import BUYERS
-from ..schemas import RFQ_STATES, AwardSchema, PlanRequestSchema, ReasonSchema, RfqInSchema, RfqQuery
-from . import blp, per_line, query_args
+from ..schemas import RFQ_STATES, AwardSchema, PlanRequestSchema, RfqInSchema, RfqQuery
+from . import blp, form_reason, per_line, query_args
 
 AWARDERS = ("approver", "procurement_officer")
 
@@ -122,9 +122,9 @@ def order_awarded(rfq_id):
 @page_roles(*BUYERS)
 @refused_renders(".rfq")
 def cancel_rfq(rfq_id):
-    data = load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})
+    reason = form_reason()
     with unit_of_work() as uow:
-        quotations.cancel_rfq(uow.session, page_principal(), rfq_id, data["reason"])
+        quotations.cancel_rfq(uow.session, page_principal(), rfq_id, reason)
         uow.commit()
     flash(_("The request for quotation was cancelled."), "ok")
     return redirect(url_for(".rfq", rfq_id=rfq_id))
