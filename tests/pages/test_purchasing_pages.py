@@ -139,6 +139,25 @@ def test_a_manager_raises_an_order_for_their_hall_and_is_refused_one_for_another
     assert "草稿" in body and "¥410.00" in body and "提交审批" in body  # 100 kg × ¥4.10
 
 
+def test_a_manager_orders_under_a_fixed_supplier_agreement_at_the_contract_price(procurement, week, databases):
+    from services.procurement.agreements import create_agreement
+    with databases["procurement"].unit_of_work() as uow:
+        agreement = create_agreement(uow.session, week.principal(week.officer), SUPPLIER_ID, week.rice_id,
+                                     Decimal("4.05"), school_today(), school_today() + timedelta(days=30), "HT-2026-07")
+        uow.commit()
+    as_user(procurement, week.manager)
+    assert "HT-2026-07" in text(procurement.get("/orders/new"))
+    form = {"agreement_id": str(agreement.id), "agreement-quantity": "2", "agreement-unit": "bag",
+            "agreement-destination": "DH1"}
+    late = post(procurement, "/orders/agreement", **form,
+                **{"agreement-delivery_date": (school_today() + timedelta(days=60)).isoformat()})
+    assert late.status_code == 422 and "after the agreement ends" in text(late) and 'value="2"' in text(late)
+    ordered = post(procurement, "/orders/agreement", **form,
+                   **{"agreement-delivery_date": (school_today() + timedelta(days=2)).isoformat()})
+    assert ordered.status_code == 302
+    assert "¥202.50" in text(procurement.get(ordered.headers["Location"]))  # 50 kg × ¥4.05
+
+
 def test_the_orders_list_filters_by_state(procurement, week):
     as_user(procurement, week.manager)
     assert "食用油" not in text(procurement.get("/orders?state=draft"))

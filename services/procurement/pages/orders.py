@@ -9,11 +9,11 @@ from shared.pages import load_form, page_principal, page_roles, refused_renders
 from shared.pagination import PageQuerySchema
 from shared.web import unit_of_work
 
-from .. import demand, orders, quotations, workflow
+from .. import agreements, demand, orders, quotations, workflow
 from ..api.catalogue import school_today
 from ..catalogue import list_items
 from ..pricing import check_for
-from ..schemas import PO_STATES, OrderInSchema, OrderQuery
+from ..schemas import PO_STATES, AgreementOrderSchema, OrderInSchema, OrderQuery
 from . import blp, form_reason, query_args
 
 APPROVERS = ("approver",)
@@ -42,6 +42,8 @@ def new_order():
         own = demand.own_demand_point(uow.session, principal)
         points = [point for point in demand.list_demand_points(uow.session, principal) if own in (None, point.id)]
         return render_template("order_new.html", suppliers=orders.approved_suppliers(uow.session), points=points,
+                               agreements=agreements.list_agreements(uow.session, principal,
+                                                                     in_force_on=school_today()),
                                items=list_items(uow.session, principal, active=True, per_page=500).items,
                                rows=range(1, NEW_ORDER_LINES + 1), today=school_today())
 
@@ -63,6 +65,25 @@ def create_order():
         order = orders.create_order(uow.session, page_principal(), data["supplier_id"],
                                     [orders.LineInput(**line) for line in data["lines"]], school_today(),
                                     data["note"])
+        uow.commit()
+        order_id, number = order.id, order.number
+    flash(_("Order {number} was drafted; submit it for approval when it is right.", number=number), "ok")
+    return redirect(url_for(".order", order_id=order_id))
+
+
+@blp.post("/orders/agreement")
+@page_roles(*orders.CREATORS)
+@refused_renders(".new_order")
+def order_from_agreement():
+    form = request.form
+    data = load_form(AgreementOrderSchema(), {"lines": [{
+        "quantity": form.get("agreement-quantity", "").strip(), "unit": form.get("agreement-unit") or None,
+        "destination": form.get("agreement-destination", ""),
+        "delivery_date": form.get("agreement-delivery_date", "")}]})
+    agreement_id = form.get("agreement_id", type=int) or 0  # none chosen: the agreement is not found
+    with unit_of_work() as uow:
+        order = agreements.order_from_agreement(uow.session, page_principal(), agreement_id, data["lines"],
+                                                school_today(), data["note"])
         uow.commit()
         order_id, number = order.id, order.number
     flash(_("Order {number} was drafted; submit it for approval when it is right.", number=number), "ok")
