@@ -123,6 +123,16 @@ def test_a_manager_sees_only_their_own_halls_requisitions_and_no_approval_queue(
     assert procurement.get("/approvals").status_code == 403
 
 
+def test_an_officer_filters_requisitions_by_demand_point_and_state(procurement, week):
+    as_user(procurement, week.officer)
+    assert f'href="/requisitions/{week.requisition_id}"' in text(procurement.get("/requisitions?demand_point=DH1"))
+    assert f'href="/requisitions/{week.requisition_id}"' not in text(procurement.get("/requisitions?demand_point=DH2"))
+    drafts = text(procurement.get("/requisitions?state=draft"))
+    assert f'href="/requisitions/{week.draft_requisition_id}"' in drafts
+    assert f'href="/requisitions/{week.requisition_id}"' not in drafts
+    assert 'name="demand_point"' not in text(as_user(procurement, week.manager).get("/requisitions"))
+
+
 def test_a_manager_raises_an_order_for_their_hall_and_is_refused_one_for_another(procurement, week):
     as_user(procurement, week.manager)
     form = {"supplier_id": str(SUPPLIER_ID), "line-1-item_id": str(week.rice_id), "line-1-quantity": "4",

@@ -62,8 +62,12 @@ def requisition_from_menu(menu_id):
 @blp.get("/requisitions")
 @page_roles(*STAFF_ROLES)
 def requisition_list():
+    principal = page_principal()
     with unit_of_work() as uow:
+        # a manager's list is their own demand point's already: only school-wide roles filter by point
+        school_wide = demand.own_demand_point(uow.session, principal) is None
         return render_template("requisitions.html", states=REQUISITION_STATES,
+                               points=demand.list_demand_points(uow.session, principal) if school_wide else [],
                                page=demand.list_requisitions(uow.session, page_principal(),
                                                              **query_args(RequisitionQuery())))
 
