@@ -22,8 +22,10 @@ from .matching import LineToMatch, Tolerances, match
 from .models import Audit, GoodsReceipt, Invoice, InvoiceLine, MatchingTolerance, Payment, PurchaseOrder
 from .orders import close_order
 
-# matched or disputed on arrival; a disputed invoice is replaced by the supplier's corrected one
-INVOICE = StateMachine("invoice", {"pay_in_full": {"matched": "paid"}}, Audit, state_attribute="state")
+# matched or disputed on arrival; a disputed invoice is replaced by the supplier's corrected one. Finance
+# may still dispute a matched invoice before paying any of it (the portal takes matched → disputed).
+INVOICE = StateMachine("invoice", {"pay_in_full": {"matched": "paid"}, "dispute": {"matched": "disputed"}}, Audit,
+                       state_attribute="state")
 
 # an invoice is matched only against an order whose goods have (at least partly) arrived
 RECEIVING_STATES = ("sent", "acknowledged", "partially_received", "received", "closed")
@@ -150,6 +152,22 @@ def list_invoices(session: Session, principal: Principal, state: str | None = No
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
     return paginate(session, query.options(*LOAD_INVOICE).order_by(Invoice.id.desc()), page, per_page)
+
+
+def dispute_invoice(session: Session, principal: Principal, invoice_id: int, reason: str | None) -> Invoice:
+    """Finance disputes a matched invoice it has not paid, saying why; the supplier is told (invoice.disputed)."""
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "say why the invoice is disputed")
+    invoice = get_invoice(session, principal, invoice_id, for_update=True)
+    if invoice.paid_amount > 0:
+        raise Conflict(f"{invoice.paid_amount} was paid on this invoice already: it is no longer disputed")
+    workflow.apply(session, INVOICE, invoice, "dispute", principal.user_id, reason.strip())
+    invoice.reasons = [*invoice.reasons, reason.strip()]
+    session.flush()
+    emit(session, "invoice.disputed", {"invoice_id": invoice.portal_invoice_id, "po_id": invoice.order_id,
+                                       "supplier_id": invoice.supplier_id, "reasons": invoice.reasons,
+                                       "disputed_at": utcnow()})
+    return invoice
 
 
 def record_payment(session: Session, principal: Principal, invoice_id: int, amount: Decimal, paid_on: date,

@@ -107,6 +107,12 @@ def _check_supplier(session: Session, supplier_id: int, items: list[Item]) -> Ap
     return supplier
 
 
+def approved_suppliers(session: Session) -> list[ApprovedSupplier]:
+    """The suppliers an order may go to today (approval and categories as the portal last said)."""
+    return list(session.scalars(select(ApprovedSupplier).where(ApprovedSupplier.status == "approved")
+                                .order_by(ApprovedSupplier.name, ApprovedSupplier.supplier_id)))
+
+
 @dataclass(frozen=True)
 class LineInput:
     item_id: int

@@ -151,6 +151,33 @@ def test_a_disputed_invoice_is_not_paid(procurement, received_order, deliver, sc
                             headers=finance).status_code == 409
 
 
+def test_finance_disputes_a_matched_invoice_it_has_not_paid_with_a_reason(procurement, received_order, deliver,
+                                                                         school, finance, staff, databases):
+    invoice(deliver, received_order, school)
+    invoice_id = only_invoice(procurement, finance)["id"]
+    _, buyer = staff("procurement_officer")
+    assert procurement.post(f"/api/invoices/{invoice_id}/dispute", json={"reason": "抬头错误"},
+                            headers=buyer).status_code == 403
+    assert procurement.post(f"/api/invoices/{invoice_id}/dispute", json={}, headers=finance).status_code == 422
+    disputed = procurement.post(f"/api/invoices/{invoice_id}/dispute", json={"reason": "抬头错误"}, headers=finance)
+    assert disputed.status_code == 200
+    assert (disputed.json["state"], disputed.json["reasons"]) == ("disputed", ["抬头错误"])
+    [told] = events(databases, "invoice.disputed")
+    assert told["reasons"] == ["抬头错误"] and told["invoice_id"] == disputed.json["portal_invoice_id"]
+    assert procurement.post(f"/api/invoices/{invoice_id}/payments",
+                            json={"amount": "1.00", "paid_on": date.today().isoformat()},
+                            headers=finance).status_code == 409
+
+
+def test_a_partly_paid_invoice_is_no_longer_disputed(procurement, received_order, deliver, school, finance):
+    invoice(deliver, received_order, school)
+    invoice_id = only_invoice(procurement, finance)["id"]
+    procurement.post(f"/api/invoices/{invoice_id}/payments",
+                     json={"amount": "1.00", "paid_on": date.today().isoformat()}, headers=finance)
+    refused = procurement.post(f"/api/invoices/{invoice_id}/dispute", json={"reason": "迟了"}, headers=finance)
+    assert refused.status_code == 409 and "paid on this invoice already" in refused.json["detail"]
+
+
 @pytest.mark.parametrize("role", ["procurement_officer", "approver", "canteen_manager", "supervisor"])
 def test_only_finance_records_payments(procurement, received_order, deliver, school, finance, staff, role):
     invoice(deliver, received_order, school)
