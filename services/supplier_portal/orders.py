@@ -46,9 +46,8 @@ def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     order.lines = [PurchaseOrderLine(**{name: line.get(name, "") for name in LINE_FIELDS})
                    for line in payload["lines"]]
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_received",
-                         f"Order {order.number} (revision {order.revision}) is waiting for your acknowledgement.",
-                         f"order:{order.po_id}:{order.revision}")
+    notify_if_registered(session, order.supplier_id, "order_received" if order.revision == 1 else "order_revised",
+                         f"order:{order.po_id}:{order.revision}", number=order.number, revision=order.revision)
     return order
 
 
@@ -62,8 +61,8 @@ def cancel_order(session: Session, payload: dict) -> PurchaseOrder | None:
     ORDER_STATUS.apply(session, order, "cancel", "procurement", payload["reason"])
     order.cancelled_at, order.cancel_reason = payload["cancelled_at"], payload["reason"]
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_cancelled",
-                         f"Order {order.number} was cancelled: {payload['reason']}", f"order_cancelled:{order.po_id}")
+    notify_if_registered(session, order.supplier_id, "order_cancelled", f"order_cancelled:{order.po_id}",
+                         number=order.number, reason=payload["reason"])
     return order
 
 

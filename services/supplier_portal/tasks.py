@@ -10,7 +10,7 @@ from .invoicing import record_dispute, record_match, record_payment
 from .licence_expiry import check_licences
 from .models import Inbox
 from .orders import cancel_order, receive_order
-from .quotations import receive_rfq
+from .quotations import receive_rfq, record_award
 from .registration import create_invited_supplier
 
 consumer = Consumer("supplier_portal", Inbox)
@@ -44,6 +44,11 @@ def on_po_cancelled(session, payload):
 @consumer.handles("rfq.issued")
 def on_rfq_issued(session, payload):
     receive_rfq(session, payload)
+
+
+@consumer.handles("rfq.awarded")
+def on_rfq_awarded(session, payload):
+    record_award(session, payload)
 
 
 @consumer.handles("goods.received")

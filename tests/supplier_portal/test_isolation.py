@@ -182,7 +182,8 @@ def tenants(portal, portal_db, store_root, approved_supplier):
                 content_type="application/pdf", size_bytes=len(PDF), sha256="0" * 64, original_filename="a.pdf",
                 uploaded_by=str(owner_user.id))
             uow.session.add(document)
-            note = notify(uow.session, supplier.id, "licence_expiring", "提醒", f"probe:{supplier.id}")
+            note = notify(uow.session, supplier.id, "licence_expiring", f"probe:{supplier.id}", number="N1",
+                          expires_on=document.expires_on, days=300)
             declaration = ComplianceDeclaration(
                 supplier_id=supplier.id, item_code="pricing", statement="统一价格", status="declared",
                 storage_key=store.put(supplier.id, "pdf", PDF), content_type="application/pdf",
