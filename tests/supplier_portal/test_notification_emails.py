@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.mail import FileMailer, SmtpMailer, mailer_for, send_pending_emails
 from services.supplier_portal.models import Notification, SupplierUser
+from services.supplier_portal.tasks import PERIODIC_JOBS, run_email_sweep
 from tests.conftest import bearer
 from tests.mail_server import MailServer, free_port
 
@@ -127,3 +128,8 @@ def test_with_an_smtp_host_mail_goes_to_that_server():
     from shared.config import Settings
     mailer = mailer_for(Settings(smtp_host="smtp.example.cn", smtp_port=2525))
     assert isinstance(mailer, SmtpMailer) and (mailer.host, mailer.port) == ("smtp.example.cn", 2525)
+
+
+def test_the_mail_is_sent_by_a_periodic_task_every_ten_seconds():
+    [job] = [job for job in PERIODIC_JOBS if job.name == "send_notification_emails"]
+    assert (job.every_seconds, job.run) == (10, run_email_sweep)
