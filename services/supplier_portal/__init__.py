@@ -41,6 +41,7 @@ def refuse_stale_supplier_tokens():
 
 def create_app(config: Settings | None = None, database: Database | None = None,
                document_store: DocumentStore | None = None):
+    from . import account_pages, record_pages  # noqa: F401  (their routes join the pages blueprint)
     from .api import BLUEPRINTS
     from .pages import blp as pages_blp
     from .pages import sign_in
