@@ -33,8 +33,8 @@ from .six_unifications import compliance, declare
 UPLOADS = ("portal_pages.upload_document_page", "portal_pages.declare_item")
 
 
-@blp.before_request
-def _allow_document_sized_bodies():
+def allow_document_sized_uploads():
+    """Registered on the app ahead of the CSRF check, which reads the form (and so the body) first."""
     if request.endpoint in UPLOADS:
         request.max_content_length = MAX_DOCUMENT_BYTES + MULTIPART_OVERHEAD
 
