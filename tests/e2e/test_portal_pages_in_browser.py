@@ -22,8 +22,9 @@ PASSWORD = "browser password"
 def seed_supplier_with_an_order(database) -> int:
     """An approved supplier with valid licences and its owner, and an order sent to it (po.sent)."""
     with database.unit_of_work() as uow:
-        supplier = Supplier(name="浏览器测试蔬菜公司", contact_email=EMAIL, categories=["bulk_grain_oil", "store_goods"],
-                            status="approved", credit_code=credit_code(990_001), address="济南市历下区",
+        supplier = Supplier(name="浏览器测试蔬菜公司", contact_email=EMAIL,
+                            categories=["bulk_grain_oil", "store_goods"], status="approved",
+                            credit_code=credit_code(990_001), address="济南市历下区",
                             contact_name="王经理", contact_phone="0531-88888888", registered_at=utcnow())
         uow.session.add(supplier)
         uow.session.flush()
