@@ -1,11 +1,12 @@
 """A real SMTP server on a free local port (aiosmtpd), keeping what it accepts."""
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.browser import free_port
 
 
 class Inbox:
@@ -22,12 +23,6 @@ class Inbox:
         self.messages.append((list(envelope.rcpt_tos),
                               message_from_bytes(envelope.original_content, policy=policy.default)))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MailServer:

@@ -10,7 +10,8 @@ from services.supplier_portal.accounts import create_supplier_user
 from services.supplier_portal.models import Notification, Supplier
 from services.supplier_portal.tasks import consumer
 from shared.db import utcnow
-from tests.mail_server import MailServer, free_port
+from tests.browser import free_port
+from tests.mail_server import MailServer
 from tests.supplier_portal.factories import po_sent
 from tests.support import WorkerProcess, wait_for
 

@@ -12,8 +12,9 @@ from services.supplier_portal.accounts import create_supplier_user, principal_fo
 from services.supplier_portal.mail import FileMailer, SmtpMailer, mailer_for, send_pending_emails
 from services.supplier_portal.models import Notification, SupplierUser
 from services.supplier_portal.tasks import PERIODIC_JOBS, run_email_sweep
+from tests.browser import free_port
 from tests.conftest import bearer
-from tests.mail_server import MailServer, free_port
+from tests.mail_server import MailServer
 
 from .conftest import PASSWORD
 from .factories import deliver, po_cancelled, po_sent, rfq_awarded, rfq_copy, rfq_issued
