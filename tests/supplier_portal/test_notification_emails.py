@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
+from services.supplier_portal.clock import school_today
 from services.supplier_portal.mail import FileMailer, SmtpMailer, mailer_for, send_pending_emails
 from services.supplier_portal.models import Notification, SupplierUser
 from services.supplier_portal.tasks import PERIODIC_JOBS, run_email_sweep
@@ -134,3 +135,25 @@ def test_with_an_smtp_host_mail_goes_to_that_server():
 def test_the_mail_is_sent_by_a_periodic_task_every_ten_seconds():
     [job] = [job for job in PERIODIC_JOBS if job.name == "send_notification_emails"]
     assert (job.every_seconds, job.run) == (10, run_email_sweep)
+
+
+def test_a_rejected_registration_and_an_expiring_licence_are_mailed_with_their_reasons(
+        portal, portal_db, test_settings, make_supplier, add_document, reviewer):
+    supplier, owner, _ = make_supplier("待审")
+    rejected = portal.post(f"/api/suppliers/{supplier.id}/reject", headers=reviewer,
+                           json={"reason": "营业执照照片不清晰"})
+    assert rejected.status_code == 200, rejected.json
+    approved, approved_owner, _ = make_supplier("已审", status="approved")
+    # the daily check counts days on the school's calendar
+    school_day = school_today(test_settings.school_timezone)
+    add_document(approved.id, "business_licence", expires_on=school_day + timedelta(days=20))
+    add_document(approved.id, "food_business_licence")
+    [licence_check] = [job for job in PERIODIC_JOBS if job.name == "check_licences"]
+    licence_check.run(portal_db)
+    with MailServer() as server:
+        send_pending_emails(portal_db, SmtpMailer("127.0.0.1", server.port), test_settings)
+    mailed = {recipients[0]: message for recipients, message in server.messages}
+    assert mailed[owner.email]["Subject"] == "食堂采购：注册未通过"
+    assert "您的供应商注册未通过审核：营业执照照片不清晰" in mailed[owner.email].get_content()
+    assert mailed[approved_owner.email]["Subject"] == "食堂采购：证照即将到期"
+    assert "（还有 20 天）" in mailed[approved_owner.email].get_content()
