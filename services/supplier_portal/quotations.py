@@ -18,6 +18,7 @@ from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from .approval import describe_missing, missing_licences
+from .fulfilment import NotYetKnown
 from .isolation import get_visible, visible
 from .models import Audit, Quote, QuoteLine, Rfq, RfqLine, Supplier
 from .notifications import notify_if_registered
@@ -51,8 +52,10 @@ def record_award(session: Session, payload: dict) -> list[Rfq]:
     for outcome in payload["outcomes"]:
         rfq = session.scalar(select(Rfq).where(Rfq.rfq_id == payload["rfq_id"],
                                                Rfq.supplier_id == outcome["supplier_id"]))
-        if rfq is None or rfq.awarded_at is not None:
-            continue  # never invited here (or not yet registered), or told before
+        if rfq is None:
+            raise NotYetKnown(f"request for quotation {payload['rfq_id']} has not arrived yet")
+        if rfq.awarded_at is not None:
+            continue
         rfq.awarded_at = payload["awarded_at"]
         quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id, Quote.status == "submitted"))
         if quote is not None and quote.id == outcome["quote_id"]:
@@ -160,6 +163,8 @@ def _open_rfq(session: Session, principal: Principal, rfq_id: int, now: datetime
     rfq = get_visible(session, Rfq, rfq_id, principal, for_update=True)
     if now >= rfq.quote_deadline:
         raise Conflict(f"The quote deadline of {rfq.number} ({rfq.quote_deadline.isoformat()}) has passed")
+    if rfq.awarded_at is not None:
+        raise Conflict(f"{rfq.number} was awarded on {rfq.awarded_at.isoformat()}; it takes no more quotes")
     quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id))
     return rfq, quote
 

@@ -1,6 +1,9 @@
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
+from services.supplier_portal.fulfilment import NotYetKnown
 from services.supplier_portal.models import Supplier
 
 from .factories import deliver, rfq_awarded, rfq_copy, rfq_issued
@@ -183,3 +186,12 @@ def test_an_award_naming_a_quote_the_supplier_never_submitted_leaves_its_quote_u
     deliver(portal_db, rfq_awarded([(supplier.id, draft["id"], [1, 2])]))
     assert portal.get(f"/api/quotes/{draft['id']}", headers=owner).json["outcome"] is None
     assert portal.get(f"/api/rfqs/{rfq.id}", headers=owner).json["awarded_at"]
+    late = portal.post(f"/api/rfqs/{rfq.id}/quote", headers=owner, json=priced())
+    assert late.status_code == 409 and "was awarded" in late.json["detail"]
+    assert portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner, json={"lines": []}).status_code == 409
+
+
+def test_an_award_arriving_before_its_rfq_is_retried_rather_than_lost(portal_db, approved_supplier):
+    supplier, _, _ = approved_supplier()
+    with pytest.raises(NotYetKnown):
+        deliver(portal_db, rfq_awarded([(supplier.id, None, [])], rfq_id=999))
