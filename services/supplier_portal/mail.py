@@ -141,6 +141,9 @@ def _send_one(database: Database, mailer: Mailer, settings: Settings, notificati
                 log.warning("notification %s not emailed (attempt %d); it stays pending", notification_id,
                             notification.email_attempts + 1, exc_info=True)
                 notification.email_attempts += 1
+                if notification.email_attempts >= MAX_ATTEMPTS:
+                    log.error("notification %s was refused %d times; it is no longer retried", notification_id,
+                              MAX_ATTEMPTS)
                 uow.commit()
                 return False
         notification.emailed_at = utcnow()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.clock import school_today
-from services.supplier_portal.mail import FileMailer, SmtpMailer, mailer_for, send_pending_emails
+from services.supplier_portal.mail import MAX_ATTEMPTS, FileMailer, SmtpMailer, mailer_for, send_pending_emails
 from services.supplier_portal.models import Notification, SupplierUser
 from services.supplier_portal.tasks import PERIODIC_JOBS, run_email_sweep
 from tests.browser import free_port
@@ -157,3 +157,17 @@ def test_a_rejected_registration_and_an_expiring_licence_are_mailed_with_their_r
     assert "您的供应商注册未通过审核：营业执照照片不清晰" in mailed[owner.email].get_content()
     assert mailed[approved_owner.email]["Subject"] == "食堂采购：证照即将到期"
     assert "（还有 20 天）" in mailed[approved_owner.email].get_content()
+
+
+def test_a_mail_refused_too_often_is_left_for_an_operator_instead_of_retried_for_ever(
+        portal_db, test_settings, supplier_with_staff):
+    supplier, _ = supplier_with_staff
+    deliver(portal_db, po_sent(supplier.id))
+    with portal_db.unit_of_work() as uow:
+        uow.session.scalar(select(Notification)).email_attempts = MAX_ATTEMPTS - 1
+        uow.commit()
+    with MailServer(refuse=1) as server:
+        mailer = SmtpMailer("127.0.0.1", server.port)
+        assert len(send_pending_emails(portal_db, mailer, test_settings)["failed"]) == 1
+        assert send_pending_emails(portal_db, mailer, test_settings) == {"sent": [], "failed": []}
+    assert server.messages == []
