@@ -21,4 +21,13 @@ SUITE_NAV = [
     NavEntry("supplier_portal", "/", "Supplier dashboard", SUPPLIER_ROLES),
     NavEntry("supplier_portal", "/orders", "Orders", SUPPLIER_ROLES),
     NavEntry("supplier_portal", "/rfqs", "Requests for quotation", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/quotes", "Your quotes", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/delivery-notes", "Delivery notes", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/invoices", "Invoices", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/documents", "Licences on file", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/six-unifications", "Six unifications", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/scorecards", "Scorecards", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/notifications", "Notifications", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/profile", "Company profile", SUPPLIER_ROLES),
+    NavEntry("supplier_portal", "/users", "Portal users", frozenset({"supplier_owner"})),
 ]
