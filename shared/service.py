@@ -10,7 +10,7 @@ from celery import Celery
 
 from .config import Settings
 from .db import Database
-from .events import Consumer, Relay
+from .events import Consumer, Publisher, Relay
 
 
 @dataclass
@@ -41,8 +41,7 @@ class ServiceSpec:
                             session_info={"outbox_model": self.outbox_model,
                                           "idempotency_model": self.idempotency_model})
         if celery_app is not None and settings.publish_after_commit:
-            relay = self.relay(database, celery_app)
-            database.after_commit = relay.publish
+            database.after_commit = Publisher(self.relay(database, celery_app))
         return database
 
     def relay(self, database: Database, celery_app: Celery) -> Relay:
