@@ -216,11 +216,11 @@ def render(results: dict) -> str:
                   f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)"]
     if "consolidation" in results:
         c = results["consolidation"]
-        lines += ["" if lines else "", f"Consolidation of {c['lines']:,} approved requisition lines into "
+        lines += [f"Consolidation of {c['lines']:,} approved requisition lines into "
                   f"{c['plan_lines']} plan lines vs SQL GROUP BY ({c['groups']} groups), medians",
                   f"consolidate {c['consolidate_s'] * 1000:.0f} ms, GROUP BY {c['group_by_s'] * 1000:.1f} ms, "
                   f"ratio {c['ratio']:.2f}x"]
-    return "\n".join(line for index, line in enumerate(lines) if line or index)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short run: 3 s per HTTP load, 60 events (unless given explicitly)"
     )
-    parser.add_argument("--only", choices=("all", "http", "events", "inventory"), default="all",
-                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s)")
+    parser.add_argument("--only", choices=("all", "http", "events", "inventory", "receipt", "po", "consolidation"),
+                        default="all",
+                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s); "
+                             "receipt: its goods-receipt part alone; po, consolidation: bench/procurement.py")
     parser.add_argument(
         "--duration", type=float, help="seconds measured per HTTP load, over all its slices (default 10, quick 3)"
     )
@@ -564,24 +566,32 @@ def main(argv=None) -> int:
             del os.environ[key]
         os.environ.update(env)
         bench = Bench(args, var, env, procs)
-        if args.only != "inventory":  # the inventory bench needs no servers, workers or seeded databases
+        if args.only in ("all", "http", "events"):  # the in-process benches need no servers or workers
             bench.prepare()
         if args.only in ("all", "http"):
             bench.http()
         if args.only in ("all", "events"):
             bench.events()
-        if args.only in ("all", "inventory"):
+        if args.only in ("all", "inventory", "receipt"):
             from . import inventory
 
-            bench.results["inventory"] = inventory.run(quick=args.quick)
+            bench.results["inventory"] = inventory.run(quick=args.quick, reads=args.only != "receipt")
+        if args.only in ("all", "po", "consolidation"):
+            from . import procurement
+
+            parts = ("po", "consolidation") if args.only == "all" else (args.only,)
+            bench.results["procurement"] = procurement.run(quick=args.quick, parts=parts)
         bench.results["elapsed_seconds"] = round(time.monotonic() - started, 1)
         bench.results.setdefault("machine", {})["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
         print()
-        if args.only != "inventory":
+        if args.only in ("all", "http", "events"):
             print(report.render(bench.results))
         if "inventory" in bench.results:
             print()
             print(inventory.render(bench.results["inventory"]))
+        if "procurement" in bench.results:
+            print()
+            print(procurement.render(bench.results["procurement"]))
         if args.json:
             args.json.write_text(json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n")
     except KeyboardInterrupt:

@@ -341,9 +341,11 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
     if action in ("reject", "cancel") and not (reason or "").strip():
         raise InvalidInput("reason", f"say why the order is {'rejected' if action == 'reject' else 'cancelled'}")
     order = _checked(session, principal, order_id, expected_version)
+    if action == "send":
+        # set before the transition's flush, so the order is written once (a refused send rolls back)
+        order.sent_at = utcnow()
     workflow.apply(session, workflow.PURCHASE_ORDER, order, action, principal.user_id, reason)
     if action == "send":
-        order.sent_at = utcnow()
         emit(session, "po.sent", sent_payload(order))
     elif order.state == "cancelled" and order.sent_at is not None:
         # the supplier holds a revision of this order (an amendment may be what was rejected)
