@@ -23,10 +23,11 @@ Concurrency (stock never negative, moving average never computed from a stale st
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -59,21 +60,37 @@ def source_for(document, source_type: str, actor: str) -> Source:
     return Source(source_type, document.id, actor, utcnow())
 
 
-def _insert(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
-
-
 def _insert_ignoring_conflict(session: Session, model, values: dict, index_elements: list[str]) -> None:
-    session.execute(_insert(session, model).values(**values).on_conflict_do_nothing(index_elements=index_elements))
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements))
 
 
-def upsert_returning(session: Session, model, rows: list[dict], index_elements: list, update) -> list:
+@cache
+def _upsert_statement(dialect: str, model, index_elements: tuple, update: Callable):
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+    statement = statement.on_conflict_do_update(index_elements=list(index_elements), set_=update(statement.excluded))
+    return statement.returning(model)
+
+
+def upsert_returning(session: Session, model, rows: list[dict], index_elements: tuple, update: Callable) -> list:
     """Insert `rows`, or on conflict update the existing ones with `update(excluded)`, and return the
-    ORM objects as they now are: one statement, which also row-locks the existing rows on PostgreSQL."""
-    statement = _insert(session, model).values(rows)
-    statement = statement.on_conflict_do_update(index_elements=index_elements, set_=update(statement.excluded))
-    return list(session.scalars(statement.returning(model), execution_options={"populate_existing": True}))
+    ORM objects as they now are: one statement, which also row-locks the existing rows on PostgreSQL.
+
+    The statement is built once per model and dialect (`update` is a module-level function), and
+    the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
+    key: building and compiling an ORM upsert costs more than running it."""
+    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update)
+    return list(session.scalars(statement, rows, execution_options={"populate_existing": True}))
+
+
+def _keep_position(_excluded) -> dict:
+    # a no-op update: it takes the row lock and makes RETURNING yield the row as it is
+    return {"updated_at": StockValuation.__table__.c.updated_at}
+
+
+def _add_to_lot_balance(excluded) -> dict:
+    return {"quantity": StockBalance.__table__.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
 
 
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
@@ -89,7 +106,7 @@ def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, 
         rows = upsert_returning(session, StockValuation, [
             {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
              "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now} for item_id, location_id in ordered],
-            ["item_id", "location_id"], lambda _excluded: {"updated_at": StockValuation.__table__.c.updated_at})
+            ("item_id", "location_id"), _keep_position)
         return {(row.item_id, row.location_id): row for row in rows}
     locked = {}
     for item_id, location_id in ordered:
@@ -153,12 +170,10 @@ def post_inbound(session: Session, valuation: StockValuation, lot_id: int, kind:
     """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
-    balances = StockBalance.__table__.c
     [balance] = upsert_returning(session, StockBalance, [{
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
         "lot_id": lot_id, "quantity": quantity, "updated_at": source.occurred_at}],
-        ["item_id", "location_id", "lot_id"],
-        lambda excluded: {"quantity": balances.quantity + excluded.quantity, "updated_at": excluded.updated_at})
+        ("item_id", "location_id", "lot_id"), _add_to_lot_balance)
     return _record(session, valuation, balance, take_in(_position(valuation), quantity, value), kind,
                    quantity, value, source)
 

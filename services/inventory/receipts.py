@@ -35,6 +35,15 @@ def expiry_of(item: Item, production_date: date | None, expiry_date: date | None
     return production_date + timedelta(days=item.shelf_life_days)
 
 
+# uq_lots_identity's own expressions, literally: a bound 0 would not match its coalesce
+LOT_IDENTITY = (Lot.school_id, Lot.item_id, text("coalesce(supplier_id, 0)"), Lot.lot_number)
+
+
+def _same_lot(excluded) -> dict:
+    # a no-op update, so that RETURNING yields the lot that was already there
+    return {"lot_number": excluded.lot_number}
+
+
 @dataclass(frozen=True)
 class LotWanted:
     """A lot a receipt line brings in, as the line describes it; `field` names the line in errors."""
@@ -60,12 +69,8 @@ def find_or_make_lots(session: Session, school_id: int, supplier_id: int | None,
             "school_id": school_id, "item_id": lot.item_id, "lot_number": lot.lot_number,
             "production_date": lot.production_date, "expiry_date": lot.expiry_date, "supplier_id": supplier_id,
             "delivery_reference": delivery_reference, "received_at": now})
-    lots = {(lot.item_id, lot.lot_number): lot for lot in upsert_returning(
-        session, Lot, list(rows.values()),
-        # the unique index's own expressions, literally: a bound 0 would not match its coalesce
-        [Lot.school_id, Lot.item_id, text("coalesce(supplier_id, 0)"), Lot.lot_number],
-        # a no-op update, so that RETURNING yields the lot that was already there
-        lambda excluded: {"lot_number": excluded.lot_number})}
+    lots = {(lot.item_id, lot.lot_number): lot
+            for lot in upsert_returning(session, Lot, list(rows.values()), LOT_IDENTITY, _same_lot)}
     found = []
     for line in wanted:
         lot = lots[(line.item_id, line.lot_number)]
