@@ -59,7 +59,9 @@ def celery_sender(celery_app: Celery):
             producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
 
             def send(task_name: str, envelope: dict, queue: str) -> None:
-                celery_app.send_task(task_name, args=[envelope], queue=queue, producer=producer, retry=False)
+                # argsrepr (what monitors show) given, so Celery does not build a saferepr of every payload
+                celery_app.send_task(task_name, args=[envelope], queue=queue, producer=producer, retry=False,
+                                     argsrepr=f"[{envelope['type']} {envelope['id']}]")
 
             yield send
 

@@ -46,6 +46,16 @@ def test_submitted_events_are_published_by_a_background_thread_not_the_caller():
     publisher.stop()
 
 
+def test_events_committed_within_the_linger_go_out_in_one_publish():
+    relay = RecordingRelay()
+    publisher = Publisher(relay, linger=0.5)
+    publisher.submit(["e1"])
+    publisher.submit(["e2", "e3"])
+    wait_for(lambda: relay.batches, timeout=5, message="the publish")
+    publisher.stop()
+    assert relay.batches == [["e1", "e2", "e3"]]
+
+
 def test_events_committed_while_a_publish_runs_go_out_together_in_the_next_one():
     hold = threading.Event()
     relay = RecordingRelay(hold=hold)
