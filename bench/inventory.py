@@ -62,7 +62,7 @@ FROM g ORDER BY n
 """
 
 
-def _item(index: int) -> dict:
+def item_record(index: int) -> dict:
     return {"id": index, "code": f"ITEM-{index:04d}", "name": f"物品{index}", "category": "vegetables",
             "base_unit": "kg", "shelf_life_days": 365}
 
@@ -75,7 +75,7 @@ def build(path: Path, ledger_rows: int) -> tuple:
     with database.unit_of_work() as uow:
         locations = ensure_standard_locations(uow.session, SCHOOL_ID)
         assert [location.id for location in locations] == [1, 2, 3, 4, 5]
-        upsert_items(uow.session, SCHOOL_ID, [_item(index) for index in range(1, ITEMS + 1)])
+        upsert_items(uow.session, SCHOOL_ID, [item_record(index) for index in range(1, ITEMS + 1)])
         uow.commit()
     started = time.perf_counter()
     with database.engine.begin() as connection:
