@@ -31,7 +31,6 @@ class DemandLine:
     demand_point_id: int
     quantity: Decimal
     needed_by: date
-    requisition_id: int | None = None
 
 
 @dataclass
@@ -79,7 +78,7 @@ def pending_lines(session: Session, school_id: int, start: date, end: date) -> l
     """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows: a
     plan of thousands of lines need not load them as ORM objects."""
     query = (select(RequisitionLine.id, RequisitionLine.item_id, Requisition.demand_point_id,
-                    RequisitionLine.quantity, RequisitionLine.needed_by, RequisitionLine.requisition_id)
+                    RequisitionLine.quantity, RequisitionLine.needed_by)
              .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
              .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
              .where(Requisition.school_id == school_id, Requisition.state == "approved",
@@ -120,19 +119,23 @@ def consolidate(session: Session, principal: Principal, start: date, end: date, 
     except IntegrityError:
         # the unique requisition_line_id: another consolidation took these lines first
         raise Conflict("Some of these requisition lines were consolidated meanwhile; try again") from None
-    workflow.apply_to_all(session, workflow.REQUISITION,
-                          _fully_consolidated(session, {line.requisition_id for line in demand}),
+    workflow.apply_to_all(session, workflow.REQUISITION, _fully_consolidated(session, plan.id),
                           "consolidate", principal.user_id, f"purchase plan {plan.id}")
     return plan
 
 
-def _fully_consolidated(session: Session, requisition_ids: set[int]) -> list[Requisition]:
-    """Those of the requisitions with every line in a plan, in one query."""
+def _fully_consolidated(session: Session, plan_id: int) -> list[Requisition]:
+    """The requisitions the plan drew from that now have every line in a plan, in one query (by
+    subqueries, not a list of ids, which could outgrow a statement's parameters)."""
+    drawn = (select(RequisitionLine.requisition_id)
+             .join(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
+             .join(PlanLine, PlanLine.id == PlanLineSource.plan_line_id)
+             .where(PlanLine.plan_id == plan_id))
     left = (select(RequisitionLine.requisition_id)
             .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
-            .where(RequisitionLine.requisition_id.in_(requisition_ids), PlanLineSource.id.is_(None)))
-    return list(session.scalars(select(Requisition).where(Requisition.id.in_(requisition_ids),
-                                                          Requisition.id.not_in(left)).order_by(Requisition.id)))
+            .where(RequisitionLine.requisition_id.in_(drawn), PlanLineSource.id.is_(None)))
+    return list(session.scalars(select(Requisition).where(Requisition.id.in_(drawn), Requisition.id.not_in(left))
+                                .order_by(Requisition.id)))
 
 
 LOAD_PLAN = (selectinload(PurchasePlan.lines).selectinload(PlanLine.sources).selectinload(PlanLineSource.demand_point),
