@@ -74,7 +74,7 @@ def _sums(session: Session, key_columns: tuple, value_columns: tuple) -> dict[tu
 def _compare(problems: list[str], what: str, left_name: str, left: dict, right_name: str, right: dict) -> None:
     """Report every key whose figures differ (a missing key counts as zeros)."""
     for key in sorted(set(left) | set(right)):
-        width = len(next(iter(left.get(key) or right.get(key))))
+        width = len(left.get(key) or right.get(key))
         a, b = left.get(key, (ZERO,) * width), right.get(key, (ZERO,) * width)
         if tuple(x or ZERO for x in a) != tuple(y or ZERO for y in b):
             problems.append(f"{what} {key}: {left_name} {_figures(a)} ≠ {right_name} {_figures(b)}")

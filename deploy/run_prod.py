@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,7 +122,8 @@ class Deployment:
                         env, log)
 
     def drop(self) -> None:
-        """Remove the databases and the vhost (a throw-away deployment of a test or the load test)."""
+        """Remove the databases, the vhost and var/<name> (a throw-away deployment of a test or the load test)."""
+        shutil.rmtree(self.var_dir, ignore_errors=True)
         for service in SERVICES:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}_{service}" WITH (FORCE)')
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True)
