@@ -34,10 +34,12 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import requests
+from celery import Celery
 
 from deploy.reconcile import reconcile
 from deploy.run_prod import Deployment
@@ -89,8 +91,8 @@ class Recorder:
 class Client:
     """One user's session against the deployment, recording every request under its endpoint's label."""
 
-    def __init__(self, deployment: Deployment, recorder: Recorder, token: str | None = None):
-        self.deployment, self.recorder = deployment, recorder
+    def __init__(self, url_of: Callable[[str], str], recorder: Recorder, token: str | None = None):
+        self.url_of, self.recorder = url_of, recorder
         self.session = new_session()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -98,7 +100,7 @@ class Client:
     def call(self, method: str, service: str, path: str, label: str, expected: int = 200, **kwargs):
         started = time.perf_counter()
         try:
-            response = self.session.request(method, self.deployment.url(service) + path, timeout=30, **kwargs)
+            response = self.session.request(method, self.url_of(service) + path, timeout=30, **kwargs)
         except requests.RequestException as exc:
             self.recorder.record(f"{method} {service} {label}", time.perf_counter() - started, repr(exc)[:200])
             raise LoadError(f"{method} {path}: {exc!r}") from exc
@@ -119,10 +121,10 @@ class Client:
         raise LoadError(f"timed out after {WAIT_SECONDS}s waiting for {what}")
 
 
-def sign_in(deployment: Deployment, recorder: Recorder, username: str, password: str = DEMO_PASSWORD) -> Client:
-    token = Client(deployment, recorder).call("POST", "procurement", "/api/auth/login", "/api/auth/login",
+def sign_in(url_of: Callable[[str], str], recorder: Recorder, username: str, password: str = DEMO_PASSWORD) -> Client:
+    token = Client(url_of, recorder).call("POST", "procurement", "/api/auth/login", "/api/auth/login",
                                               json={"username": username, "password": password})["access_token"]
-    return Client(deployment, recorder, token)
+    return Client(url_of, recorder, token)
 
 
 def credit_code() -> str:
@@ -132,11 +134,11 @@ def credit_code() -> str:
 
 
 class School:
-    """The demo school's staff, one supplier and two items, set up before the clock starts."""
+    """The demo school's staff (`seed-demo`), one supplier and two items, set up before the clock starts."""
 
-    def __init__(self, deployment: Deployment, recorder: Recorder):
-        self.deployment, self.recorder = deployment, recorder
-        self.staff = {name: sign_in(deployment, recorder, name)
+    def __init__(self, url_of: Callable[[str], str], celery: Celery, recorder: Recorder):
+        self.url_of, self.celery, self.recorder = url_of, celery, recorder
+        self.staff = {name: sign_in(url_of, recorder, name)
                       for name in ("buyer", "approver", "keeper", *HALLS)}
         self.supplier_id, self.owner = self._approved_supplier()
         self.item_ids = self._items()
@@ -148,14 +150,14 @@ class School:
     def _approved_supplier(self) -> tuple[int, Client]:
         suffix = uuid.uuid4().hex[:6]
         email = f"load-{suffix}@supplier.example.cn"
-        anonymous, buyer = Client(self.deployment, self.recorder), self.staff["buyer"]
+        anonymous, buyer = Client(self.url_of, self.recorder), self.staff["buyer"]
         supplier = anonymous.call("POST", "supplier_portal", "/api/auth/register", "/api/auth/register", 201, json={
             "name": f"负载测试蔬菜配送有限公司-{suffix}", "credit_code": credit_code(), "address": "济南市历下区",
             "contact_name": "王经理", "contact_phone": "0531-88888888", "contact_email": email,
             "categories": ["vegetables"], "owner": {"email": email, "display_name": "王总", "password": PASSWORD}})
         token = anonymous.call("POST", "supplier_portal", "/api/auth/login", "/api/auth/login",
                                json={"email": email, "password": PASSWORD})["access_token"]
-        owner = Client(self.deployment, self.recorder, token)
+        owner = Client(self.url_of, self.recorder, token)
         expires = (date.today() + timedelta(days=365)).isoformat()
         for kind, number in (("business_licence", "91370100MA3C000001"), ("food_business_licence", "JY1370102")):
             document = owner.call("POST", "supplier_portal", "/api/documents", "/api/documents", 201,
@@ -173,8 +175,7 @@ class School:
             "base_unit": "kg", "shelf_life_days": 10})["id"] for name, name_zh in (("cabbage", "白菜"),
                                                                                   ("potato", "土豆"))]
         # inventory caches the catalogue hourly; ask its worker for a refresh now rather than wait
-        celery = create_celery(Settings(env="production", broker_url=self.deployment.broker_url))
-        celery.send_task("inventory.refresh_items", queue="inventory")
+        self.celery.send_task("inventory.refresh_items", queue="inventory")
         keeper = self.staff["keeper"]
         keeper.wait(lambda: set(ids) <= {row["id"] for row in keeper.call("GET", "inventory", "/api/items",
                                                                           "/api/items")}, "items in inventory")
@@ -266,7 +267,7 @@ def purchasing_cycle(school: School, manager: str) -> None:
 
 
 def run(deployment: Deployment, duration: float, cycles: int, managers: int) -> dict:
-    school = School(deployment, Recorder())
+    school = School(deployment.url, create_celery(Settings(broker_url=deployment.broker_url)), Recorder())
     recorder = school.recorder = Recorder()  # the setup's requests are not measured
     for client in (*school.staff.values(), school.owner):
         client.recorder = recorder
