@@ -81,7 +81,7 @@ def _compare(problems: list[str], what: str, left_name: str, left: dict, right_n
 
 
 def _figures(values: Iterable) -> str:
-    return "/".join(str(value or ZERO) for value in values)
+    return "/".join(str(ZERO if value is None else value) for value in values)
 
 
 def stock_problems(session: Session) -> list[str]:
