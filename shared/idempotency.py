@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, make_response, request
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +21,10 @@ from .db import UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
+# A claim still unanswered after this long was left by a process that died mid-request (gunicorn kills
+# a sync worker after its 30 s timeout; a SIGKILL or OOM leaves no time to release it): a retry takes
+# it over rather than getting 409 for ever.
+ABANDONED_AFTER = timedelta(seconds=120)
 
 
 class IdempotencyKeyMixin:
@@ -104,11 +108,22 @@ def _claim(database, model, owner: str, key: str, fingerprint: str) -> Response 
         if existing.fingerprint != fingerprint:
             raise InvalidInput(HEADER, "was already used for a different request")
         if existing.status_code is None:
+            if existing.created_at < utcnow() - ABANDONED_AFTER and _take_over(uow, model, existing):
+                return None
             raise Conflict("A request with this Idempotency-Key is being processed; retry shortly")
         response = make_response(existing.response_body, existing.status_code)
         response.mimetype = existing.response_type
         response.headers["Idempotent-Replayed"] = "true"
         return response
+
+
+def _take_over(uow, model, claim) -> bool:
+    """Claim an abandoned key again; of concurrent retries only the one whose update matched wins."""
+    taken = uow.session.execute(update(model).where(
+        model.id == claim.id, model.status_code.is_(None), model.created_at == claim.created_at,
+    ).values(created_at=utcnow()))
+    uow.commit()
+    return taken.rowcount == 1
 
 
 def _release(database, model, owner: str, key: str) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from shared.idempotency import ABANDONED_AFTER
 from tests.shared.miniapp import IdempotencyKey, bearer, claim_count, document_count, make_app
 
 BUYER = bearer("7", ttl=24 * 3600)  # made at import: valid however long the run
@@ -115,6 +116,21 @@ def test_a_request_whose_key_is_still_being_processed_gets_409(app, client):
     assert post(client, {"title": "flour"}, key="k-1").status_code == 422
     assert document_count(app) == 1
     assert app.config["CALLS"] == 1
+
+
+def test_a_claim_abandoned_by_a_worker_killed_mid_request_is_taken_over_after_its_lease(app, client):
+    assert post(client, {"title": "rice"}, key="k-1").status_code == 201
+    with app.extensions["database"].unit_of_work() as uow:  # the worker died before it stored the answer
+        claim = uow.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "k-1"))
+        claim.status_code = claim.response_body = None
+        claim.created_at -= ABANDONED_AFTER + timedelta(seconds=1)
+        uow.commit()
+    retried = post(client, {"title": "rice"}, key="k-1")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    replayed = post(client, {"title": "rice"}, key="k-1")
+    assert replayed.status_code == 201 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == retried.get_json()
+    assert claim_count(app) == 1
 
 
 @pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
