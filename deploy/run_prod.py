@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -32,6 +33,19 @@ from shared.config import REPO_ROOT, SERVICES
 DATABASE_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BROKER_SERVER = "amqp://guest:guest@127.0.0.1:5672"
 BIN = Path(sys.executable).parent
+
+
+def create_vhost(vhost: str, user: str) -> None:
+    """A RabbitMQ virtual host of one's own (when missing), open to `user`: queues no one else shares."""
+    existing = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], check=True, capture_output=True, text=True)
+    if vhost not in existing.stdout.split():
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+
+
+def delete_vhost(vhost: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
 
 
 @dataclass
@@ -101,18 +115,10 @@ class Deployment:
             if self._admin("SELECT 1 FROM pg_database WHERE datname = :name", name=database) is None:
                 self._admin(f'CREATE DATABASE "{database}"')
 
-    def create_vhost(self) -> None:
-        user = make_url(self.broker_server.replace("amqp", "postgresql", 1)).username or "guest"
-        existing = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], check=True, capture_output=True, text=True)
-        if self.vhost not in existing.stdout.split():
-            subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.vhost], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", self.vhost, user, ".*", ".*", ".*"],
-                       check=True, capture_output=True)
-
     def prepare(self) -> None:
         """Databases and vhost when missing, then migrations and the demo school (both idempotent)."""
         self.create_databases()
-        self.create_vhost()
+        create_vhost(self.vhost, urlsplit(self.broker_server).username or "guest")
         env, log = self.environment(), self.var_dir / "prepare.log"
         for service in SERVICES:
             run_checked(f"{service} db-upgrade", [str(BIN / "flask"), "--app", f"services.{service}", "db-upgrade"],
@@ -126,7 +132,7 @@ class Deployment:
         shutil.rmtree(self.var_dir, ignore_errors=True)
         for service in SERVICES:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}_{service}" WITH (FORCE)')
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], capture_output=True)
+        delete_vhost(self.vhost)
 
     # ------------------------------------------------------------------ running
 

@@ -11,6 +11,7 @@ outage never touches the machine's broker; the embedded broker's outage is its f
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 from bench.mix import Recorder, School, purchasing_cycle
 from bench.procs import Managed, free_port
 from deploy.reconcile import problems_in, reconcile
-from deploy.run_prod import BIN
+from deploy.run_prod import BIN, create_vhost, delete_vhost
 from services.inventory.locations import ensure_standard_locations
 from services.procurement.accounts import create_staff_user
 from services.procurement.cli import DEMO_PASSWORD, DEMO_STAFF
@@ -79,13 +80,15 @@ class Stack:
         return reconcile({service: self.suite.database(service) for service in SERVICES}, wait=60)
 
 
-def through_proxy(broker_url: str) -> tuple[str, TcpProxy | None]:
+def through_proxy(broker_url: str, vhost: str) -> tuple[str, TcpProxy | None]:
+    """RabbitMQ through a proxy of our own, on a vhost of our own (no other test's messages reach our worker)."""
     if not broker_url.startswith(("amqp", "pyamqp")):
         return broker_url, None
     parts = urlsplit(broker_url)
+    create_vhost(vhost, parts.username or "guest")
     proxy = TcpProxy((parts.hostname, parts.port or 5672)).start()
     credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}")), proxy
+    return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}", path=f"/{vhost}")), proxy
 
 
 def seed_demo_staff(suite: Suite) -> None:
@@ -111,7 +114,8 @@ def start_service(suite: Suite, service: str, port: int, env: dict) -> Managed:
 
 @pytest.fixture(scope="module")
 def stack(database_server, tmp_path_factory):
-    broker_url, proxy = through_proxy(os.environ.get("TEST_BROKER_URL", ""))
+    vhost = f"faults-{uuid.uuid4().hex[:8]}"
+    broker_url, proxy = through_proxy(os.environ.get("TEST_BROKER_URL", ""), vhost)
     suite = build_suite(database_server, tmp_path_factory.mktemp("faults"), "faults", broker_url)
     seed_demo_staff(suite)
     ports = {service: free_port() for service in SERVICES}
@@ -134,24 +138,38 @@ def stack(database_server, tmp_path_factory):
             managed.stop()
         if proxy is not None:
             proxy.cut()
+            delete_vhost(vhost)
         suite.dispose()
 
 
 @contextmanager
 def broker_outage(stack: Stack):
-    """The broker unreachable for the block: the proxy cut, or the embedded broker's folder moved away."""
+    """The broker unreachable for the block: the proxy cut, or the embedded broker's folder made a file.
+
+    A folder merely moved away is made again by the next channel (shared.broker), so a plain file
+    takes its place: nothing can be put, read or made there until it is back.
+    """
     folder = stack.suite.settings.broker_folder
+    away = folder.with_name("broker-away")
     if stack.proxy is not None:
         stack.proxy.cut()
     else:
-        os.rename(folder, folder.with_name("broker-away"))
+        os.rename(folder, away)
+        while True:
+            try:
+                folder.write_bytes(b"")
+                break
+            except IsADirectoryError:  # a channel made it again in between: keep what it holds
+                shutil.copytree(folder, away, dirs_exist_ok=True)
+                shutil.rmtree(folder)
     try:
         yield
     finally:
         if stack.proxy is not None:
             stack.proxy.restore()
         else:
-            os.rename(folder.with_name("broker-away"), folder)
+            folder.unlink()
+            os.rename(away, folder)
 
 
 def test_a_cycle_before_any_fault_reconciles_and_a_tampered_order_does_not(stack):
