@@ -53,7 +53,7 @@ DEMO_PASSWORD = "demo-password"
 PASSWORD = "load test password"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HALLS = {"manager1": "DH1", "manager2": "DH2", "manager3": "DH3"}
-POLL_SECONDS, WAIT_SECONDS = 0.25, 90
+POLL_SECONDS, WAIT_SECONDS, RETRIES_AFTER_503 = 0.25, 90, 3
 ORDER_QUANTITY, PRICE, ISSUED = Decimal("1200"), Decimal("9.50"), Decimal("100")  # one approval: ¥11,400
 
 
@@ -68,6 +68,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
+        self.retried: dict[str, int] = defaultdict(int)
 
     def record(self, label: str, seconds: float, error: str | None) -> None:
         with self.lock:
@@ -81,6 +82,7 @@ class Recorder:
         for label in sorted(set(self.latencies) | set(self.errors)):
             latencies = sorted(self.latencies[label])
             rows.append({"endpoint": label, "ok": len(latencies), "errors": len(self.errors[label]),
+                         "retried_after_503": self.retried[label],
                          "rps": round(len(latencies) / elapsed, 2),
                          "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
                          "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
@@ -101,6 +103,13 @@ class Client:
         started = time.perf_counter()
         try:
             response = self.session.request(method, self.url_of(service) + path, timeout=30, **kwargs)
+            for _ in range(RETRIES_AFTER_503):
+                # the service lost its database connection mid-request: nothing was committed, retry
+                if response.status_code != 503 or "Retry-After" not in response.headers:
+                    break
+                time.sleep(float(response.headers["Retry-After"]))
+                self.recorder.retried[f"{method} {service} {label}"] += 1
+                response = self.session.request(method, self.url_of(service) + path, timeout=30, **kwargs)
         except requests.RequestException as exc:
             self.recorder.record(f"{method} {service} {label}", time.perf_counter() - started, repr(exc)[:200])
             raise LoadError(f"{method} {path}: {exc!r}") from exc
@@ -325,6 +334,8 @@ def print_report(result: dict) -> None:
     for row in result["endpoints"]:
         print(f"{row['endpoint']:<62} {row['ok']:>6} {row['errors']:>4} {row['rps']:>7} {row['p50_ms']:>8} "
               f"{row['p99_ms']:>8}")
+        if row["retried_after_503"]:
+            print(f"    retried {row['retried_after_503']} times after 503 (database connection lost)")
         for sample in row["error_samples"]:
             print(f"    {sample}")
     print(f"{'all':<62} {result['requests']:>6} {result['errors']:>4} {result['rps']:>7}")

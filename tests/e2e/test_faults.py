@@ -217,8 +217,8 @@ def test_a_worker_killed_with_sigkill_mid_cycle_loses_and_repeats_nothing(stack)
     assert stack.reconciled() == []
 
 
-def test_a_service_restarted_while_another_calls_it_answers_reads_and_fails_writes_clearly(stack):
-    """procurement calls inventory through shared.http.ServiceClient: reads are retried, writes are not."""
+def test_a_service_restarted_while_another_calls_it_gets_answers_or_a_clear_connection_error(stack):
+    """Services call each other through shared.http.ServiceClient: timeouts always, connection retries."""
     service, url = "inventory", stack.urls["inventory"]
     keeper = stack.school.staff["keeper"].session.headers["Authorization"].split()[1]
     client = ServiceClient(url, timeout=5, token=keeper)
@@ -253,11 +253,11 @@ def test_a_service_restarted_while_another_calls_it_answers_reads_and_fails_writ
     # reads answer 200; writes answer as the API says (this route takes no POST); no 5xx ever
     assert statuses <= {("GET", 200), ("POST", 405)}, statuses
     assert failures, f"the caller never met the service down: {outcomes}"
-    # what met the service down is a connection error naming it; a write fails at once, never repeated;
-    # a read fails only after its retries (0 + 0.4 + 0.8 s of back-off); none waits past its timeouts
-    assert all(isinstance(error, requests.ConnectionError) and "Connection refused" in str(error)
-               for _, error, _ in failures), failures
-    assert all(seconds < 1.0 if method == "POST" else 1.0 <= seconds < 15 for method, _, seconds in failures), failures
+    # what met the service down is a connection error, within the client's timeouts; a refused
+    # connection (nothing sent, so safe for writes too) fails only after the retries' 0 + 0.4 + 0.8 s
+    assert all(isinstance(error, requests.ConnectionError) and seconds < 15 for _, error, seconds in failures), \
+        failures
+    assert all(seconds >= 1.0 for _, error, seconds in failures if "Connection refused" in str(error)), failures
     assert [(method, outcome) for method, outcome, _ in outcomes[-2:]] == [("GET", 200), ("POST", 405)]
     stack.cycle_in_background()()
     assert stack.reconciled() == []
