@@ -43,6 +43,7 @@ from celery import Celery
 
 from deploy.reconcile import reconcile
 from deploy.run_prod import Deployment
+from services.supplier_portal.credit_code import check_character
 from shared.celery_app import create_celery
 from shared.config import SERVICES, Settings
 from shared.db import Database
@@ -137,7 +138,6 @@ def sign_in(url_of: Callable[[str], str], recorder: Recorder, username: str, pas
 
 
 def credit_code() -> str:
-    from services.supplier_portal.credit_code import check_character
     body = f"913701{uuid.uuid4().int % 10**11:011d}"
     return body + check_character(body)
 
