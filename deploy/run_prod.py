@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.procs import Managed, Processes, free_port, run_checked
-from shared.config import REPO_ROOT, SERVICES
+from shared.config import DEFAULT_PORTS, REPO_ROOT, SERVICES
 
 DATABASE_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BROKER_SERVER = "amqp://guest:guest@127.0.0.1:5672"
@@ -55,8 +55,7 @@ class Deployment:
     name: str = "canteen_prod"
     database_server: str = DATABASE_SERVER
     broker_server: str = BROKER_SERVER
-    ports: dict[str, int] = field(default_factory=lambda: {"procurement": 5001, "inventory": 5002,
-                                                            "supplier_portal": 5003})
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     flower_port: int = 5555
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48))
     gunicorn_workers: int = 2
