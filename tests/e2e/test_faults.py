@@ -6,7 +6,7 @@ The cycles are bench/mix.py's: a manager's order approved and sent, acknowledged
 the supplier, inspected by the storekeeper, invoiced, and partly issued to the kitchen.
 
 The broker is reached through a TCP proxy of the test's own (RabbitMQ, in CI's second pass) so an
-outage never touches the machine's broker; the embedded broker's outage is its folder moved away.
+outage never touches the machine's broker; the embedded broker's outage is its folder replaced by a file.
 """
 from __future__ import annotations
 
