@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 
 from .fefo import is_expired
 from .items import is_bulk_commodity
@@ -33,7 +34,7 @@ from .models import (
     Item,
     Location,
 )
-from .receipts import find_or_make_lot
+from .receipts import LotWanted, find_or_make_lots
 from .valuation import receipt_value
 
 DOCUMENTS = ("licence", "product_certificate", "delivery_note", "quarantine_certificate")
@@ -91,6 +92,20 @@ def cancel_order(session: Session, payload: dict) -> ExpectedReceipt:
         expected.po_revision = max(expected.po_revision, payload["revision"])
         expected.updated_at = utcnow()
     session.flush()
+    return expected
+
+
+def close_order(session: Session, payload: dict) -> ExpectedReceipt | None:
+    """Apply po.closed: the expected receipt takes no more inspections; what was received stays received."""
+    expected = session.scalars(select(ExpectedReceipt).where(ExpectedReceipt.school_id == payload["school_id"],
+                                                             ExpectedReceipt.po_id == payload["po_id"])).first()
+    if expected is None:
+        # an order is closed only after goods were received against it, so its po.sent is still on its way
+        raise NotYetKnown(f"order {payload['po_id']} is not expected yet")
+    if expected.closed_at is None:
+        expected.closed_at, expected.close_reason = payload["closed_at"], payload["reason"]
+        expected.updated_at = utcnow()
+        session.flush()
     return expected
 
 
@@ -164,6 +179,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     expected = get_expected_receipt(session, principal, expected_receipt_id)
     if expected.cancelled_at is not None:
         raise Conflict(f"Order {expected.po_number or expected.po_id} was cancelled: {expected.cancel_reason}")
+    if expected.closed_at is not None:
+        raise Conflict(f"Order {expected.po_number} was closed: {expected.close_reason}")
     note = None
     if delivery_note_id is not None:
         note = session.scalars(select(DeliveryNote).where(DeliveryNote.delivery_note_id == delivery_note_id,
@@ -204,15 +221,19 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     source = Source("inspection", inspection.id, principal.user_id, utcnow())
     positions = lock_positions(session, expected.school_id, [(line.item_id, location.id) for data, line, _ in checked
                                                              if data["accepted_quantity"] > 0], create=True)
+    accepted = [(index, data, order_line, expiry) for index, (data, order_line, expiry) in enumerate(checked)
+                if data["accepted_quantity"] > 0]
+    lots = dict(zip((index for index, *_ in accepted), find_or_make_lots(
+        session, expected.school_id, expected.supplier_id, note.number if note else expected.po_number,
+        [LotWanted(order_line.item_id, data["lot_number"], data["production_date"], expiry, f"lines.{index}")
+         for index, data, order_line, expiry in accepted]), strict=True))
+    movements = []
     for index, (data, order_line, expiry) in enumerate(checked):
-        lot = None
-        if data["accepted_quantity"] > 0:
-            lot = find_or_make_lot(session, expected.school_id, order_line.item, data["lot_number"],
-                                   data["production_date"], expiry, expected.supplier_id,
-                                   note.number if note else expected.po_number, f"lines.{index}")
-            post_inbound(session, positions[(order_line.item_id, location.id)], lot.id, "receipt",
-                         data["accepted_quantity"], receipt_value(data["accepted_quantity"], order_line.unit_price),
-                         source)
+        lot = lots.get(index)
+        if lot is not None:
+            movements.append(post_inbound(
+                session, positions[(order_line.item_id, location.id)], lot.id, "receipt", data["accepted_quantity"],
+                receipt_value(data["accepted_quantity"], order_line.unit_price), source))
         order_line.accepted_quantity += data["accepted_quantity"]
         order_line.rejected_quantity += data["rejected_quantity"]
         inspection.lines.append(InspectionLine(
@@ -232,5 +253,5 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                    "production_date": line.production_date, "expiry_date": line.expiry_date}
                   for line in inspection.lines],
     })
-    session.refresh(inspection, ["movements"])
+    set_committed_value(inspection, "movements", movements)
     return inspection

@@ -167,7 +167,7 @@ class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
 
-ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled")
+ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled", "closed")
 
 
 class OrderLineSchema(Schema):
@@ -226,6 +226,8 @@ class OrderSchema(Schema):
     decline_reason = fields.String()
     cancelled_at = fields.AwareDateTime()
     cancel_reason = fields.String()
+    closed_at = fields.AwareDateTime()
+    close_reason = fields.String()
     lines = fields.List(fields.Nested(OrderLineSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
@@ -264,6 +266,11 @@ class QuoteLineSchema(Schema):
     item_id = fields.Integer(dump_only=True)
     unit_price = ExactMoney(positive=True, allow_none=True)
     note = fields.String(validate=validate.Length(max=500))
+    awarded = fields.Boolean(dump_only=True, allow_none=True,
+                             metadata={"description": "null until the school awards the RFQ"})
+
+
+QUOTE_OUTCOMES = ("awarded", "partly_awarded", "not_awarded")
 
 
 class QuoteSchema(Schema):
@@ -276,6 +283,8 @@ class QuoteSchema(Schema):
     valid_until = fields.Date()
     updated_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime()
+    outcome = fields.String(metadata={"enum": QUOTE_OUTCOMES, "description": "null until the school awards the RFQ"})
+    outcome_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(QuoteLineSchema))
 
 
@@ -283,6 +292,7 @@ class QuoteSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
     submitted_at = fields.AwareDateTime()
+    outcome = fields.String()
 
 
 class RfqSchema(Schema):
@@ -294,6 +304,7 @@ class RfqSchema(Schema):
     title = fields.String()
     quote_deadline = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
+    awarded_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(RfqLineSchema))
     quote = fields.Nested(QuoteSummarySchema, allow_none=True)
 
@@ -304,6 +315,7 @@ class RfqQuerySchema(PageQuerySchema):
 
 class QuoteQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(("draft", "submitted")))
+    outcome = fields.String(validate=validate.OneOf(QUOTE_OUTCOMES))
 
 
 class DraftQuoteSchema(Schema):
@@ -323,7 +335,7 @@ class SubmitQuoteSchema(Schema):
 
 # --- delivery notes -------------------------------------------------------------------------------
 
-DELIVERY_STATUSES = ("dispatched", "inspected")
+DELIVERY_STATUSES = ("dispatched", "partially_inspected", "inspected")
 
 
 class DeliveryLineSchema(Schema):
@@ -334,6 +346,16 @@ class DeliveryLineSchema(Schema):
     production_date = fields.Date(required=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
     certificate_ref = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DeliveryLineResultSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = ExactQuantity()
+    lot_number = fields.String()
+    inspected = fields.Boolean()
+    accepted_quantity = ExactQuantity(allow_none=True)
+    rejected_quantity = ExactQuantity(allow_none=True)
 
 
 class DeliveryNoteSchema(Schema):
@@ -347,6 +369,7 @@ class DeliveryNoteSchema(Schema):
     status = fields.String()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(DeliveryLineSchema))
+    line_results = fields.List(fields.Nested(DeliveryLineResultSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
 
