@@ -98,10 +98,12 @@ def spend(session: Session, principal: Principal, group_by: str, zone: ZoneInfo,
 def spend_by_category_month(session: Session, principal: Principal, zone: ZoneInfo, date_from: date | None = None,
                             date_to: date | None = None) -> dict[str, dict[str, Decimal]]:
     """Committed spend per month (YYYY-MM, in order) and category: the figures behind finance's chart."""
+    items = _items(session, principal.school_id)
     months: dict[str, dict[str, Decimal]] = {}
-    for line, order, item, _ in _lines(session, principal.school_id, COMMITTED_STATES, date_from, date_to, zone):
-        per_category = months.setdefault(order.created_at.astimezone(zone).strftime("%Y-%m"), {})
-        per_category[item.category] = per_category.get(item.category, Decimal("0.00")) + line.amount
+    for line in _lines(session, principal.school_id, COMMITTED_STATES, date_from, date_to, zone):
+        category = items[line.item_id].category
+        per_category = months.setdefault(line.created_at.astimezone(zone).strftime("%Y-%m"), {})
+        per_category[category] = per_category.get(category, Decimal("0.00")) + line.amount
     return dict(sorted(months.items()))
 
 
