@@ -29,16 +29,18 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from shared.db import utcnow
 from shared.errors import Conflict
 
 from .fefo import Candidate
-from .models import StockBalance, StockMovement, StockValuation
+from .models import Lot, StockBalance, StockMovement, StockValuation
 from .reorder import check_after_movement
 from .valuation import Position, take_in, take_out
 
@@ -67,10 +69,10 @@ def _insert_ignoring_conflict(session: Session, model, values: dict, index_eleme
 
 
 @cache
-def _upsert_statement(dialect: str, model, index_elements: tuple, update: Callable):
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+def _upsert_statement(dialect: str, target, index_elements: tuple, update: Callable, returning: tuple):
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(target)
     statement = statement.on_conflict_do_update(index_elements=list(index_elements), set_=update(statement.excluded))
-    return statement.returning(model)
+    return statement.returning(*returning)
 
 
 def upsert_returning(session: Session, model, rows: list[dict], index_elements: tuple, update: Callable) -> list:
@@ -80,17 +82,13 @@ def upsert_returning(session: Session, model, rows: list[dict], index_elements: 
     The statement is built once per model and dialect (`update` is a module-level function), and
     the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
     key: building and compiling an ORM upsert costs more than running it."""
-    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update)
+    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update, (model,))
     return list(session.scalars(statement, rows, execution_options={"populate_existing": True}))
 
 
 def _keep_position(_excluded) -> dict:
     # a no-op update: it takes the row lock and makes RETURNING yield the row as it is
     return {"updated_at": StockValuation.__table__.c.updated_at}
-
-
-def _add_to_lot_balance(excluded) -> dict:
-    return {"quantity": StockBalance.__table__.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
 
 
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
@@ -146,18 +144,37 @@ def candidates(balances: list[StockBalance]) -> list[Candidate]:
     return [Candidate(b.lot_id, b.lot.expiry_date, b.lot.received_at, b.quantity) for b in balances]
 
 
-def _record(session: Session, valuation: StockValuation, balance: StockBalance, position: Position, kind: str,
-            quantity: Decimal, value: Decimal, source: Source) -> StockMovement:
-    valuation.quantity, valuation.value, valuation.last_rate = position.quantity, position.value, position.rate
-    valuation.updated_at = balance.updated_at = source.occurred_at
-    movement = StockMovement(
-        school_id=valuation.school_id, item_id=valuation.item_id, location_id=valuation.location_id,
-        # the lot as the session has it, so that a response needs no second read of the movement
-        lot_id=balance.lot_id, lot=balance.lot, kind=kind, quantity=quantity, value=value, lot_balance=balance.quantity,
-        balance_quantity=position.quantity, balance_value=position.value, valuation_rate=position.rate,
-        actor=source.actor, occurred_at=source.occurred_at, source_type=source.type, source_id=source.id)
-    session.add(movement)
+_MOVEMENTS, _POSITIONS, _LOT_BALANCES = StockMovement.__table__, StockValuation.__table__, StockBalance.__table__
+# Core statements: a movement is one row written once, and the positions are updated by id, so
+# the ORM's unit of work (object states, flush planning, autoflush) would only add to the cost.
+_APPEND_MOVEMENT = _MOVEMENTS.insert().returning(_MOVEMENTS.c.id)
+_STORE_POSITION = (_POSITIONS.update().where(_POSITIONS.c.id == bindparam("position_id"))
+                   .values(quantity=bindparam("quantity"), value=bindparam("value"),
+                           last_rate=bindparam("last_rate"), updated_at=bindparam("updated_at")))
+
+
+def _record(session: Session, valuation: StockValuation, lot: Lot, lot_balance: Decimal, position: Position,
+            kind: str, quantity: Decimal, value: Decimal, source: Source) -> StockMovement:
+    session.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
+                                      "value": position.value, "last_rate": position.rate,
+                                      "updated_at": source.occurred_at})
+    # The locked object follows the row, so later movements of this document start from it. Being
+    # set as committed, it is not reverted by a rolled-back savepoint: lock_positions re-reads it.
+    for name, current in (("quantity", position.quantity), ("value", position.value),
+                          ("last_rate", position.rate), ("updated_at", source.occurred_at)):
+        set_committed_value(valuation, name, current)
+    row = {"school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
+           "lot_id": lot.id, "kind": kind, "quantity": quantity, "value": value, "lot_balance": lot_balance,
+           "balance_quantity": position.quantity, "balance_value": position.value, "valuation_rate": position.rate,
+           "actor": source.actor, "occurred_at": source.occurred_at, "source_type": source.type,
+           "source_id": source.id}
+    movement_id = session.execute(_APPEND_MOVEMENT, row).scalar_one()
     check_after_movement(session, valuation, source.occurred_at)
+    # the row as the session's own, persistent object: in the ledger already, so never inserted again,
+    # and guarded against updates like any movement loaded from the database
+    movement = StockMovement(id=movement_id, lot=lot, **row)
+    make_transient_to_detached(movement)
+    session.add(movement)
     return movement
 
 
@@ -165,16 +182,25 @@ def _position(valuation: StockValuation) -> Position:
     return Position(valuation.quantity, valuation.value, valuation.last_rate)
 
 
-def post_inbound(session: Session, valuation: StockValuation, lot_id: int, kind: str, quantity: Decimal,
+def _add_to_lot_balance(excluded) -> dict:
+    return {"quantity": _LOT_BALANCES.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
+
+
+def post_inbound(session: Session, valuation: StockValuation, lot: Lot, kind: str, quantity: Decimal,
                  value: Decimal, source: Source) -> StockMovement:
     """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
-    [balance] = upsert_returning(session, StockBalance, [{
+    statement = _upsert_statement(session.get_bind().dialect.name, _LOT_BALANCES, ("item_id", "location_id", "lot_id"),
+                                  _add_to_lot_balance, (_LOT_BALANCES.c.id, _LOT_BALANCES.c.quantity))
+    balance_id, lot_balance = session.execute(statement, {
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
-        "lot_id": lot_id, "quantity": quantity, "updated_at": source.occurred_at}],
-        ("item_id", "location_id", "lot_id"), _add_to_lot_balance)
-    return _record(session, valuation, balance, take_in(_position(valuation), quantity, value), kind,
+        "lot_id": lot.id, "quantity": quantity, "updated_at": source.occurred_at}).one()
+    loaded = session.identity_map.get(identity_key(StockBalance, balance_id))
+    if loaded is not None:  # a balance the caller locked and holds (a stocktake's) must not go stale
+        set_committed_value(loaded, "quantity", lot_balance)
+        set_committed_value(loaded, "updated_at", source.occurred_at)
+    return _record(session, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
                    quantity, value, source)
 
 
@@ -188,4 +214,5 @@ def post_outbound(session: Session, valuation: StockValuation, balance: StockBal
         raise Conflict(f"only {balance.quantity} of lot {balance.lot_id} on hand; {quantity} requested")
     position, value = take_out(_position(valuation), quantity)
     balance.quantity -= quantity
-    return _record(session, valuation, balance, position, kind, -quantity, -value, source)
+    balance.updated_at = source.occurred_at
+    return _record(session, valuation, balance.lot, balance.quantity, position, kind, -quantity, -value, source)

@@ -114,7 +114,7 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
     movements = []
     for (item, _, _, line, _), lot in zip(prepared, lots, strict=True):
         quantity = line["quantity"]
-        movements.append(post_inbound(session, positions[(item.id, location.id)], lot.id, "receipt", quantity,
+        movements.append(post_inbound(session, positions[(item.id, location.id)], lot, "receipt", quantity,
                                       receipt_value(quantity, Decimal(line["unit_price"])), source))
     session.flush()
     # the response is built from the rows just written, not read back
