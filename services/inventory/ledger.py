@@ -144,10 +144,24 @@ def candidates(balances: list[StockBalance]) -> list[Candidate]:
     return [Candidate(b.lot_id, b.lot.expiry_date, b.lot.received_at, b.quantity) for b in balances]
 
 
-_MOVEMENTS, _POSITIONS, _LOT_BALANCES = StockMovement.__table__, StockValuation.__table__, StockBalance.__table__
-# Core statements: a movement is one row written once, and the positions are updated by id, so
-# the ORM's unit of work (object states, flush planning, autoflush) would only add to the cost.
-_APPEND_MOVEMENT = _MOVEMENTS.insert().returning(_MOVEMENTS.c.id)
+@cache
+def _insert_returning_id(model):
+    return model.__table__.insert().returning(model.__table__.c.id)
+
+
+def append(session: Session, model, row: dict, **related):
+    """Insert one row with a Core statement and return it as the session's persistent object, with
+    `related` objects set. A document or a movement is written once and never changed in its
+    request, so the unit of work (object states, flush planning, autoflush) would only add to the
+    cost; as a persistent object it is never inserted again, and guarded like any loaded one."""
+    document = model(id=session.execute(_insert_returning_id(model), row).scalar_one(), **row, **related)
+    make_transient_to_detached(document)
+    session.add(document)
+    return document
+
+
+_POSITIONS, _LOT_BALANCES = StockValuation.__table__, StockBalance.__table__
+# the positions are updated by id, without the unit of work, for the same reason
 _STORE_POSITION = (_POSITIONS.update().where(_POSITIONS.c.id == bindparam("position_id"))
                    .values(quantity=bindparam("quantity"), value=bindparam("value"),
                            last_rate=bindparam("last_rate"), updated_at=bindparam("updated_at")))
@@ -168,13 +182,8 @@ def _record(session: Session, valuation: StockValuation, lot: Lot, lot_balance: 
            "balance_quantity": position.quantity, "balance_value": position.value, "valuation_rate": position.rate,
            "actor": source.actor, "occurred_at": source.occurred_at, "source_type": source.type,
            "source_id": source.id}
-    movement_id = session.execute(_APPEND_MOVEMENT, row).scalar_one()
+    movement = append(session, StockMovement, row, lot=lot)
     check_after_movement(session, valuation, source.occurred_at)
-    # the row as the session's own, persistent object: in the ledger already, so never inserted again,
-    # and guarded against updates like any movement loaded from the database
-    movement = StockMovement(id=movement_id, lot=lot, **row)
-    make_transient_to_detached(movement)
-    session.add(movement)
     return movement
 
 
