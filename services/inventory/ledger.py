@@ -81,9 +81,26 @@ def upsert_returning(session: Session, model, rows: list[dict], index_elements: 
 
     The statement is built once per model and dialect (`update` is a module-level function), and
     the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
-    key: building and compiling an ORM upsert costs more than running it."""
-    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update, (model,))
-    return list(session.scalars(statement, rows, execution_options={"populate_existing": True}))
+    key: building and compiling an ORM upsert costs more than running it. It is a Core statement
+    whose rows become the session's objects here: the ORM's bulk-insert path around an upsert cost
+    several times the statement itself."""
+    table = model.__table__
+    statement = _upsert_statement(session.get_bind().dialect.name, table, index_elements, update, tuple(table.c))
+    return [as_loaded(session, model, dict(row)) for row in session.execute(statement, rows).mappings()]
+
+
+def as_loaded(session: Session, model, values: dict):
+    """A row the statement returned, as the session's object: the one the session holds, refreshed
+    (what populate_existing does), or a new persistent one, which the session will not insert."""
+    loaded = session.identity_map.get(identity_key(model, values["id"]))
+    if loaded is None:
+        loaded = model(**values)
+        make_transient_to_detached(loaded)
+        session.add(loaded)
+    else:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+    return loaded
 
 
 def _keep_position(_excluded) -> dict:
@@ -154,9 +171,9 @@ def append(session: Session, model, row: dict, **related):
     `related` objects set. A document or a movement is written once and never changed in its
     request, so the unit of work (object states, flush planning, autoflush) would only add to the
     cost; as a persistent object it is never inserted again, and guarded like any loaded one."""
-    document = model(id=session.execute(_insert_returning_id(model), row).scalar_one(), **row, **related)
-    make_transient_to_detached(document)
-    session.add(document)
+    document = as_loaded(session, model, {"id": session.execute(_insert_returning_id(model), row).scalar_one(), **row})
+    for name, value in related.items():
+        set_committed_value(document, name, value)
     return document
 
 
