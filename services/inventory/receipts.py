@@ -21,8 +21,9 @@ from .models import Item, Location, Lot, Receipt
 from .valuation import receipt_value
 
 
-def expiry_of(item: Item, production_date: date | None, expiry_date: date | None, field: str) -> date | None:
-    """The given expiry date, or production date + the item's shelf life; None when the item does not expire."""
+def expiry_of(item, production_date: date | None, expiry_date: date | None, field: str) -> date | None:
+    """The given expiry date, or production date + the item's shelf life; None when the item does not expire.
+    `item` has the Item's `name` and `shelf_life_days` (a row of _LOCATION_AND_ITEMS)."""
     if expiry_date is not None:
         if production_date is not None and expiry_date < production_date:
             raise InvalidInput(f"{field}.expiry_date", "the expiry date is before the production date")
