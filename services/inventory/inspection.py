@@ -232,7 +232,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
         lot = lots.get(index)
         if lot is not None:
             movements.append(post_inbound(
-                session, positions[(order_line.item_id, location.id)], lot.id, "receipt", data["accepted_quantity"],
+                session, positions[(order_line.item_id, location.id)], lot, "receipt", data["accepted_quantity"],
                 receipt_value(data["accepted_quantity"], order_line.unit_price), source))
         order_line.accepted_quantity += data["accepted_quantity"]
         order_line.rejected_quantity += data["rejected_quantity"]

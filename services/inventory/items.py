@@ -67,10 +67,14 @@ def upsert_items(session: Session, school_id: int, records: Iterable[Mapping]) -
     return [existing[record["id"]] for record in loaded]
 
 
+def unknown_item(item_id: int, field: str) -> InvalidInput:
+    return InvalidInput(field, f"no item {item_id} in the catalogue")
+
+
 def get_item(session: Session, school_id: int, item_id: int, field: str = "item_id") -> Item:
     item = session.get(Item, item_id)
     if item is None or item.school_id != school_id or not item.active:
-        raise InvalidInput(field, f"no item {item_id} in the catalogue")
+        raise unknown_item(item_id, field)
     return item
 
 

@@ -29,16 +29,18 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from shared.db import utcnow
 from shared.errors import Conflict
 
 from .fefo import Candidate
-from .models import StockBalance, StockMovement, StockValuation
+from .models import Lot, StockBalance, StockMovement, StockValuation
 from .reorder import check_after_movement
 from .valuation import Position, take_in, take_out
 
@@ -67,10 +69,10 @@ def _insert_ignoring_conflict(session: Session, model, values: dict, index_eleme
 
 
 @cache
-def _upsert_statement(dialect: str, model, index_elements: tuple, update: Callable):
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+def _upsert_statement(dialect: str, target, index_elements: tuple, update: Callable, returning: tuple):
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(target)
     statement = statement.on_conflict_do_update(index_elements=list(index_elements), set_=update(statement.excluded))
-    return statement.returning(model)
+    return statement.returning(*returning)
 
 
 def upsert_returning(session: Session, model, rows: list[dict], index_elements: tuple, update: Callable) -> list:
@@ -79,18 +81,31 @@ def upsert_returning(session: Session, model, rows: list[dict], index_elements: 
 
     The statement is built once per model and dialect (`update` is a module-level function), and
     the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
-    key: building and compiling an ORM upsert costs more than running it."""
-    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update)
-    return list(session.scalars(statement, rows, execution_options={"populate_existing": True}))
+    key: building and compiling an ORM upsert costs more than running it. It is a Core statement
+    whose rows become the session's objects here: the ORM's bulk-insert path around an upsert cost
+    several times the statement itself."""
+    table = model.__table__
+    statement = _upsert_statement(session.get_bind().dialect.name, table, index_elements, update, tuple(table.c))
+    return [as_loaded(session, model, dict(row)) for row in session.execute(statement, rows).mappings()]
+
+
+def as_loaded(session: Session, model, values: dict):
+    """A row the statement returned, as the session's object: the one the session holds, refreshed
+    (what populate_existing does), or a new persistent one, which the session will not insert."""
+    loaded = session.identity_map.get(identity_key(model, values["id"]))
+    if loaded is None:
+        loaded = model(**values)
+        make_transient_to_detached(loaded)
+        session.add(loaded)
+    else:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+    return loaded
 
 
 def _keep_position(_excluded) -> dict:
     # a no-op update: it takes the row lock and makes RETURNING yield the row as it is
     return {"updated_at": StockValuation.__table__.c.updated_at}
-
-
-def _add_to_lot_balance(excluded) -> dict:
-    return {"quantity": StockBalance.__table__.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
 
 
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
@@ -146,17 +161,45 @@ def candidates(balances: list[StockBalance]) -> list[Candidate]:
     return [Candidate(b.lot_id, b.lot.expiry_date, b.lot.received_at, b.quantity) for b in balances]
 
 
-def _record(session: Session, valuation: StockValuation, balance: StockBalance, position: Position, kind: str,
-            quantity: Decimal, value: Decimal, source: Source) -> StockMovement:
-    valuation.quantity, valuation.value, valuation.last_rate = position.quantity, position.value, position.rate
-    valuation.updated_at = balance.updated_at = source.occurred_at
-    movement = StockMovement(
-        school_id=valuation.school_id, item_id=valuation.item_id, location_id=valuation.location_id,
-        # the lot as the session has it, so that a response needs no second read of the movement
-        lot_id=balance.lot_id, lot=balance.lot, kind=kind, quantity=quantity, value=value, lot_balance=balance.quantity,
-        balance_quantity=position.quantity, balance_value=position.value, valuation_rate=position.rate,
-        actor=source.actor, occurred_at=source.occurred_at, source_type=source.type, source_id=source.id)
-    session.add(movement)
+@cache
+def _insert_returning_id(model):
+    return model.__table__.insert().returning(model.__table__.c.id)
+
+
+def append(session: Session, model, row: dict, **related):
+    """Insert one row with a Core statement and return it as the session's persistent object, with
+    `related` objects set. A document or a movement is written once and never changed in its
+    request, so the unit of work (object states, flush planning, autoflush) would only add to the
+    cost; as a persistent object it is never inserted again, and guarded like any loaded one."""
+    document = as_loaded(session, model, {"id": session.execute(_insert_returning_id(model), row).scalar_one(), **row})
+    for name, value in related.items():
+        set_committed_value(document, name, value)
+    return document
+
+
+_POSITIONS, _LOT_BALANCES = StockValuation.__table__, StockBalance.__table__
+# the positions are updated by id, without the unit of work, for the same reason
+_STORE_POSITION = (_POSITIONS.update().where(_POSITIONS.c.id == bindparam("position_id"))
+                   .values(quantity=bindparam("quantity"), value=bindparam("value"),
+                           last_rate=bindparam("last_rate"), updated_at=bindparam("updated_at")))
+
+
+def _record(session: Session, valuation: StockValuation, lot: Lot, lot_balance: Decimal, position: Position,
+            kind: str, quantity: Decimal, value: Decimal, source: Source) -> StockMovement:
+    session.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
+                                      "value": position.value, "last_rate": position.rate,
+                                      "updated_at": source.occurred_at})
+    # The locked object follows the row, so later movements of this document start from it. Being
+    # set as committed, it is not reverted by a rolled-back savepoint: lock_positions re-reads it.
+    for name, current in (("quantity", position.quantity), ("value", position.value),
+                          ("last_rate", position.rate), ("updated_at", source.occurred_at)):
+        set_committed_value(valuation, name, current)
+    row = {"school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
+           "lot_id": lot.id, "kind": kind, "quantity": quantity, "value": value, "lot_balance": lot_balance,
+           "balance_quantity": position.quantity, "balance_value": position.value, "valuation_rate": position.rate,
+           "actor": source.actor, "occurred_at": source.occurred_at, "source_type": source.type,
+           "source_id": source.id}
+    movement = append(session, StockMovement, row, lot=lot)
     check_after_movement(session, valuation, source.occurred_at)
     return movement
 
@@ -165,16 +208,25 @@ def _position(valuation: StockValuation) -> Position:
     return Position(valuation.quantity, valuation.value, valuation.last_rate)
 
 
-def post_inbound(session: Session, valuation: StockValuation, lot_id: int, kind: str, quantity: Decimal,
+def _add_to_lot_balance(excluded) -> dict:
+    return {"quantity": _LOT_BALANCES.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
+
+
+def post_inbound(session: Session, valuation: StockValuation, lot: Lot, kind: str, quantity: Decimal,
                  value: Decimal, source: Source) -> StockMovement:
     """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
-    [balance] = upsert_returning(session, StockBalance, [{
+    statement = _upsert_statement(session.get_bind().dialect.name, _LOT_BALANCES, ("item_id", "location_id", "lot_id"),
+                                  _add_to_lot_balance, (_LOT_BALANCES.c.id, _LOT_BALANCES.c.quantity))
+    balance_id, lot_balance = session.execute(statement, {
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
-        "lot_id": lot_id, "quantity": quantity, "updated_at": source.occurred_at}],
-        ("item_id", "location_id", "lot_id"), _add_to_lot_balance)
-    return _record(session, valuation, balance, take_in(_position(valuation), quantity, value), kind,
+        "lot_id": lot.id, "quantity": quantity, "updated_at": source.occurred_at}).one()
+    loaded = session.identity_map.get(identity_key(StockBalance, balance_id))
+    if loaded is not None:  # a balance the caller locked and holds (a stocktake's) must not go stale
+        set_committed_value(loaded, "quantity", lot_balance)
+        set_committed_value(loaded, "updated_at", source.occurred_at)
+    return _record(session, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
                    quantity, value, source)
 
 
@@ -188,4 +240,5 @@ def post_outbound(session: Session, valuation: StockValuation, balance: StockBal
         raise Conflict(f"only {balance.quantity} of lot {balance.lot_id} on hand; {quantity} requested")
     position, value = take_out(_position(valuation), quantity)
     balance.quantity -= quantity
-    return _record(session, valuation, balance, position, kind, -quantity, -value, source)
+    balance.updated_at = source.occurred_at
+    return _record(session, valuation, balance.lot, balance.quantity, position, kind, -quantity, -value, source)

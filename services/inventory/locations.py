@@ -33,5 +33,9 @@ def get_location(session: Session, school_id: int, location_id: int, field: str 
     location = session.scalars(select(Location).where(Location.id == location_id,
                                                       Location.school_id == school_id)).first()
     if location is None:
-        raise InvalidInput(field, f"no location {location_id} in this school")
+        raise unknown_location(location_id, field)
     return location
+
+
+def unknown_location(location_id: int, field: str = "location_id") -> InvalidInput:
+    return InvalidInput(field, f"no location {location_id} in this school")

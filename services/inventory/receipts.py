@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import and_, bindparam, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -14,15 +14,16 @@ from shared.db import utcnow
 from shared.errors import InvalidInput
 
 from .fefo import is_expired
-from .items import get_item
-from .ledger import lock_positions, post_inbound, source_for, upsert_returning
-from .locations import get_location
-from .models import Item, Lot, Receipt
+from .items import unknown_item
+from .ledger import append, lock_positions, post_inbound, source_for, upsert_returning
+from .locations import unknown_location
+from .models import Item, Location, Lot, Receipt
 from .valuation import receipt_value
 
 
-def expiry_of(item: Item, production_date: date | None, expiry_date: date | None, field: str) -> date | None:
-    """The given expiry date, or production date + the item's shelf life; None when the item does not expire."""
+def expiry_of(item, production_date: date | None, expiry_date: date | None, field: str) -> date | None:
+    """The given expiry date, or production date + the item's shelf life; None when the item does not expire.
+    `item` has the Item's `name` and `shelf_life_days` (a row of _LOCATION_AND_ITEMS)."""
     if expiry_date is not None:
         if production_date is not None and expiry_date < production_date:
             raise InvalidInput(f"{field}.expiry_date", "the expiry date is before the production date")
@@ -85,16 +86,33 @@ def find_or_make_lots(session: Session, school_id: int, supplier_id: int | None,
     return found
 
 
+_LOCATIONS, _ITEMS = Location.__table__, Item.__table__
+# The location and the lines' items in one look-up: no row, no such location; a row without an
+# item for a line, no such active item in the school's catalogue.
+_LOCATION_AND_ITEMS = (
+    select(_LOCATIONS.c.id.label("location_id"), _ITEMS.c.id, _ITEMS.c.name, _ITEMS.c.shelf_life_days)
+    .select_from(_LOCATIONS.outerjoin(_ITEMS, and_(_ITEMS.c.id.in_(bindparam("item_ids", expanding=True)),
+                                                   _ITEMS.c.school_id == _LOCATIONS.c.school_id,
+                                                   _ITEMS.c.active == true())))
+    .where(_LOCATIONS.c.id == bindparam("location_id"), _LOCATIONS.c.school_id == bindparam("school_id")))
+
+
 def post_receipt(session: Session, principal: Principal, location_id: int, lines: list[dict], today: date,
                  supplier_id: int | None = None, delivery_reference: str | None = None,
                  note: str | None = None) -> Receipt:
     """Receive goods into a location. Expired goods and goods produced in the future are refused."""
     school_id = principal.school_id
-    location = get_location(session, school_id, location_id)
+    found = session.execute(_LOCATION_AND_ITEMS, {"location_id": location_id, "school_id": school_id,
+                                                  "item_ids": sorted({line["item_id"] for line in lines})}).all()
+    if not found:
+        raise unknown_location(location_id)
+    items = {item.id: item for item in found if item.id is not None}
     prepared = []
     for index, line in enumerate(lines):
         field = f"lines.{index}"
-        item = get_item(session, school_id, line["item_id"], f"{field}.item_id")
+        item = items.get(line["item_id"])
+        if item is None:
+            raise unknown_item(line["item_id"], f"{field}.item_id")
         production_date = line.get("production_date")
         if production_date is not None and production_date > today:
             raise InvalidInput(f"{field}.production_date", "the production date is in the future")
@@ -102,21 +120,20 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
         if is_expired(expiry_date, today):
             raise InvalidInput(f"{field}.expiry_date", f"the goods expired on {expiry_date}: expired goods are refused")
         prepared.append((item, production_date, expiry_date, line, field))
-    receipt = Receipt(school_id=school_id, location_id=location.id, supplier_id=supplier_id,
-                      delivery_reference=delivery_reference, note=note, created_by=principal.user_id)
-    session.add(receipt)
-    session.flush()
+    receipt = append(session, Receipt, {
+        "school_id": school_id, "location_id": location_id, "supplier_id": supplier_id,
+        "delivery_reference": delivery_reference, "note": note, "created_by": principal.user_id,
+        "created_at": utcnow()})
     source = source_for(receipt, "receipt", principal.user_id)
-    positions = lock_positions(session, school_id, [(item.id, location.id) for item, *_ in prepared], create=True)
+    positions = lock_positions(session, school_id, [(item.id, location_id) for item, *_ in prepared], create=True)
     lots = find_or_make_lots(session, school_id, supplier_id, delivery_reference, [
         LotWanted(item.id, line["lot_number"], production_date, expiry_date, field)
         for item, production_date, expiry_date, line, field in prepared])
     movements = []
     for (item, _, _, line, _), lot in zip(prepared, lots, strict=True):
         quantity = line["quantity"]
-        movements.append(post_inbound(session, positions[(item.id, location.id)], lot.id, "receipt", quantity,
+        movements.append(post_inbound(session, positions[(item.id, location_id)], lot, "receipt", quantity,
                                       receipt_value(quantity, Decimal(line["unit_price"])), source))
-    session.flush()
     # the response is built from the rows just written, not read back
     set_committed_value(receipt, "movements", movements)
     return receipt

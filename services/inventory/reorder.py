@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -46,11 +46,17 @@ def check_rule(session: Session, rule: ReorderRule, on_hand: Decimal, now: datet
     return True
 
 
+_RULES = ReorderRule.__table__
+# a Core look-up: most positions have no rule, and an ORM query would first flush the session
+_RULE_OF_POSITION = select(_RULES.c.id).where(_RULES.c.item_id == bindparam("item_id"),
+                                              _RULES.c.location_id == bindparam("location_id"))
+
+
 def check_after_movement(session: Session, valuation: StockValuation, now: datetime) -> None:
-    rule = session.scalars(select(ReorderRule).where(ReorderRule.item_id == valuation.item_id,
-                                                     ReorderRule.location_id == valuation.location_id)).first()
-    if rule is not None:
-        check_rule(session, rule, valuation.quantity, now)
+    rule_id = session.execute(_RULE_OF_POSITION, {"item_id": valuation.item_id,
+                                                  "location_id": valuation.location_id}).scalar()
+    if rule_id is not None:
+        check_rule(session, session.get(ReorderRule, rule_id), valuation.quantity, now)
 
 
 def set_rule(session: Session, principal: Principal, item_id: int, location_id: int, minimum: Decimal,

@@ -89,7 +89,7 @@ def approve_stocktake(session: Session, principal: Principal, stocktake_id: int)
         if line.adjustment_quantity > 0:
             value = inbound_at_rate(Position(valuation.quantity, valuation.value, valuation.last_rate),
                                     line.adjustment_quantity)
-            post_inbound(session, valuation, line.lot_id, "adjustment", line.adjustment_quantity, value, source)
+            post_inbound(session, valuation, line.lot, "adjustment", line.adjustment_quantity, value, source)
         elif line.adjustment_quantity < 0:
             post_outbound(session, valuation, balance, "adjustment", -line.adjustment_quantity, source)
     session.flush()

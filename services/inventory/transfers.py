@@ -48,7 +48,7 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
             outs = take_fefo(session, valuation, item.id, source_location.id, line["quantity"], today,
                              "transfer_out", source, field)
         for out in outs:
-            post_inbound(session, positions[(item.id, target.id)], out.lot_id, "transfer_in", -out.quantity,
+            post_inbound(session, positions[(item.id, target.id)], out.lot, "transfer_in", -out.quantity,
                          -out.value, source)
     session.flush()
     session.refresh(transfer, ["movements"])

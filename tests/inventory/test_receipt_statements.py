@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import event, func, select
 
-from services.inventory.models import Lot, StockBalance
+from services.inventory.models import Item, Lot, StockBalance, StockMovement
 from services.inventory.receipts import post_receipt
+from shared.errors import InvalidInput
 
 from .conftest import MILK, RICE, TODAY, days, receipt_line
 from .test_api import TODAY as SHANGHAI_TODAY
@@ -15,7 +17,7 @@ from .test_api import line
 from .test_api import post_receipt as post_receipt_api
 
 
-def test_a_one_line_goods_receipt_takes_nine_statements_and_answers_without_reading_back(
+def test_a_one_line_goods_receipt_takes_eight_statements_and_answers_without_reading_back(
         inventory, inventory_db, keeper_headers, setup):
     statements = []
 
@@ -30,9 +32,9 @@ def test_a_one_line_goods_receipt_takes_nine_statements_and_answers_without_read
     finally:
         event.remove(inventory_db.engine, "before_cursor_execute", count)
     assert response.status_code == 201, response.json
-    # location, item, receipt, position (create-and-lock), lot (make-or-find), lot balance (increment),
+    # location and items, receipt, position (create-and-lock), lot (make-or-find), lot balance (increment),
     # position update, ledger row, reorder rule
-    assert statements == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT", "SELECT"]
+    assert statements == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT", "SELECT"]
     [movement] = response.json["movements"]
     assert (movement["lot_number"], movement["quantity"], movement["lot_balance"]) == (
         "R-COUNT", "25.000", "25.000")
@@ -59,3 +61,21 @@ def test_a_lot_without_a_supplier_is_found_again_on_its_next_receipt(session, ke
                           [receipt_line(RICE, "6", "4.00", "R-NOSUP", TODAY - days(2))], TODAY)
     assert first.movements[0].lot_id == second.movements[0].lot_id
     assert session.scalar(select(func.count()).select_from(Lot).where(Lot.lot_number == "R-NOSUP")) == 1
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"location_id": 10**6}, "location_id"),
+    ({"inactive": MILK["id"]}, "lines.1.item_id"),
+    ({"second_item": 999}, "lines.1.item_id"),
+])
+def test_the_one_look_up_of_location_and_items_still_refuses_what_is_unknown_naming_the_field(
+        session, keeper, locations, items, change, field):
+    if "inactive" in change:
+        session.get(Item, change["inactive"]).active = False
+        session.flush()
+    lines = [receipt_line(RICE, "1", "4.00", "R-1", TODAY),
+             {**receipt_line(MILK, "1", "5.00", "M-1", TODAY), "item_id": change.get("second_item", MILK["id"])}]
+    with pytest.raises(InvalidInput) as refused:
+        post_receipt(session, keeper, change.get("location_id", locations["CSR"].id), lines, TODAY)
+    assert list(refused.value.errors) == [field]
+    assert session.scalar(select(func.count()).select_from(StockMovement)) == 0

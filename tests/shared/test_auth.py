@@ -2,12 +2,14 @@
 import base64
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import jwt
 import pytest
 from sqlalchemy import Integer, String, create_engine, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared import auth
 from shared.auth import (
     SERVICE_ROLE,
     STAFF_ROLES,
@@ -54,6 +56,20 @@ def test_a_supplier_token_round_trips_and_carries_the_supplier_not_a_school():
 def test_a_token_expires_after_its_time_to_live():
     with pytest.raises(Unauthorized):
         decode_token(issue_token(BUYER, TEST_SECRET, -1), TEST_SECRET)
+
+
+def test_a_token_verified_once_is_not_verified_again_but_is_still_refused_once_it_expires(monkeypatch):
+    token = issue_token(BUYER, TEST_SECRET, 60)
+    assert decode_token(token, TEST_SECRET) == BUYER
+    hits = auth._verified.cache_info().hits
+    assert decode_token(token, TEST_SECRET) == BUYER
+    assert auth._verified.cache_info().hits == hits + 1
+    expires_at = jwt.decode(token, TEST_SECRET, algorithms=["HS256"])["exp"]
+    monkeypatch.setattr(auth, "time", SimpleNamespace(time=lambda: expires_at))
+    with pytest.raises(Unauthorized):
+        decode_token(token, TEST_SECRET)
+    with pytest.raises(Unauthorized):  # the same text under another secret is verified on its own
+        decode_token(issue_token(BUYER, TEST_SECRET, 60), "another-secret-" + "y" * 40)
 
 
 def test_a_token_signed_with_another_secret_is_refused():

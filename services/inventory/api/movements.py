@@ -32,7 +32,7 @@ def _get(model, document_id: int):
 @blp.doc(security=SECURITY)
 @require_roles(*WRITERS)
 @idempotent
-@blp.arguments(ReceiptSchema)
+@blp.arguments(ReceiptSchema())  # an instance: webargs would build a class anew on every request
 @blp.response(201, ReceiptSchema)
 def create_receipt(data):
     with unit_of_work() as uow:
