@@ -1,11 +1,10 @@
 """Procurement's pages: the staff home and supplier invitations (the same rules as the API)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from shared.auth import STAFF_ROLES, issue_token
 from shared.i18n import gettext as _
-from shared.pages import page_principal, page_roles
+from shared.pages import load_form, page_principal, page_roles, refused_renders
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
@@ -34,28 +33,26 @@ def home():
     return render_template("home.html", roles=sorted(page_principal().roles))
 
 
-@blp.route("/supplier-invitations", methods=["GET", "POST"])
+@blp.get("/supplier-invitations")
 @page_roles(*BUYERS)
 def supplier_invitations():
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = {"company_name": request.form.get("company_name", "").strip(),
-                  "contact_email": request.form.get("contact_email", "").strip(),
-                  "categories": request.form.getlist("categories")}
-        try:
-            data = InvitationSchema().load(values)
-        except ValidationError as invalid:
-            errors = invalid.messages
-        else:
-            with unit_of_work() as uow:
-                invite_supplier(uow.session, page_principal(), **data)
-                uow.commit()
-            flash(_("{name} was invited to register on the supplier portal.", name=data["company_name"]), "ok")
-            return redirect(url_for(".supplier_invitations"))
     page_number = request.args.get("page", 1, type=int)
     with unit_of_work() as uow:
         statement = (select(SupplierInvitation).where(SupplierInvitation.school_id == page_principal().school_id)
                      .order_by(SupplierInvitation.id.desc()))
         page = paginate(uow.session, statement, max(page_number, 1), 20)
-    return render_template("supplier_invitations.html", page=page, errors=errors, values=values), (
-        422 if errors else 200)
+    return render_template("supplier_invitations.html", page=page)
+
+
+@blp.post("/supplier-invitations")
+@page_roles(*BUYERS)
+@refused_renders(".supplier_invitations")
+def invite():
+    data = load_form(InvitationSchema(), {"company_name": request.form.get("company_name", "").strip(),
+                                          "contact_email": request.form.get("contact_email", "").strip(),
+                                          "categories": request.form.getlist("categories")})
+    with unit_of_work() as uow:
+        invite_supplier(uow.session, page_principal(), **data)
+        uow.commit()
+    flash(_("{name} was invited to register on the supplier portal.", name=data["company_name"]), "ok")
+    return redirect(url_for(".supplier_invitations"))
