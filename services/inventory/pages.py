@@ -60,6 +60,8 @@ from .waste import record_waste
 
 blp = Blueprint("inventory_pages", __name__)
 PER_PAGE = 20
+TRANSFER_ROWS = 5
+STOCKTAKE_STATES = ("counting", "approved", "cancelled")
 
 
 def sign_in(username: str, password: str) -> str:
@@ -205,8 +207,9 @@ def inspect(expected_receipt_id):
 def new_issue():
     """The issue form; with quantities filled in, the lots FEFO will take, before anything is posted."""
     principal = page_principal()
-    meal_date = request.args.get("meal_date") or school_today().isoformat()
-    meal = request.args.get("meal") if request.args.get("meal") in MEALS else "lunch"
+    # request.values: a refused post shows the same preview again
+    meal_date = request.values.get("meal_date") or school_today().isoformat()
+    meal = request.values.get("meal") if request.values.get("meal") in MEALS else "lunch"
     asked = _quantities("qty")
     with unit_of_work() as uow:
         halls = _locations(uow.session, "dining_hall")
@@ -299,8 +302,10 @@ def transfers():
     with unit_of_work() as uow:
         statement = select(Transfer).where(Transfer.school_id == principal.school_id).order_by(Transfer.id.desc())
         locations = _locations(uow.session)
-        return render_template("inventory/transfers.html", locations=locations, items=_items(uow.session),
-                               names={loc.id: loc.name for loc in locations}, rows=range(5),
+        return render_template("inventory/transfers.html", rows=range(TRANSFER_ROWS),
+                               location_options=[(loc.id, loc.name) for loc in locations],
+                               item_options=[(item.id, f"{item.name} {item.code}") for item in _items(uow.session)],
+                               names={loc.id: loc.name for loc in locations},
                                page=paginate(uow.session, statement, page_number(), PER_PAGE))
 
 
@@ -309,11 +314,10 @@ def transfers():
 @refused_renders(".transfers")
 def post_transfer():
     lines = []
-    for row in range(5):
+    for row in range(TRANSFER_ROWS):
         item, quantity = request.form.get(f"item-{row}", ""), request.form.get(f"quantity-{row}", "").strip()
         if item or quantity:
-            lines.append({"item_id": form_id(item), "quantity": quantity,
-                          "lot_id": form_id(request.form.get(f"lot-{row}", "").strip())})
+            lines.append({"item_id": form_id(item), "quantity": quantity})  # FEFO picks the lots
     data = load_form(TransferSchema(), {"from_location_id": form_id(request.form.get("from_location_id")),
                                         "to_location_id": form_id(request.form.get("to_location_id")),
                                         "lines": lines})
@@ -328,7 +332,7 @@ def post_transfer():
 @page_roles(*READERS)
 def stocktakes():
     principal = page_principal()
-    status = request.args.get("status") if request.args.get("status") in ("counting", "approved", "cancelled") else None
+    status = request.args.get("status") if request.args.get("status") in STOCKTAKE_STATES else None
     with unit_of_work() as uow:
         locations = _locations(uow.session)
         wanted = request.args.get("location_id", type=int)
@@ -337,7 +341,9 @@ def stocktakes():
             statement = statement.where(Stocktake.status == status)
         if wanted:
             statement = statement.where(Stocktake.location_id == wanted)
-        return render_template("inventory/stocktakes.html", locations=locations, status=status, wanted=wanted,
+        return render_template("inventory/stocktakes.html", status=status, wanted=wanted,
+                               location_options=[(loc.id, loc.name) for loc in locations],
+                               status_options=[(state, _(state)) for state in STOCKTAKE_STATES],
                                names={loc.id: loc.name for loc in locations},
                                page=paginate(uow.session, statement.order_by(Stocktake.id.desc()), page_number(),
                                              PER_PAGE))

@@ -109,8 +109,10 @@ def entries(direction):
             statement = statement.where(model.kind == request.args["kind"])
         page = paginate(uow.session, statement.order_by(model.entry_date.desc(), model.id.desc()), page_number(),
                         PER_PAGE)
-        return render_template("costing/entries.html", direction=direction, kinds=kinds, halls=halls, page=page,
-                               wanted=wanted, names={hall.id: hall.name for hall in halls}, today=school_today())
+        return render_template("costing/entries.html", direction=direction, page=page, wanted=wanted,
+                               hall_options=[(hall.id, hall.name) for hall in halls],
+                               kind_options=[(kind, _(kind)) for kind in kinds],
+                               names={hall.id: hall.name for hall in halls}, today=school_today())
 
 
 @blp.post("/entries/<direction>")
