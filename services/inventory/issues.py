@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
-from sqlalchemy import select
-
 from shared.errors import Conflict, InvalidInput
 
 from .fefo import NotEnoughStock, pick

@@ -21,8 +21,8 @@ from services.inventory.models import (
     Issue,
     Lot,
     MealsServed,
-    StockValuation,
     Stocktake,
+    StockValuation,
     WasteRecord,
 )
 from services.inventory.receipts import post_receipt
@@ -88,7 +88,8 @@ def order(databases, school, stocked):
         "category": item["category"], "unit": item["base_unit"], "quantity": quantity, "unit_price": price,
         "delivery_date": TODAY.isoformat(), "destination": "DH1"}
     deliver(databases, "po.sent", {"po_id": 801, "school_id": school.id, "number": "PO-2026-000801", "revision": 1,
-                                   "supplier_id": 31, "total": "430.00", "sent_at": datetime.now(timezone.utc).isoformat(),
+                                   "supplier_id": 31, "total": "430.00",
+                                   "sent_at": datetime.now(timezone.utc).isoformat(),
                                    "lines": [line(1, RICE, "100.000", "4.00"), line(2, MILK, "5.000", "6.00")]})
     deliver(databases, "delivery.dispatched", {
         "delivery_note_id": 91, "po_id": 801, "supplier_id": 31, "school_id": school.id, "number": "DN-91",
@@ -311,7 +312,7 @@ def test_waste_is_written_off_by_lot_with_a_reason(inventory, staff, stocked, da
     field = f"waste-{MILK['id']}-{lot_id}"
     refused = post(inventory, f"/waste?location_id={stocked['DH1']}", location_id=str(stocked["DH1"]), reason="",
                    **{field: "3"})
-    assert refused.status_code == 422 and f'value="3"' in text(refused)
+    assert refused.status_code == 422 and 'value="3"' in text(refused)
     written = post(inventory, f"/waste?location_id={stocked['DH1']}", location_id=str(stocked["DH1"]),
                    reason="冷藏柜故障变质", **{field: "3"})
     assert written.status_code == 302 and on_hand(databases, stocked["DH1"], MILK["id"]) == Decimal(7)
