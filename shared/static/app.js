@@ -17,7 +17,7 @@ document.querySelectorAll("[data-line-chart]").forEach((figure) => {
   const svgNs = "http://www.w3.org/2000/svg";
   const width = 640, height = 240, pad = 40, colours = ["#b4232c", "#2f8132", "#1f5fa8", "#b7791f", "#6b46c1"];
   const numbers = data.series.flatMap((line) => line.values.filter((v) => v !== null).map(Number));
-  const top = Math.max(1, ...numbers);
+  const top = numbers.length ? Math.max(...numbers) : 1;
   const x = (i) => pad + i * (width - 2 * pad) / Math.max(data.months.length - 1, 1);
   const y = (v) => height - pad - (v / top) * (height - 2 * pad);
   const make = (name, attrs, text) => {
