@@ -97,6 +97,10 @@ def _locations(session, kind: str | None = None) -> list[Location]:
     return list(session.scalars(query.order_by(Location.code)))
 
 
+def _options(locations: list[Location]) -> list[tuple[int, str]]:
+    return [(loc.id, loc.name) for loc in locations]
+
+
 def _chosen(locations: list[Location]) -> Location | None:
     """The location picked by `location_id`, else the first: a dining hall's manager picks theirs once."""
     wanted = request.args.get("location_id", type=int)
@@ -290,9 +294,10 @@ def stock():
         if search:
             rows = [row for row in rows if search.lower() in f"{row['item_code']} {row['item_name']}".lower()]
         soon = {loc.id: today + timedelta(days=horizon_days(loc)) for loc in locations}
-        return render_template("inventory/stock.html", page=_list_page(rows), locations=locations,
+        return render_template("inventory/stock.html", page=_list_page(rows),
+                               location_options=_options(locations),
                                location=location, search=search, soon=soon, today=today,
-                               names={loc.id: loc.name for loc in locations})
+                               names=dict(_options(locations)))
 
 
 @blp.get("/transfers")
@@ -303,9 +308,9 @@ def transfers():
         statement = select(Transfer).where(Transfer.school_id == principal.school_id).order_by(Transfer.id.desc())
         locations = _locations(uow.session)
         return render_template("inventory/transfers.html", rows=range(TRANSFER_ROWS),
-                               location_options=[(loc.id, loc.name) for loc in locations],
+                               location_options=_options(locations),
                                item_options=[(item.id, f"{item.name} {item.code}") for item in _items(uow.session)],
-                               names={loc.id: loc.name for loc in locations},
+                               names=dict(_options(locations)),
                                page=paginate(uow.session, statement, page_number(), PER_PAGE))
 
 
@@ -342,9 +347,9 @@ def stocktakes():
         if wanted:
             statement = statement.where(Stocktake.location_id == wanted)
         return render_template("inventory/stocktakes.html", status=status, wanted=wanted,
-                               location_options=[(loc.id, loc.name) for loc in locations],
+                               location_options=_options(locations),
                                status_options=[(state, _(state)) for state in STOCKTAKE_STATES],
-                               names={loc.id: loc.name for loc in locations},
+                               names=dict(_options(locations)),
                                page=paginate(uow.session, statement.order_by(Stocktake.id.desc()), page_number(),
                                              PER_PAGE))
 
@@ -418,7 +423,7 @@ def waste():
         statement = (select(WasteRecord).where(WasteRecord.school_id == principal.school_id)
                      .order_by(WasteRecord.id.desc()))
         return render_template("inventory/waste.html", locations=locations, location=location, stock=rows,
-                               names={loc.id: loc.name for loc in locations},
+                               names=dict(_options(locations)),
                                page=paginate(uow.session, statement, page_number(), PER_PAGE))
 
 

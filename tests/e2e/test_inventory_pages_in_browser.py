@@ -1,7 +1,7 @@
 """Inventory's pages in a real headless Chromium, signing in with procurement's accounts over HTTP: a canteen
-manager receives a bulk delivery with its inspection, issues rice first-expiry-first-out and records diners, the storekeeper
-checks stock and counts a stocktake, the store manager sells, finance signs the statement and sees the chart.
-Every page has a title and every field a label; screenshots are kept."""
+manager receives a bulk delivery with its inspection, issues rice first-expiry-first-out and records diners,
+the storekeeper checks stock and counts a stocktake, the store manager sells, finance signs the statement and
+sees the chart. Every page has a title and every field a label; screenshots are kept."""
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
