@@ -7,6 +7,7 @@ procurement's accounts (procurement owns them), through its sign-in API.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -17,7 +18,7 @@ from shared.auth import STAFF_ROLES
 from shared.errors import DomainError, TooManyRequests, Unauthorized
 from shared.http import ServiceClient
 from shared.i18n import gettext as _
-from shared.pages import load_form, page_principal, page_roles, refused_renders
+from shared.pages import load_form, page_principal, page_roles, refused_renders, yuan
 from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
 
@@ -124,11 +125,18 @@ def _date_or_today(text: str) -> date:
         return school_today()
 
 
-def _decimal(text: str) -> Decimal:
+def _positive(text: str) -> Decimal:
     try:
-        return Decimal(text)
+        quantity = Decimal(text)
     except InvalidOperation:
         raise ValueError(_("Enter a number.")) from None
+    if not quantity > 0:
+        raise ValueError(_("Enter a quantity above zero."))
+    return quantity
+
+
+def _line_field(line_id: int, name: str) -> str:
+    return request.form.get(f"line-{line_id}-{name}", "").strip()
 
 
 def _quantities(prefix: str) -> dict[str, str]:
@@ -154,7 +162,7 @@ def receiving():
         hall = _chosen(halls)
         statement = (select(ExpectedReceipt).where(ExpectedReceipt.school_id == page_principal().school_id)
                      .where(exists().where(ExpectedReceiptLine.expected_receipt_id == ExpectedReceipt.id,
-                                           ExpectedReceiptLine.destination == hall.code)))
+                                           ExpectedReceiptLine.destination == (hall.code if hall else ""))))
         if show == "open":
             statement = statement.where(ExpectedReceipt.cancelled_at.is_(None), exists().where(
                 ExpectedReceiptLine.expected_receipt_id == ExpectedReceipt.id,
@@ -185,7 +193,7 @@ def inspect(expected_receipt_id):
                                                                      expected_receipt_id).lines]
     lines = []
     for line_id in line_ids:
-        value = lambda name, lid=line_id: request.form.get(f"line-{lid}-{name}", "").strip()  # noqa: E731
+        value = functools.partial(_line_field, line_id)
         if not value("accepted_quantity") and not value("rejected_quantity"):
             continue  # a line left empty did not arrive in this delivery
         lines.append({"po_line_id": line_id, "accepted_quantity": value("accepted_quantity") or "0",
@@ -226,9 +234,9 @@ def new_issue():
                 continue
             try:
                 previews[row["item_id"]] = preview_fefo(uow.session, principal.school_id, hall.id, row["item_id"],
-                                                        _decimal(wanted), used_on)
+                                                        _positive(wanted), used_on)
             except (NotEnoughStock, ValueError) as refused:
-                previews[row["item_id"]] = str(refused) or _("Enter a quantity above zero.")
+                previews[row["item_id"]] = str(refused)
         return render_template("inventory/issue.html", locations=halls, location=hall, stock=stock, meal=meal,
                                meal_date=meal_date, meals=MEALS, asked=asked, previews=previews)
 
@@ -245,7 +253,7 @@ def post_issue():
         issue = issue_to_kitchen(uow.session, page_principal(), today=school_today(), **data)
         uow.commit()
         value = -sum(movement.value for movement in issue.movements)
-    flash(_("Issued to the kitchen: {value} at cost.", value=f"¥{value:,.2f}"), "ok")
+    flash(_("Issued to the kitchen: {value} at cost.", value=yuan(value)), "ok")
     return redirect(url_for(".new_issue", location_id=data["location_id"]))
 
 
@@ -473,5 +481,5 @@ def post_sale():
         sale = sell(uow.session, page_principal(), today=school_today(), **data)
         uow.commit()
         revenue = sale.revenue
-    flash(_("Sale recorded: {revenue}.", revenue=f"¥{revenue:,.2f}"), "ok")
+    flash(_("Sale recorded: {revenue}.", revenue=yuan(revenue)), "ok")
     return redirect(url_for(".store"))

@@ -238,6 +238,8 @@ def test_issuing_more_than_is_on_hand_is_refused_with_what_is_usable(inventory, 
     sign_in(inventory, staff, "storekeeper")
     preview = text(inventory.get(f"/issues/new?location_id={stocked['DH1']}&qty-{RICE['id']}=60"))
     assert "60 requested but only 50.000 usable" in preview and "过账领用" not in preview
+    nonsense = text(inventory.get(f"/issues/new?location_id={stocked['DH1']}&qty-{RICE['id']}=lots"))
+    assert "请输入数字" in nonsense and "过账领用" not in nonsense
     refused = post(inventory, f"/issues?location_id={stocked['DH1']}", location_id=str(stocked["DH1"]),
                    meal_date=TODAY.isoformat(), meal="dinner", **{f"qty-{RICE['id']}": "60"})
     assert refused.status_code == 409 and "only 50.000 usable" in text(refused)
