@@ -11,7 +11,7 @@ import functools
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import exists, select
 
 from shared.auth import STAFF_ROLES
@@ -63,6 +63,7 @@ blp = Blueprint("inventory_pages", __name__)
 PER_PAGE = 20
 TRANSFER_ROWS = 5
 STOCKTAKE_STATES = ("counting", "approved", "cancelled")
+CHOSEN_LOCATION = "inventory_location"
 
 
 def sign_in(username: str, password: str) -> str:
@@ -103,9 +104,16 @@ def _options(locations: list[Location]) -> list[tuple[int, str]]:
 
 
 def _chosen(locations: list[Location]) -> Location | None:
-    """The location picked by `location_id`, else the first: a dining hall's manager picks theirs once."""
-    wanted = request.args.get("location_id", type=int)
-    return next((loc for loc in locations if loc.id == wanted), locations[0] if locations else None)
+    """The location picked by `location_id`, else the one picked last, else the first.
+
+    Staff tokens do not say which dining hall a canteen manager runs, so the manager picks it
+    once and the session remembers it across pages.
+    """
+    wanted = request.args.get("location_id", type=int) or session.get(CHOSEN_LOCATION)
+    chosen = next((loc for loc in locations if loc.id == wanted), locations[0] if locations else None)
+    if chosen is not None and request.args.get("location_id", type=int) == chosen.id:
+        session[CHOSEN_LOCATION] = chosen.id
+    return chosen
 
 
 def _items(session) -> list[Item]:

@@ -172,6 +172,8 @@ def test_the_manager_sees_the_delivery_due_at_their_hall_and_not_at_another(inve
     mine = text(inventory.get(f"/receiving?location_id={stocked['DH1']}"))
     assert "PO-2026-000801" in mine and "大米 100.000/100.000 kg" in mine
     assert "PO-2026-000801" not in text(inventory.get(f"/receiving?location_id={stocked['DH2']}"))
+    remembered = text(inventory.get("/issues/new"))  # the hall picked last, on the next page too
+    assert re.search(rf'<option value="{stocked["DH2"]}" selected>', remembered)
 
 
 def inspection_form(**overrides):
