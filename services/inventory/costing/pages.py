@@ -23,7 +23,6 @@ from .periods import month_end, month_start, previous_month
 from .schemas import ExpenseEntrySchema, IncomeEntrySchema, SignSchema, StatementSummarySchema
 from .statements import (
     SLOT_ROLES,
-    SLOT_TITLES,
     get_statement,
     list_statements,
     prepare_statement,
@@ -75,7 +74,7 @@ def statement(statement_id):
     with unit_of_work() as uow:
         view = statement_view(uow.session, get_statement(uow.session, principal, statement_id), school_timezone())
     slot = view["next_slot"]
-    return render_template("costing/statement.html", statement=view, titles=SLOT_TITLES, slots=SIGNATURE_SLOTS,
+    return render_template("costing/statement.html", statement=view, slots=SIGNATURE_SLOTS,
                            may_sign=bool(slot and principal.roles & SLOT_ROLES[slot]))
 
 
