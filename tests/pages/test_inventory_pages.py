@@ -27,6 +27,7 @@ from services.inventory.models import (
 )
 from services.inventory.receipts import post_receipt
 from services.inventory.tasks import consumer
+from services.procurement.models import School
 from shared.auth import Principal, issue_token
 from tests.inventory.conftest import CHIPS, ITEMS, MILK, RICE
 from tests.support import TEST_SECRET
@@ -408,3 +409,26 @@ def test_every_page_renders_in_english_for_an_admin(inventory, staff, stocked, u
         session["lang"] = "en"
     response = inventory.get(url)
     assert response.status_code == 200 and '<html lang="en">' in text(response)
+
+
+def test_a_supplier_signed_in_on_the_portal_is_refused_the_schools_stock_pages(inventory, stocked):
+    with inventory.session_transaction() as session:  # the cookie is shared by the services of one host
+        session["token"] = issue_token(Principal("77", frozenset({"supplier_owner"}), supplier_id=5), TEST_SECRET, 600)
+    for url in ("/", "/stock", "/receiving", "/costing/statements"):
+        assert inventory.get(url).status_code == 403
+
+
+def test_another_schools_documents_are_not_found_on_the_pages(inventory, staff, stocked, order, databases):
+    sign_in(inventory, staff, "storekeeper")
+    sheet = post(inventory, "/stocktakes", location_id=str(stocked["DH1"])).headers["Location"]
+    with databases["procurement"].unit_of_work() as uow:
+        other = School(name="别的学校", timezone="Asia/Shanghai")
+        uow.session.add(other)
+        uow.commit()
+    outsider, _ = staff("admin", school_id=other.id)
+    with inventory.session_transaction() as session:
+        session["token"] = issue_token(Principal(str(outsider.id), frozenset({"admin"}), school_id=other.id),
+                                       TEST_SECRET, 600)
+    assert inventory.get(sheet).status_code == 404
+    assert inventory.get(f"/receiving/{order}").status_code == 404
+    assert "PO-2026-000801" not in text(inventory.get("/receiving"))
