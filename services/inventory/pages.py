@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from shared.auth import STAFF_ROLES
 from shared.errors import DomainError, TooManyRequests, Unauthorized
@@ -322,8 +322,11 @@ def transfers():
     principal = page_principal()
     with unit_of_work() as uow:
         statement = select(Transfer).where(Transfer.school_id == principal.school_id).order_by(Transfer.id.desc())
+        through = request.args.get("through", type=int)
+        if through:
+            statement = statement.where(or_(Transfer.from_location_id == through, Transfer.to_location_id == through))
         locations = _locations(uow.session)
-        return render_template("inventory/transfers.html", rows=range(TRANSFER_ROWS),
+        return render_template("inventory/transfers.html", rows=range(TRANSFER_ROWS), through=through,
                                location_options=_options(locations),
                                item_options=[(item.id, f"{item.name} {item.code}") for item in _items(uow.session)],
                                names=dict(_options(locations)),
@@ -436,7 +439,8 @@ def waste():
         locations = _locations(uow.session)
         location = _chosen(locations)
         rows = on_hand(uow.session, principal.school_id, school_today(), location_id=location.id) if location else []
-        statement = (select(WasteRecord).where(WasteRecord.school_id == principal.school_id)
+        statement = (select(WasteRecord).where(WasteRecord.school_id == principal.school_id,
+                                               WasteRecord.location_id == (location.id if location else None))
                      .order_by(WasteRecord.id.desc()))
         return render_template("inventory/waste.html", locations=locations, location=location, stock=rows,
                                names=dict(_options(locations)),

@@ -285,6 +285,8 @@ def test_a_transfer_moves_stock_and_one_to_the_same_place_is_refused(inventory, 
                  **{"item-0": str(RICE["id"]), "quantity-0": "10"})
     assert moved.status_code == 302
     assert on_hand(databases, stocked["CSR"], RICE["id"]) == Decimal(10)
+    listed = lambda code: text(inventory.get(f"/transfers?through={stocked[code]}"))  # noqa: E731
+    assert "<td>中心库房</td>" in listed("CSR") and "<td>中心库房</td>" not in listed("STORE")
     refused = post(inventory, "/transfers", from_location_id=str(stocked["DH1"]), to_location_id=str(stocked["DH1"]),
                    **{"item-0": str(RICE["id"]), "quantity-0": "10"})
     assert refused.status_code == 422 and "a transfer goes to another location" in text(refused)
