@@ -27,6 +27,7 @@ from .api.planning import MEAL_RECORDERS
 from .api.receiving import INSPECTORS
 from .api.store import SELLERS
 from .costing.entries import record_meals_served
+from .costing.periods import utc_bounds
 from .expiry_alerts import horizon_days
 from .fefo import NotEnoughStock
 from .inspection import DOCUMENTS, delivery_notes_of, get_expected_receipt, inspect_delivery
@@ -126,11 +127,11 @@ def form_id(text: str | None):
     return int(text) if text and text.isdigit() else (text or None)
 
 
-def _date_or_today(text: str) -> date:
+def _date_or_none(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        return school_today()
+        return None
 
 
 def _positive(text: str) -> Decimal:
@@ -235,7 +236,7 @@ def new_issue():
         halls = _locations(uow.session, "dining_hall")
         hall = _chosen(halls)
         stock = on_hand(uow.session, principal.school_id, school_today(), location_id=hall.id) if hall else []
-        previews, used_on = {}, max(school_today(), _date_or_today(meal_date))
+        previews, used_on = {}, max(school_today(), _date_or_none(meal_date) or school_today())
         for row in stock:
             wanted = asked.get(str(row["item_id"]))
             if wanted is None:
@@ -479,7 +480,12 @@ def store():
             if price is not None or item.restricted:
                 prices.append({"item": item, "price": price})
         statement = select(StoreSale).where(StoreSale.school_id == principal.school_id).order_by(StoreSale.id.desc())
+        sold_on = _date_or_none(request.args.get("sold_on", ""))
+        if sold_on is not None:
+            begin, end = utc_bounds(sold_on, sold_on, settings().school_timezone)
+            statement = statement.where(StoreSale.created_at >= begin, StoreSale.created_at < end)
         return render_template("inventory/store.html", shop=shop, stock=rows, prices=prices, today=today,
+                               sold_on=sold_on,
                                page=paginate(uow.session, statement, page_number(), PER_PAGE))
 
 

@@ -341,6 +341,8 @@ def test_the_store_manager_sells_at_the_unified_price_with_restricted_food_flagg
     sold = post(inventory, "/store/sales", location_id=str(stocked["STORE"]), **{f"sell-{CHIPS['id']}": "2"})
     assert sold.status_code == 302
     assert "已记录销售：¥7.00" in text(inventory.get(sold.headers["Location"]))
+    assert "¥7.00" in text(inventory.get(f"/store?sold_on={TODAY}"))
+    assert "¥7.00" not in text(inventory.get(f"/store?sold_on={TODAY - timedelta(days=1)}"))
 
 
 def test_finance_prepares_the_statement_and_signs_it_in_order_until_it_is_frozen(inventory, staff, stocked):
