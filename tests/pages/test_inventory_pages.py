@@ -407,12 +407,17 @@ def test_the_chart_embeds_the_cost_per_diner_meal_of_each_hall_for_the_script_to
 @pytest.mark.parametrize("url", ["/", "/receiving", "/issues/new", "/meals-served", "/stock", "/transfers",
                                  "/stocktakes", "/waste", "/store", "/costing/statements", "/costing/entries/income",
                                  "/costing/entries/expense", "/costing/chart"])
-def test_every_page_renders_in_english_for_an_admin(inventory, staff, stocked, url):
+def test_every_page_renders_in_english_with_a_title_and_every_field_labelled(inventory, staff, stocked, url):
     sign_in(inventory, staff, "admin")
     with inventory.session_transaction() as session:
         session["lang"] = "en"
     response = inventory.get(url)
-    assert response.status_code == 200 and '<html lang="en">' in text(response)
+    body = text(response)
+    assert response.status_code == 200 and '<html lang="en">' in body and re.search(r"<title>\w", body)
+    fields = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|checkbox)")[^>]*\bid="([^"]+)"', body)
+    labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', body))
+    unnamed = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|checkbox)")(?![^>]*\bid=)[^>]*>', body)
+    assert unnamed == [] and sorted(set(fields) - labelled) == []
 
 
 def test_a_supplier_signed_in_on_the_portal_is_refused_the_schools_stock_pages(inventory, stocked):
