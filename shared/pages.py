@@ -71,6 +71,7 @@ def page_roles(*roles: str):
                 raise Forbidden(gettext("You may not open this page."))
             return view(*args, **kwargs)
 
+        wrapper.page_roles = allowed  # who may see it, for the test that renders every page
         return wrapper
 
     return decorator
@@ -150,6 +151,17 @@ def form_value(name: str, default=""):
 def field_errors() -> dict[str, list[str]]:
     refused = g.get("refused")
     return (refused.errors or {}) if refused is not None else {}
+
+
+def local_moment(value: str) -> str:
+    """A datetime-local field is the school's wall-clock time; a schema's AwareDateTime wants its offset."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema says what is wrong with it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.extensions["settings"].school_timezone))
+    return moment.isoformat()
 
 
 def render_error_page(error: DomainError):

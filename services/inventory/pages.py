@@ -173,9 +173,10 @@ def receiving():
                      .where(exists().where(ExpectedReceiptLine.expected_receipt_id == ExpectedReceipt.id,
                                            ExpectedReceiptLine.destination == (hall.code if hall else ""))))
         if show == "open":
-            statement = statement.where(ExpectedReceipt.cancelled_at.is_(None), exists().where(
-                ExpectedReceiptLine.expected_receipt_id == ExpectedReceipt.id,
-                ExpectedReceiptLine.accepted_quantity < ExpectedReceiptLine.quantity))
+            statement = statement.where(
+                ExpectedReceipt.cancelled_at.is_(None), ExpectedReceipt.closed_at.is_(None),
+                exists().where(ExpectedReceiptLine.expected_receipt_id == ExpectedReceipt.id,
+                               ExpectedReceiptLine.accepted_quantity < ExpectedReceiptLine.quantity))
         page = paginate(uow.session, statement.order_by(ExpectedReceipt.id.desc()), page_number(), PER_PAGE)
         return render_template("inventory/receiving.html", page=page, locations=halls, location=hall, show=show,
                                today=school_today())

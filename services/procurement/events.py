@@ -69,14 +69,24 @@ class PoSent(Schema):
     lines = fields.List(fields.Nested(PoLine), required=True, validate=validate.Length(min=1))
 
 
-@payload_schema("po.cancelled")
-class PoCancelled(Schema):
+class OrderEnded(Schema):
+    """A sent order that procurement ended, and why."""
+
     po_id = fields.Integer(required=True)
     school_id = fields.Integer(required=True)
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
     supplier_id = fields.Integer(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1))
+
+
+@payload_schema("po.cancelled")
+class PoCancelled(OrderEnded):
     cancelled_at = fields.AwareDateTime(required=True)
+
+
+@payload_schema("po.closed")
+class PoClosed(OrderEnded):
+    closed_at = fields.AwareDateTime(required=True)
 
 
 @payload_schema("invoice.matched")

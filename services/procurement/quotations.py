@@ -183,6 +183,27 @@ def comparison(rfq: Rfq) -> list[dict]:
     return result
 
 
+def awaiting_override(session: Session, principal: Principal) -> list[tuple[Rfq, list[dict]]]:
+    """Issued RFQs with a line quoted only above the price limit: only an approver's override can award it."""
+    waiting = []
+    for rfq in session.scalars(select(Rfq).where(Rfq.school_id == principal.school_id, Rfq.state == "issued")
+                               .options(*LOAD_RFQ).order_by(Rfq.quote_deadline, Rfq.id)):
+        lines = [entry for entry in comparison(rfq)
+                 if entry["quotes"] and not any(quote["lowest_compliant"] for quote in entry["quotes"])]
+        if lines:
+            waiting.append((rfq, lines))
+    return waiting
+
+
+def quotes_for_plan_lines(session: Session, principal: Principal, plan_line_ids: list[int]) -> dict[int, dict]:
+    """The comparison of the quotes an order's plan lines were awarded from, per plan line."""
+    rfqs = session.scalars(select(Rfq).join(RfqLine).where(
+        Rfq.school_id == principal.school_id, Rfq.state.in_(("awarded", "ordered")),
+        RfqLine.plan_line_id.in_(plan_line_ids)).options(*LOAD_RFQ).distinct())
+    return {entry["rfq_line"].plan_line_id: entry for rfq in rfqs for entry in comparison(rfq)
+            if entry["rfq_line"].plan_line_id in plan_line_ids}
+
+
 def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict], today: date) -> Rfq:
     """Award every line of the RFQ at once: {rfq_line_id, quote_line_id, reason, override_reason}."""
     rfq = get_rfq(session, principal, rfq_id, for_update=True)

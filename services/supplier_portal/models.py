@@ -134,6 +134,8 @@ class PurchaseOrder(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.po_line_id",
         lazy="selectin")  # loaded with the order: views dump it after the unit of work closes
@@ -254,6 +256,25 @@ class DeliveryNote(Base):
         back_populates="note", cascade="all, delete-orphan", order_by="DeliveryNoteLine.id", lazy="selectin")
     receipts: Mapped[list[GoodsReceipt]] = relationship(
         back_populates="delivery_note", order_by="GoodsReceipt.id", lazy="selectin", viewonly=True)
+
+    @property
+    def line_results(self) -> list[dict]:
+        """Per line of the note: what the school's inspections of this note accepted and rejected of it.
+
+        A note may go to several dining halls, each receiving its own lines; a line is inspected once
+        a receipt of this note names its order line, whatever quantity that receipt accepted.
+        """
+        results: dict[int, dict] = {}
+        for receipt in self.receipts:
+            for line in receipt.lines:
+                result = results.setdefault(line.po_line_id, {"accepted_quantity": Decimal(0),
+                                                              "rejected_quantity": Decimal(0)})
+                result["accepted_quantity"] += line.accepted_quantity
+                result["rejected_quantity"] += line.rejected_quantity
+        return [{"po_line_id": line.po_line_id, "item_id": line.item_id, "quantity": line.quantity,
+                 "lot_number": line.lot_number, "inspected": line.po_line_id in results,
+                 **results.get(line.po_line_id, {"accepted_quantity": None, "rejected_quantity": None})}
+                for line in self.lines]
 
 
 class DeliveryNoteLine(Base):

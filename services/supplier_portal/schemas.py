@@ -167,7 +167,7 @@ class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
 
-ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled")
+ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled", "closed")
 
 
 class OrderLineSchema(Schema):
@@ -226,6 +226,8 @@ class OrderSchema(Schema):
     decline_reason = fields.String()
     cancelled_at = fields.AwareDateTime()
     cancel_reason = fields.String()
+    closed_at = fields.AwareDateTime()
+    close_reason = fields.String()
     lines = fields.List(fields.Nested(OrderLineSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
@@ -323,7 +325,7 @@ class SubmitQuoteSchema(Schema):
 
 # --- delivery notes -------------------------------------------------------------------------------
 
-DELIVERY_STATUSES = ("dispatched", "inspected")
+DELIVERY_STATUSES = ("dispatched", "partially_inspected", "inspected")
 
 
 class DeliveryLineSchema(Schema):
@@ -334,6 +336,16 @@ class DeliveryLineSchema(Schema):
     production_date = fields.Date(required=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
     certificate_ref = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DeliveryLineResultSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = ExactQuantity()
+    lot_number = fields.String()
+    inspected = fields.Boolean()
+    accepted_quantity = ExactQuantity(allow_none=True)
+    rejected_quantity = ExactQuantity(allow_none=True)
 
 
 class DeliveryNoteSchema(Schema):
@@ -347,6 +359,7 @@ class DeliveryNoteSchema(Schema):
     status = fields.String()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(DeliveryLineSchema))
+    line_results = fields.List(fields.Nested(DeliveryLineResultSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
 

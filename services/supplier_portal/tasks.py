@@ -9,7 +9,7 @@ from .fulfilment import receive_goods
 from .invoicing import record_dispute, record_match, record_payment
 from .licence_expiry import check_licences
 from .models import Inbox
-from .orders import cancel_order, receive_order
+from .orders import end_order, receive_order
 from .quotations import receive_rfq
 from .registration import create_invited_supplier
 
@@ -38,7 +38,12 @@ def on_po_sent(session, payload):
 
 @consumer.handles("po.cancelled")
 def on_po_cancelled(session, payload):
-    cancel_order(session, payload)
+    end_order(session, payload, "cancel")
+
+
+@consumer.handles("po.closed")
+def on_po_closed(session, payload):
+    end_order(session, payload, "close")
 
 
 @consumer.handles("rfq.issued")

@@ -10,34 +10,72 @@ document.addEventListener("click", (event) => {
   if (event.target.matches("[data-print]")) window.print();
 });
 
-// A line chart drawn as SVG from JSON the page embeds: <figure data-line-chart="id-of-script">
-// with {months: [...], series: [{name, values: [text or null]}]}; the page's table holds the same figures.
-document.querySelectorAll("[data-line-chart]").forEach((figure) => {
-  const data = JSON.parse(document.getElementById(figure.dataset.lineChart).textContent);
-  const svgNs = "http://www.w3.org/2000/svg";
-  const width = 640, height = 240, pad = 40, colours = ["#b4232c", "#2f8132", "#1f5fa8", "#b7791f", "#6b46c1"];
-  const numbers = data.series.flatMap((line) => line.values.filter((v) => v !== null).map(Number));
+// A stacked bar chart drawn as inline SVG from the JSON a page embeds:
+// <div data-chart="ID"> with <script type="application/json" id="ID">{months: [...], series: [{name, values}]}</script>.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+function drawStackedBars(holder) {
+  const data = JSON.parse(document.getElementById(holder.dataset.chart).textContent);
+  if (!data.months.length) return;
+  const width = 640, height = 260, left = 70, bottom = 24, legend = 22 * Math.ceil(data.series.length / 4);
+  const totals = data.months.map((_, m) => data.series.reduce((sum, s) => sum + Number(s.values[m]), 0));
+  const top = Math.max(...totals) || 1;
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height + legend}`, class: "bars"});
+  const slot = (width - left) / data.months.length, scale = (height - bottom - 10) / top;
+  chart.append(svg("text", {x: left - 6, y: 12, "text-anchor": "end"}, "¥" + Math.round(top).toLocaleString()));
+  data.months.forEach((month, m) => {
+    let y = height - bottom;
+    data.series.forEach((series, s) => {
+      const h = Number(series.values[m]) * scale;
+      y -= h;
+      const bar = svg("rect", {x: left + m * slot + slot * 0.15, y, width: slot * 0.7, height: h, class: `series-${s % 8}`});
+      bar.append(svg("title", {}, `${month} ${series.name}: ¥${Number(series.values[m]).toFixed(2)}`));
+      chart.append(bar);
+    });
+    chart.append(svg("text", {x: left + m * slot + slot / 2, y: height - 6, "text-anchor": "middle"}, month));
+  });
+  drawLegend(chart, data.series, height);
+  holder.append(chart);
+}
+function drawLegend(chart, allSeries, height) {
+  allSeries.forEach((series, s) => {
+    const x = (s % 4) * 160 + 10, y = height + 8 + 22 * Math.floor(s / 4);
+    chart.append(svg("rect", {x, y, width: 12, height: 12, class: `series-${s % 8}`}));
+    chart.append(svg("text", {x: x + 18, y: y + 11}, series.name));
+  });
+}
+// The same JSON as lines, for figures that do not add up (a cost per diner-meal per dining hall):
+// <div data-line-chart="ID">; a null value is a gap in its line.
+function drawLines(holder) {
+  const data = JSON.parse(document.getElementById(holder.dataset.lineChart).textContent);
+  if (!data.months.length) return;
+  const width = 640, height = 240, left = 70, bottom = 24, legend = 22 * Math.ceil(data.series.length / 4);
+  const numbers = data.series.flatMap((series) => series.values.filter((v) => v !== null).map(Number));
   const top = numbers.length ? Math.max(...numbers) : 1;
-  const x = (i) => pad + i * (width - 2 * pad) / Math.max(data.months.length - 1, 1);
-  const y = (v) => height - pad - (v / top) * (height - 2 * pad);
-  const make = (name, attrs, text) => {
-    const node = document.createElementNS(svgNs, name);
-    Object.entries(attrs).forEach(([key, value]) => node.setAttribute(key, value));
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
-  const svg = make("svg", {viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": figure.getAttribute("aria-label") || ""});
-  svg.append(make("line", {x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, stroke: "#999"}));
-  svg.append(make("text", {x: 4, y: pad, "font-size": 11}, `¥${top.toFixed(2)}`));
-  data.months.forEach((month, i) => {
-    if (i % 2 === 0) svg.append(make("text", {x: x(i) - 18, y: height - pad + 16, "font-size": 11}, month));
+  const x = (m) => left + (m + 0.5) * (width - left) / data.months.length;
+  const y = (value) => height - bottom - (value / top) * (height - bottom - 10);
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height + legend}`, class: "bars lines"});
+  chart.append(svg("text", {x: left - 6, y: 12, "text-anchor": "end"}, `¥${top.toFixed(2)}`));
+  data.months.forEach((month, m) => chart.append(svg("text", {x: x(m), y: height - 6, "text-anchor": "middle"}, month)));
+  data.series.forEach((series, s) => {
+    const points = series.values.map((v, m) => (v === null ? null : `${x(m)},${y(Number(v))}`)).filter(Boolean);
+    chart.append(svg("polyline", {points: points.join(" "), class: `series-${s % 8}`}));
+    series.values.forEach((v, m) => {
+      if (v === null) return;
+      const dot = svg("circle", {cx: x(m), cy: y(Number(v)), r: 3, class: `series-${s % 8}`});
+      dot.append(svg("title", {}, `${data.months[m]} ${series.name}: ¥${Number(v).toFixed(2)}`));
+      chart.append(dot);
+    });
   });
-  data.series.forEach((line, n) => {
-    const colour = colours[n % colours.length];
-    const points = line.values.map((v, i) => (v === null ? null : `${x(i)},${y(Number(v))}`)).filter(Boolean);
-    svg.append(make("polyline", {points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2}));
-    line.values.forEach((v, i) => { if (v !== null) svg.append(make("circle", {cx: x(i), cy: y(Number(v)), r: 3, fill: colour})); });
-    svg.append(make("text", {x: width - pad - 120, y: 14 + 14 * n, fill: colour, "font-size": 12}, line.name));
-  });
-  figure.append(svg);
+  drawLegend(chart, data.series, height);
+  holder.append(chart);
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-chart]").forEach(drawStackedBars);
+  document.querySelectorAll("[data-line-chart]").forEach(drawLines);
 });

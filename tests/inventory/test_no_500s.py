@@ -40,7 +40,7 @@ def test_no_write_answers_500_to_any_body(inventory, writer_headers, route, body
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.sampled_from(["/api/ledger", "/api/stock", "/api/valuation", "/api/expiring-lots", "/api/meal-costs",
+@given(st.sampled_from(["/api/ledger", "/api/stock", "/api/valuation", "/api/expiring-lots",
                         "/api/meals-served", "/api/expected-receipts"]),
        st.dictionaries(st.sampled_from(["page", "per_page", "item_id", "location_id", "kind", "sort", "within_days",
                                         "occurred_from", "date_from", "date_to", "lot_id"]),

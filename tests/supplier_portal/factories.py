@@ -46,6 +46,12 @@ def po_cancelled(supplier_id, po_id=501, revision=1, reason="计划取消") -> d
         "cancelled_at": datetime.now(timezone.utc).isoformat()})
 
 
+def po_closed(supplier_id, po_id=501, revision=1, reason="订单已结清") -> dict:
+    return envelope("po.closed", "procurement", {
+        "po_id": po_id, "school_id": 1, "revision": revision, "supplier_id": supplier_id, "reason": reason,
+        "closed_at": datetime.now(timezone.utc).isoformat()})
+
+
 def goods_received(supplier_id, po_id=501, receipt_id=801, delivery_note_id=None, accepted="200.000",
                    rejected="0.000", reason="", received_at: datetime | None = None) -> dict:
     return envelope("goods.received", "inventory", {

@@ -1,5 +1,9 @@
-"""Procurement's pages: the staff home and supplier invitations (the same rules as the API)."""
+"""Procurement's pages, one module per kind of work: the staff home and supplier invitations here;
+menus and requisitions (canteen managers), orders and approvals, sourcing (plans, RFQs, awards) and
+finance (invoices, payments, spend). Each page calls the API's domain functions inside one unit of
+work with the signed-in principal, so a page allows and refuses exactly what the API does."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import Schema
 from sqlalchemy import select
 
 from shared.auth import STAFF_ROLES, issue_token
@@ -8,13 +12,28 @@ from shared.pages import load_form, page_principal, page_roles, refused_renders
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
-from .accounts import authenticate
-from .api.invitations import BUYERS
-from .invitations import invite_supplier
-from .models import SupplierInvitation
-from .schemas import InvitationSchema
+from ..accounts import authenticate
+from ..api.invitations import BUYERS
+from ..invitations import invite_supplier
+from ..models import SupplierInvitation
+from ..schemas import InvitationSchema, ReasonSchema
 
 blp = Blueprint("procurement_pages", __name__)
+PER_PAGE = 20
+
+
+def query_args(schema: Schema) -> dict:
+    """A list page's filters and page number through the API's own query schema."""
+    return load_form(schema, {**request.args.to_dict(), "per_page": PER_PAGE})
+
+
+def form_reason() -> str | None:
+    """The reason a form gives for a decision, through the API's ReasonSchema (blank is none)."""
+    return load_form(ReasonSchema(), {"reason": request.form.get("reason", "").strip() or None})["reason"]
+
+
+def per_line(prefix: str, line_id: int, name: str) -> str:
+    return request.form.get(f"{prefix}-{line_id}-{name}", "").strip()
 
 
 def sign_in(username: str, password: str) -> str:
@@ -56,3 +75,6 @@ def invite():
         uow.commit()
     flash(_("{name} was invited to register on the supplier portal.", name=data["company_name"]), "ok")
     return redirect(url_for(".supplier_invitations"))
+
+
+from . import finance, orders, requisitions, sourcing  # noqa: E402,F401  (their routes join the blueprint)
