@@ -315,6 +315,7 @@ def matched_invoice(procurement, week, databases, school) -> int:
     consumer.apply(databases["procurement"], envelope("invoice.submitted", {
         "invoice_id": 92, "po_id": order.id, "supplier_id": SUPPLIER_ID, "school_id": school.id,
         "invoice_number": "No.92", "issued_on": date.today(), "total": Decimal("13000.00"),
+        "submitted_at": datetime.now(timezone.utc), "receipt_ids": [1],
         "lines": [{"po_line_id": line_id, "quantity": Decimal("1000"), "unit_price": Decimal("13.00")}]}))
     with databases["procurement"].unit_of_work() as uow:
         return uow.session.scalar(select(Invoice.id).where(Invoice.portal_invoice_id == 92))
