@@ -28,6 +28,8 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     "supplier.invited": ("procurement", ("supplier_portal",)),
     "rfq.issued": ("procurement", ("supplier_portal",)),
     "quote.submitted": ("supplier_portal", ("procurement",)),
+    # Not in DESIGN.md §3: a supplier learns which of its quoted lines were awarded, and nothing of the others.
+    "rfq.awarded": ("procurement", ("supplier_portal",)),
     "po.sent": ("procurement", ("supplier_portal", "inventory")),
     # Not in DESIGN.md §3: a sent order that is cancelled must reach the supplier and the store room.
     "po.cancelled": ("procurement", ("supplier_portal", "inventory")),

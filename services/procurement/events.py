@@ -47,6 +47,22 @@ class RfqIssued(Schema):
     lines = fields.List(fields.Nested(RfqLine), required=True, validate=validate.Length(min=1))
 
 
+class QuoteOutcome(Schema):
+    """One invited supplier's outcome: its own quote and its own awarded lines, nobody else's."""
+
+    supplier_id = fields.Integer(required=True)
+    quote_id = fields.Integer(allow_none=True, load_default=None)  # the portal's quote id; None: no quote
+    awarded_rfq_line_ids = fields.List(fields.Integer(), required=True)
+
+
+@payload_schema("rfq.awarded")
+class RfqAwarded(Schema):
+    rfq_id = fields.Integer(required=True)
+    school_id = fields.Integer(required=True)
+    awarded_at = fields.AwareDateTime(required=True)
+    outcomes = fields.List(fields.Nested(QuoteOutcome), required=True, validate=validate.Length(min=1))
+
+
 class PoLine(ItemRef):
     po_line_id = fields.Integer(required=True)
     quantity = Quantity(required=True, positive=True)

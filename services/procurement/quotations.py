@@ -240,7 +240,21 @@ def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict
     if problems:
         raise _invalid(problems)
     workflow.apply(session, RFQ, rfq, "award", principal.user_id)
+    emit(session, "rfq.awarded", award_outcomes(rfq, utcnow()))
     return rfq
+
+
+def award_outcomes(rfq: Rfq, awarded_at: datetime) -> dict:
+    """rfq.awarded: per invited supplier, its live quote and the lines awarded to it; no prices, no names."""
+    live = {quote.supplier_id: quote for quote in rfq.quotes if not quote.superseded}
+    # by id: the award has just set the ids, which the relationships loaded before it do not follow
+    supplier_of = {line.id: quote.supplier_id for quote in live.values() for line in quote.lines}
+    won: dict[int, list[int]] = {}
+    for rfq_line in rfq.lines:
+        won.setdefault(supplier_of[rfq_line.awarded_quote_line_id], []).append(rfq_line.id)
+    return {"rfq_id": rfq.id, "school_id": rfq.school_id, "awarded_at": awarded_at, "outcomes": [
+        {"supplier_id": supplier_id, "quote_id": live[supplier_id].portal_quote_id if supplier_id in live else None,
+         "awarded_rfq_line_ids": won.get(supplier_id, [])} for supplier_id in rfq.supplier_ids]}
 
 
 def _invalid(problems: dict[str, list[str]]) -> InvalidInput:

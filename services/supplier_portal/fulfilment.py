@@ -192,7 +192,6 @@ def receive_goods(session: Session, payload: dict) -> GoodsReceipt | None:
     if rejected:
         reasons = "; ".join(f"{line.rejected_quantity} rejected: {line.rejection_reason or 'no reason given'}"
                             for line in rejected)
-        notify_if_registered(session, order.supplier_id, "delivery_rejected",
-                             f"Order {order.number}: goods were rejected at inspection ({reasons}).",
-                             f"receipt:{receipt.receipt_id}")
+        notify_if_registered(session, order.supplier_id, "delivery_rejected", f"receipt:{receipt.receipt_id}",
+                             number=order.number, reasons=reasons)
     return receipt

@@ -115,6 +115,8 @@ def record_match(session: Session, payload: dict) -> None:
     INVOICE_STATUS.apply(session, invoice, "match", "procurement")
     invoice.matched_amount, invoice.matched_at = payload["amount"], payload["matched_at"]
     session.flush()
+    notify_if_registered(session, invoice.supplier_id, "invoice_matched", f"invoice_matched:{invoice.id}",
+                         number=invoice.invoice_number, amount=invoice.matched_amount)
 
 
 def record_dispute(session: Session, payload: dict) -> None:
@@ -125,9 +127,8 @@ def record_dispute(session: Session, payload: dict) -> None:
     INVOICE_STATUS.apply(session, invoice, "dispute", "procurement", "; ".join(reasons))
     invoice.dispute_reasons, invoice.disputed_at = reasons, payload["disputed_at"]
     session.flush()
-    notify_if_registered(session, invoice.supplier_id, "invoice_disputed",
-                         f"Invoice {invoice.invoice_number} is disputed: {'; '.join(reasons)}",
-                         f"invoice_disputed:{invoice.id}")
+    notify_if_registered(session, invoice.supplier_id, "invoice_disputed", f"invoice_disputed:{invoice.id}",
+                         number=invoice.invoice_number, reasons="; ".join(reasons))
 
 
 def record_payment(session: Session, payload: dict) -> None:
@@ -141,3 +142,5 @@ def record_payment(session: Session, payload: dict) -> None:
     if INVOICE_STATUS.can(invoice, action):
         INVOICE_STATUS.apply(session, invoice, action, "procurement", f"payment {payload['payment_id']}")
     session.flush()
+    notify_if_registered(session, invoice.supplier_id, "payment_recorded", f"payment:{payload['payment_id']}",
+                         number=invoice.invoice_number, amount=payload["amount"])

@@ -52,9 +52,8 @@ def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     order.lines = [PurchaseOrderLine(**{name: line.get(name, "") for name in LINE_FIELDS})
                    for line in payload["lines"]]
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_received",
-                         f"Order {order.number} (revision {order.revision}) is waiting for your acknowledgement.",
-                         f"order:{order.po_id}:{order.revision}")
+    notify_if_registered(session, order.supplier_id, "order_received" if order.revision == 1 else "order_revised",
+                         f"order:{order.po_id}:{order.revision}", number=order.number, revision=order.revision)
     return order
 
 
@@ -77,8 +76,8 @@ def end_order(session: Session, payload: dict, action: str) -> PurchaseOrder | N
     setattr(order, at, payload[at])
     setattr(order, reason_attribute, payload["reason"])
     session.flush()
-    notify_if_registered(session, order.supplier_id, f"order_{word}",
-                         f"Order {order.number} was {word}: {payload['reason']}", f"order_{word}:{order.po_id}")
+    notify_if_registered(session, order.supplier_id, f"order_{word}", f"order_{word}:{order.po_id}",
+                         number=order.number, reason=payload["reason"])
     return order
 
 

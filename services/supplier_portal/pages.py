@@ -33,6 +33,11 @@ from .schemas import (
 
 blp = Blueprint("portal_pages", __name__)
 DASHBOARD_ROWS = 10
+PER_PAGE = 20
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def sign_in(email: str, password: str) -> str:
@@ -93,9 +98,9 @@ def dashboard():
 @blp.get("/orders")
 @page_roles(*SUPPLIER_USERS)
 def orders():
-    page_number = max(request.args.get("page", 1, type=int), 1)
     with unit_of_work() as uow:
-        return render_template("orders.html", page=list_orders(uow.session, page_principal(), page_number, 20))
+        return render_template("orders.html", page=list_orders(uow.session, page_principal(), page_number(),
+                                                                PER_PAGE))
 
 
 @blp.get("/orders/<int:order_id>")
@@ -187,10 +192,9 @@ def invoice(order_id):
 @blp.get("/rfqs")
 @page_roles(*SUPPLIER_USERS)
 def rfqs():
-    page_number = max(request.args.get("page", 1, type=int), 1)
     with unit_of_work() as uow:
         return render_template("rfqs.html", now=now(),
-                               page=list_rfqs(uow.session, page_principal(), page_number, 20, now=now()))
+                               page=list_rfqs(uow.session, page_principal(), page_number(), PER_PAGE, now=now()))
 
 
 @blp.get("/rfqs/<int:rfq_id>")

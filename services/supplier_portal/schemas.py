@@ -266,6 +266,11 @@ class QuoteLineSchema(Schema):
     item_id = fields.Integer(dump_only=True)
     unit_price = ExactMoney(positive=True, allow_none=True)
     note = fields.String(validate=validate.Length(max=500))
+    awarded = fields.Boolean(dump_only=True, allow_none=True,
+                             metadata={"description": "null until the school awards the RFQ"})
+
+
+QUOTE_OUTCOMES = ("awarded", "partly_awarded", "not_awarded")
 
 
 class QuoteSchema(Schema):
@@ -278,6 +283,8 @@ class QuoteSchema(Schema):
     valid_until = fields.Date()
     updated_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime()
+    outcome = fields.String(metadata={"enum": QUOTE_OUTCOMES, "description": "null until the school awards the RFQ"})
+    outcome_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(QuoteLineSchema))
 
 
@@ -285,6 +292,7 @@ class QuoteSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
     submitted_at = fields.AwareDateTime()
+    outcome = fields.String()
 
 
 class RfqSchema(Schema):
@@ -296,6 +304,7 @@ class RfqSchema(Schema):
     title = fields.String()
     quote_deadline = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
+    awarded_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(RfqLineSchema))
     quote = fields.Nested(QuoteSummarySchema, allow_none=True)
 
@@ -306,6 +315,7 @@ class RfqQuerySchema(PageQuerySchema):
 
 class QuoteQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(("draft", "submitted")))
+    outcome = fields.String(validate=validate.OneOf(QUOTE_OUTCOMES))
 
 
 class DraftQuoteSchema(Schema):

@@ -95,7 +95,7 @@ def seed_purchasing(databases, staff) -> Purchasing:
     consumer.apply(database, envelope("invoice.submitted", {
         "invoice_id": 91, "po_id": ids["order_id"], "supplier_id": SUPPLIER_ID, "school_id": manager.school_id,
         "invoice_number": "No.91", "issued_on": today, "total": Decimal("13000.00"),
-        "submitted_at": datetime.now(timezone.utc), "receipt_ids": [],
+        "submitted_at": datetime.now(timezone.utc), "receipt_ids": [],  # nothing received: the invoice is disputed
         "lines": [{"po_line_id": po_line_id, "quantity": Decimal("1000"), "unit_price": Decimal("13.00")}]}))
     with database.unit_of_work() as uow:
         invoice_id = uow.session.scalar(select(Invoice.id).where(Invoice.portal_invoice_id == 91))
