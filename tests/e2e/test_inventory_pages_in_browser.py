@@ -151,7 +151,7 @@ def test_inventory_pages_for_manager_keeper_store_and_finance(suite, artifacts):
         page.wait_for_selector("text=已签字。")
         check_and_keep(page, artifacts / "10-statement-signed.png")
         page.goto(base + "/costing/chart")
-        page.wait_for_selector("figure.chart svg circle", state="attached")  # drawn by app.js from the JSON
+        page.wait_for_selector(".chart svg circle", state="attached")  # drawn by app.js from the JSON
         assert "¥0.25" in page.locator("table").inner_text()  # ¥100.00 of rice over 400 diner-meals
         check_and_keep(page, artifacts / "11-meal-cost-chart.png")
         page.set_viewport_size({"width": 390, "height": 800})  # a phone: wide tables scroll inside the page
