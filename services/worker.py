@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from functools import cache
 
+from celery.signals import worker_process_shutdown
 from marshmallow import ValidationError
 
 from shared.celery_app import create_celery
 from shared.config import Settings
 from shared.db import Database
-from shared.events import handler_task_name
+from shared.events import handler_task_name, stop_publishers
 from shared.logging import configure_logging, correlation_id
 
 from .inventory import SPEC as INVENTORY
@@ -64,6 +65,9 @@ def _register(spec):
         app.task(name=name)(run_job)
         app.conf.beat_schedule[name] = {"task": name, "schedule": job.every_seconds}
 
+
+# A pool process may end without running atexit: send what its publishers hold first.
+worker_process_shutdown.connect(stop_publishers, weak=False)
 
 app.conf.beat_schedule = {}
 for _spec in SPECS.values():
