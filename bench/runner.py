@@ -34,10 +34,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short run: 3 s per HTTP load, 60 events (unless given explicitly)"
     )
-    parser.add_argument("--only", choices=("all", "http", "events", "inventory", "receipt", "po", "consolidation"),
+    parser.add_argument("--only", choices=("all", "http", "events", "inventory", "receipt", "po", "consolidation",
+                                           "export"),
                         default="all",
                         help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s); "
-                             "receipt: its goods-receipt part alone; po, consolidation: bench/procurement.py")
+                             "receipt: its goods-receipt part alone; po, consolidation: bench/procurement.py; "
+                             "export: bench/exports.py (a few minutes; the XLSX side is most of it)")
     parser.add_argument(
         "--duration", type=float, help="seconds measured per HTTP load, over all its slices (default 10, quick 3)"
     )
@@ -617,6 +619,10 @@ def main(argv=None) -> int:
 
             parts = ("po", "consolidation") if args.only == "all" else (args.only,)
             bench.results["procurement"] = procurement.run(quick=args.quick, parts=parts)
+        if args.only in ("all", "export"):
+            from . import exports
+
+            bench.results["exports"] = exports.run(quick=args.quick)
         bench.results["elapsed_seconds"] = round(time.monotonic() - started, 1)
         bench.results.setdefault("machine", {})["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
         print()
@@ -628,6 +634,9 @@ def main(argv=None) -> int:
         if "procurement" in bench.results:
             print()
             print(procurement.render(bench.results["procurement"]))
+        if "exports" in bench.results:
+            print()
+            print(exports.render(bench.results["exports"]))
         if args.json:
             args.json.write_text(json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n")
     except KeyboardInterrupt:

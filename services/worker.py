@@ -2,7 +2,8 @@
 
 Each service gets `<service>.handle_event` (its idempotent event consumer) and
 `<service>.relay_outbox` (the sweep that publishes whatever the after-commit relay
-could not), plus its periodic jobs, all routed to the service's own queue.
+could not), plus its periodic jobs and the tasks it sends itself (`spec.tasks`), all routed
+to the service's own queue.
 """
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ def _register(spec):
 
     app.conf.beat_schedule[f"{spec.name}.relay_outbox"] = {
         "task": f"{spec.name}.relay_outbox", "schedule": settings.relay_interval_seconds}
+    for task_name, run in spec.tasks.items():
+        def run_task(*args, run=run):
+            return run(database(spec.name), *args)
+
+        app.task(name=f"{spec.name}.{task_name}")(run_task)
     for job in spec.periodic:
         name = f"{spec.name}.{job.name}"
 

@@ -31,6 +31,8 @@ class ServiceSpec:
     periodic: list[PeriodicJob] = field(default_factory=list)
     # Optional per-service tables of shared mechanisms (shared.idempotency, shared.statemachine).
     idempotency_model: type | None = None
+    # Tasks the service sends itself (long jobs a request starts): `<service>.<name>`, run(database, *args).
+    tasks: dict[str, Callable[..., object]] = field(default_factory=dict)
 
     @property
     def migrations_dir(self) -> Path:
