@@ -11,11 +11,11 @@ from sqlalchemy import select
 from shared import tabular
 from shared.errors import NotFound
 from shared.i18n import gettext as _
-from shared.pages import load_form, page_principal, page_roles, refused_renders
+from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
-from ..pages import form_id, page_number
+from ..pages import form_id
 from .accounts import dining_halls, period_accounts
 from .api.common import ENTRY_WRITERS, READERS, SIGNERS, school_timezone, school_today
 from .api.export_jobs import JOB_READERS, dispatch_job
