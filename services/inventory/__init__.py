@@ -3,6 +3,7 @@ from pathlib import Path
 
 from shared.config import Settings
 from shared.db import Database
+from shared.pages import init_pages
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -18,5 +19,12 @@ def create_app(config: Settings | None = None, database: Database | None = None)
     from .api import BLUEPRINTS
     from .cli import COMMANDS
     from .costing.api import BLUEPRINTS as COSTING_BLUEPRINTS
+    from .costing.pages import blp as costing_pages_blp
+    from .pages import blp as pages_blp
+    from .pages import sign_in
 
-    return create_service_app(SPEC, config, database, BLUEPRINTS + COSTING_BLUEPRINTS, "Inventory 库存", COMMANDS)
+    app = create_service_app(SPEC, config, database, BLUEPRINTS + COSTING_BLUEPRINTS, "Inventory 库存", COMMANDS)
+    init_pages(app, sign_in)
+    app.register_blueprint(pages_blp)
+    app.register_blueprint(costing_pages_blp)
+    return app

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.auth import Principal
@@ -12,7 +13,7 @@ from .fefo import NotEnoughStock, pick
 from .items import get_item
 from .ledger import candidates, lock_lot_balances, lock_positions, post_outbound, source_for
 from .locations import get_location
-from .models import Issue
+from .models import Issue, StockBalance
 
 
 def distinct_items(session: Session, school_id: int, lines: list[dict]):
@@ -36,6 +37,15 @@ def take_fefo(session: Session, valuation, item_id: int, location_id: int, quant
     except NotEnoughStock as exc:
         raise Conflict(f"{field}: {exc}", {field: [str(exc)]}) from exc
     return [post_outbound(session, valuation, balances[lot_id], kind, taken, source) for lot_id, taken in picks]
+
+
+def preview_fefo(session: Session, school_id: int, location_id: int, item_id: int, quantity, used_on: date):
+    """The (lot balance, quantity) pairs an issue of `quantity` would take now, without posting or locking:
+    what the canteen manager sees before posting. Raises NotEnoughStock as the issue would."""
+    balances = {b.lot_id: b for b in session.scalars(select(StockBalance).where(
+        StockBalance.school_id == school_id, StockBalance.item_id == item_id,
+        StockBalance.location_id == location_id, StockBalance.quantity > 0)).unique()}
+    return [(balances[lot_id], taken) for lot_id, taken in pick(candidates(list(balances.values())), quantity, used_on)]
 
 
 def issue_to_kitchen(session: Session, principal: Principal, location_id: int, meal_date: date, meal: str,

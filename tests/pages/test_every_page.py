@@ -16,6 +16,7 @@ from services.supplier_portal.accounts import principal_for
 from shared.auth import STAFF_ROLES, Principal, issue_token
 from shared.pages import TOKEN_KEY
 from tests.conftest import TEST_SECRET
+from tests.pages.inventory import seed_inventory
 from tests.pages.purchasing import seed_purchasing
 from tests.supplier_portal.conftest import (  # noqa: F401  (the portal's fixtures)
     add_document,
@@ -123,7 +124,8 @@ def test_every_staff_page_renders_in_both_languages_with_a_title_labels_and_no_m
     # every staff role at once sees every staff page; the principal is narrowed to each page's roles
     everyone = Principal(str(seeded.officer.id), frozenset(STAFF_ROLES), school_id=seeded.officer.school_id)
     url_values = {"menu_id": seeded.menu_id, "requisition_id": seeded.requisition_id, "plan_id": seeded.plan_id,
-                  "rfq_id": seeded.rfq_id, "order_id": seeded.order_id, "invoice_id": seeded.invoice_id}
+                  "rfq_id": seeded.rfq_id, "order_id": seeded.order_id, "invoice_id": seeded.invoice_id,
+                  **seed_inventory(databases["inventory"], seeded.officer.school_id)}
     problems = render_everywhere(procurement, everyone, url_values) + render_everywhere(inventory, everyone,
                                                                                           url_values)
     assert problems == [], "\n".join(problems)

@@ -24,7 +24,7 @@ SERVICES = sorted(p.parent for p in REPO.glob("services/*/__init__.py"))
 
 def messages_in(folder: Path) -> set[str]:
     found = set()
-    for path in list(folder.glob("templates/**/*.html")) + list(folder.glob("*.py")):
+    for path in list(folder.glob("templates/**/*.html")) + list(folder.glob("**/*.py")):  # packages too
         found |= {m.group(2) for m in MESSAGE.finditer(path.read_text(encoding="utf-8"))}
     return found
 
