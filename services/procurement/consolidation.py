@@ -60,23 +60,26 @@ def merge(lines: list[DemandLine], start: date, window_days: int) -> list[Merged
         raise ValueError("a delivery window is at least one day")
     seen: set[int] = set()
     merged: dict[tuple[int, date], MergedLine] = {}
+    windows: dict[date, date] = {}  # a plan's lines fall on a few dozen days: each window is worked out once
     for line in sorted(lines, key=lambda line: (line.item_id, line.needed_by, line.line_id)):
         if line.line_id in seen:
             raise ValueError(f"requisition line {line.line_id} given twice")
         if line.needed_by < start:
             raise ValueError(f"requisition line {line.line_id} is needed before the plan starts")
         seen.add(line.line_id)
-        window = window_of(line.needed_by, start, window_days)
-        target = merged.setdefault((line.item_id, window), MergedLine(line.item_id, window, line.needed_by))
+        window = windows.get(line.needed_by)
+        if window is None:
+            window = windows[line.needed_by] = window_of(line.needed_by, start, window_days)
+        target = merged.get((line.item_id, window))
+        if target is None:  # the first line of a window is its earliest need: the lines come sorted by date
+            target = merged[line.item_id, window] = MergedLine(line.item_id, window, line.needed_by)
         target.quantity += line.quantity
-        target.delivery_date = min(target.delivery_date, line.needed_by)
         target.sources.append(line)
     return [merged[key] for key in sorted(merged)]
 
 
 def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[DemandLine]:
-    """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows: a
-    plan of thousands of lines need not load them as ORM objects."""
+    """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows."""
     query = (select(RequisitionLine.id, RequisitionLine.item_id, Requisition.demand_point_id,
                     RequisitionLine.quantity, RequisitionLine.needed_by)
              .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
@@ -88,7 +91,8 @@ def pending_lines(session: Session, school_id: int, start: date, end: date) -> l
     if session.get_bind().dialect.name != "sqlite":
         # two buyers consolidating at once: the second waits, then finds the lines taken
         query = query.with_for_update(of=RequisitionLine)
-    return [DemandLine(*row) for row in session.execute(query)]
+    # on the session's connection, not through the ORM, which would process each of ten thousand rows
+    return list(map(DemandLine._make, session.connection().execute(query)))
 
 
 def consolidate(session: Session, principal: Principal, start: date, end: date, window_days: int = 7) -> PurchasePlan:
