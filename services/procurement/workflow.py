@@ -38,11 +38,13 @@ PURCHASE_ORDER = StateMachine("purchase_order", {
 
 
 def apply(session: Session, machine: StateMachine, document, action: str, actor: str,
-          reason: str | None = None) -> str:
-    """Apply a transition, bump the document's version (its ETag) and flush."""
+          reason: str | None = None, flush: bool = True) -> str:
+    """Apply a transition, bump the document's version (its ETag) and flush (unless the caller
+    writes several transitions in one flush)."""
     machine.apply(session, document, action, actor, reason)
     document.version = (document.version or 0) + 1
-    session.flush()
+    if flush:
+        session.flush()
     return getattr(document, machine.state_attribute)
 
 
