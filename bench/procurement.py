@@ -9,14 +9,16 @@ like bench/inventory.py.
   needed: approved at once) and `POST .../send` (`po.sent` into the outbox), three requests per
   order, each with the ETag of the previous answer as If-Match. Against the bare insert of
   bench.baseline_app (`POST /rows`), taking turns in slices; the ratio is orders/s ÷ inserts/s
-  (goal ≥ 0.5), and requests/s ÷ inserts/s is shown beside it. The relay is not running: the
-  outbox rows stay pending (the after-commit publish is off the request thread, bench/runner.py
-  measures it).
+  (goal ≥ 0.5), and requests/s ÷ inserts/s is shown beside it. A third side sends the same order
+  in one request (`"send": true`: created, approved under the rules and sent), also ÷ inserts/s.
+  The relay is not running: the outbox rows stay pending (the after-commit publish is off the
+  request thread, bench/runner.py measures it).
 * Consolidation: 10,000 approved requisition lines (500 requisitions of 20 lines, 5 demand points,
   60 items, needs spread over four weeks) merged into one plan by `consolidation.consolidate` in a
   unit of work (flushed, then rolled back so the same rows serve every round), against the same
-  grouping in one SQL statement (`GROUP BY` item, weekly window and demand point over the same
-  join and filters, rows fetched). The two take turns; medians; goal ≤ 2×.
+  writes in raw SQL on one connection, also rolled back: the plan, its lines by `INSERT ... SELECT
+  ... GROUP BY` item and weekly window, the 10,000 sources by `INSERT ... SELECT`, the audit rows and
+  the `UPDATE` of the 500 requisitions (BASELINE_SQL). The two take turns; medians; goal ≤ 2×.
 """
 
 from __future__ import annotations
@@ -142,12 +144,14 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
     delivery = (date.today() + timedelta(days=3)).isoformat()
     counter = iter(range(10**9))
 
-    def order():
+    def body():
         item_id, unit, price = items[next(counter) % len(items)]
-        created = suite.post("/api/purchase-orders", headers=headers, json={
-            "supplier_id": SUPPLIER_ID, "lines": [{"item_id": item_id, "quantity": "20", "unit": unit,
-                                                  "unit_price": price, "destination": "DH1",
-                                                  "delivery_date": delivery}]})
+        return {"supplier_id": SUPPLIER_ID, "lines": [{"item_id": item_id, "quantity": "20", "unit": unit,
+                                                       "unit_price": price, "destination": "DH1",
+                                                       "delivery_date": delivery}]}
+
+    def order():
+        created = suite.post("/api/purchase-orders", headers=headers, json=body())
         assert created.status_code == 201, created.get_data(as_text=True)
         path = f"/api/purchase-orders/{created.json['id']}"
         submitted = suite.post(f"{path}/submit", headers={**headers, "If-Match": created.headers["ETag"]})
@@ -155,17 +159,22 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
         sent = suite.post(f"{path}/send", headers={**headers, "If-Match": submitted.headers["ETag"]})
         assert sent.status_code == 200 and sent.json["state"] == "sent", sent.json
 
+    def order_at_once():
+        sent = suite.post("/api/purchase-orders", headers=headers, json={**body(), "send": True})
+        assert sent.status_code == 201 and sent.json["state"] == "sent", sent.get_data(as_text=True)
+
     def insert():
         response = baseline.post("/rows", json={"company_name": "某某蔬菜公司", "contact_email": "a@b.cn",
                                                 "categories": ["vegetables"]})
         assert response.status_code == 201
 
-    counts, spent = {"orders": 0, "inserts": 0}, {"orders": 0.0, "inserts": 0.0}
-    for call in (order, insert):
+    sides = {"orders": order, "one_request": order_at_once, "inserts": insert}
+    counts, spent = dict.fromkeys(sides, 0), dict.fromkeys(sides, 0.0)
+    for call in sides.values():
         for _ in range(10):
             call()  # warm-up
     for _ in range(rounds):
-        for side, call in (("orders", order), ("inserts", insert)):
+        for side, call in sides.items():
             started = time.perf_counter()
             deadline = started + seconds / rounds
             while time.perf_counter() < deadline:
@@ -173,8 +182,10 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
                 counts[side] += 1
             spent[side] += time.perf_counter() - started
     rates = {side: counts[side] / spent[side] for side in counts}
-    return {"orders_per_s": rates["orders"], "inserts_per_s": rates["inserts"], "requests": counts,
-            "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"]}
+    return {"orders_per_s": rates["orders"], "one_request_per_s": rates["one_request"],
+            "inserts_per_s": rates["inserts"], "requests": counts,
+            "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"],
+            "one_request_ratio": rates["one_request"] / rates["inserts"]}
 
 
 def consolidation_timing(database, school_id: int, start: date, repeats: int) -> dict:
@@ -238,7 +249,10 @@ def render(results: dict) -> str:
         lines += ["Purchase orders in-process: create + submit + send (3 requests) vs bench.baseline_app POST /rows",
                   f"orders/s {orders['orders_per_s']:.1f} ({orders['requests']['orders']} sent), "
                   f"bare inserts/s {orders['inserts_per_s']:.1f} ({orders['requests']['inserts']}), "
-                  f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)"]
+                  f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)",
+                  "The same order in one request: POST /api/purchase-orders with \"send\": true",
+                  f"orders/s {orders['one_request_per_s']:.1f} ({orders['requests']['one_request']} sent), "
+                  f"ratio {orders['one_request_ratio']:.2f}x"]
     if "consolidation" in results:
         c = results["consolidation"]
         lines += [f"Consolidation of {c['lines']:,} approved requisition lines into "
