@@ -49,23 +49,21 @@ def apply(session: Session, machine: StateMachine, document, action: str, actor:
 
 
 def apply_where(session: Session, machine: StateMachine, model, criterion, action: str, actor: str,
-                reason: str | None = None) -> list[int]:
+                reason: str | None = None) -> None:
     """`apply` to every document that matches `criterion` and whose state allows the action, without
     loading them: one UPDATE ... RETURNING per allowed state and one insert of the audit rows (a
-    consolidation closes hundreds of requisitions at once). Returns the ids moved."""
+    consolidation closes hundreds of requisitions at once)."""
     state = getattr(model, machine.state_attribute)
-    at, moved, audits = utcnow(), [], []
+    at, audits = utcnow(), []
     for from_state, to_state in machine.transitions[action].items():
-        ids = list(session.scalars(update(model).where(criterion, state == from_state)
-                                   .values({state: to_state, model.version: model.version + 1})
-                                   .returning(model.id)))
-        moved += ids
+        ids = session.scalars(update(model).where(criterion, state == from_state)
+                              .values({state: to_state, model.version: model.version + 1})
+                              .returning(model.id))
         audits += [{"document_type": machine.document_type, "document_id": document_id, "action": action,
                     "from_state": from_state, "to_state": to_state, "actor": actor, "reason": reason, "at": at}
                    for document_id in ids]
     if audits:
         session.execute(insert(machine.audit_model.__table__), audits)
-    return moved
 
 
 def audit(session: Session, machine: StateMachine, document, action: str, actor: str,
