@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,7 @@ MAX_WINDOW_DAYS = 31
 MAX_PLAN_SPAN_DAYS = 92
 
 
-@dataclass(frozen=True)
-class DemandLine:
+class DemandLine(NamedTuple):  # a tuple, not a dataclass: a plan reads ten thousand of them
     line_id: int
     item_id: int
     demand_point_id: int
@@ -60,23 +60,26 @@ def merge(lines: list[DemandLine], start: date, window_days: int) -> list[Merged
         raise ValueError("a delivery window is at least one day")
     seen: set[int] = set()
     merged: dict[tuple[int, date], MergedLine] = {}
+    windows: dict[date, date] = {}  # a plan's lines fall on a few dozen days: each window is worked out once
     for line in sorted(lines, key=lambda line: (line.item_id, line.needed_by, line.line_id)):
         if line.line_id in seen:
             raise ValueError(f"requisition line {line.line_id} given twice")
         if line.needed_by < start:
             raise ValueError(f"requisition line {line.line_id} is needed before the plan starts")
         seen.add(line.line_id)
-        window = window_of(line.needed_by, start, window_days)
-        target = merged.setdefault((line.item_id, window), MergedLine(line.item_id, window, line.needed_by))
+        window = windows.get(line.needed_by)
+        if window is None:
+            window = windows[line.needed_by] = window_of(line.needed_by, start, window_days)
+        target = merged.get((line.item_id, window))
+        if target is None:  # the first line of a window is its earliest need: the lines come sorted by date
+            target = merged[line.item_id, window] = MergedLine(line.item_id, window, line.needed_by)
         target.quantity += line.quantity
-        target.delivery_date = min(target.delivery_date, line.needed_by)
         target.sources.append(line)
     return [merged[key] for key in sorted(merged)]
 
 
 def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[DemandLine]:
-    """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows: a
-    plan of thousands of lines need not load them as ORM objects."""
+    """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows."""
     query = (select(RequisitionLine.id, RequisitionLine.item_id, Requisition.demand_point_id,
                     RequisitionLine.quantity, RequisitionLine.needed_by)
              .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
@@ -88,7 +91,8 @@ def pending_lines(session: Session, school_id: int, start: date, end: date) -> l
     if session.get_bind().dialect.name != "sqlite":
         # two buyers consolidating at once: the second waits, then finds the lines taken
         query = query.with_for_update(of=RequisitionLine)
-    return [DemandLine(*row) for row in session.execute(query)]
+    # on the session's connection, not through the ORM, which would process each of ten thousand rows
+    return list(map(DemandLine._make, session.connection().execute(query)))
 
 
 def consolidate(session: Session, principal: Principal, start: date, end: date, window_days: int = 7) -> PurchasePlan:
@@ -104,28 +108,32 @@ def consolidate(session: Session, principal: Principal, start: date, end: date, 
     plan = PurchasePlan(school_id=principal.school_id, window_start=start, window_end=end, window_days=window_days,
                         created_by=principal.user_id)
     session.add(plan)
-    merged_lines = merge(demand, start, window_days)
-    plan_lines = [PlanLine(school_id=plan.school_id, plan=plan, item_id=merged.item_id,
-                           window_start=merged.window_start, delivery_date=merged.delivery_date,
-                           quantity=merged.quantity) for merged in merged_lines]
-    session.add_all(plan_lines)
     session.flush()
-    sources = [{"plan_line_id": plan_line.id, "requisition_line_id": source.line_id,
-                "demand_point_id": source.demand_point_id, "quantity": source.quantity}
-               for plan_line, merged in zip(plan_lines, merged_lines, strict=True) for source in merged.sources]
+    merged_lines = merge(demand, start, window_days)
+    # plain inserts, one statement each, not ORM objects for every row of a big plan; the ids come back
+    # keyed by item and window (asking for them in parameter order would make SQLite insert row by row)
+    plan_line_ids = {(item_id, window): plan_line_id for plan_line_id, item_id, window in session.execute(
+        insert(PlanLine.__table__).returning(PlanLine.id, PlanLine.item_id, PlanLine.window_start),
+        [{"school_id": plan.school_id, "plan_id": plan.id, "item_id": merged.item_id,
+          "window_start": merged.window_start, "delivery_date": merged.delivery_date, "quantity": merged.quantity}
+         for merged in merged_lines])}
+    sources = [{"plan_line_id": plan_line_ids[merged.item_id, merged.window_start],
+                "requisition_line_id": source.line_id, "demand_point_id": source.demand_point_id,
+                "quantity": source.quantity}
+               for merged in merged_lines for source in merged.sources]
     try:
-        # one executemany, not ten thousand ORM objects; the unit of work rolls back on the Conflict
-        session.execute(insert(PlanLineSource), sources)
+        # the Core table, not the ORM's bulk insert, which would inspect every one of the ten thousand rows
+        session.execute(insert(PlanLineSource.__table__), sources)
     except IntegrityError:
         # the unique requisition_line_id: another consolidation took these lines first
         raise Conflict("Some of these requisition lines were consolidated meanwhile; try again") from None
-    workflow.apply_to_all(session, workflow.REQUISITION, _fully_consolidated(session, plan.id),
-                          "consolidate", principal.user_id, f"purchase plan {plan.id}")
+    workflow.apply_where(session, workflow.REQUISITION, Requisition, _fully_consolidated(plan.id),
+                         "consolidate", principal.user_id, f"purchase plan {plan.id}")
     return plan
 
 
-def _fully_consolidated(session: Session, plan_id: int) -> list[Requisition]:
-    """The requisitions the plan drew from that now have every line in a plan, in one query (by
+def _fully_consolidated(plan_id: int):
+    """The requisitions the plan drew from that now have every line in a plan, as a criterion (by
     subqueries, not a list of ids, which could outgrow a statement's parameters)."""
     drawn = (select(RequisitionLine.requisition_id)
              .join(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
@@ -134,8 +142,7 @@ def _fully_consolidated(session: Session, plan_id: int) -> list[Requisition]:
     left = (select(RequisitionLine.requisition_id)
             .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
             .where(RequisitionLine.requisition_id.in_(drawn), PlanLineSource.id.is_(None)))
-    return list(session.scalars(select(Requisition).where(Requisition.id.in_(drawn), Requisition.id.not_in(left))
-                                .order_by(Requisition.id)))
+    return Requisition.id.in_(drawn) & Requisition.id.not_in(left)
 
 
 LOAD_PLAN = (selectinload(PurchasePlan.lines).selectinload(PlanLine.sources).selectinload(PlanLineSource.demand_point),

@@ -269,19 +269,44 @@ def _checked(session, principal, order_id, expected_version) -> PurchaseOrder:
 
 def submit_order(session: Session, principal: Principal, order_id: int, expected_version: int | None = None):
     order = _checked(session, principal, order_id, expected_version)
-    workflow.apply(session, workflow.PURCHASE_ORDER, order, "submit", principal.user_id)
-    _ask_for_approval(session, order)
+    required = _approvals_needed(session, order)  # read before the change, so it does not autoflush it
+    workflow.apply(session, workflow.PURCHASE_ORDER, order, "submit", principal.user_id, flush=False)
+    _ask_for_approval(session, order, required)
+    session.flush()  # the submit and an approval at once, written together
     return order
 
 
-def _ask_for_approval(session: Session, order: PurchaseOrder) -> None:
-    order.approvals_required = approvals_required(order.total, approval_rules(session, order.school_id))
+def create_and_send_order(session: Session, principal: Principal, supplier_id: int, lines: list[LineInput],
+                          today: date, note: str = "") -> PurchaseOrder:
+    """A small direct purchase in one step: created, submitted, approved under the school's rules and
+    sent, each move audited as if taken alone. Only a buyer may, and only an order no approver must see."""
+    if not principal.roles & set(BUYERS):
+        raise Forbidden("Only a procurement officer sends orders; submit it instead")
+    order = create_order(session, principal, supplier_id, lines, today, note)
+    required = _approvals_needed(session, order)
+    if required:
+        raise InvalidInput("send", f"an order of ¥{order.total} with these prices needs {required} approver(s); "
+                                   "submit it instead")
+    workflow.apply(session, workflow.PURCHASE_ORDER, order, "submit", principal.user_id, flush=False)
+    _ask_for_approval(session, order, required)
+    _send(session, order, principal.user_id)
+    return order
+
+
+def _approvals_needed(session: Session, order: PurchaseOrder) -> int:
+    required = approvals_required(order.total, approval_rules(session, order.school_id))
     if any(line.above_price_limit for line in order.lines) and not order.price_override_reason:
         # a price above the rule's limit needs an approver's written override, however small the order
-        order.approvals_required = max(order.approvals_required, 1)
-    if order.approvals_required == 0:
+        required = max(required, 1)
+    return required
+
+
+def _ask_for_approval(session: Session, order: PurchaseOrder, required: int) -> None:
+    """Record the approvals the order needs; with none, approve it at once (the caller flushes)."""
+    order.approvals_required = required
+    if required == 0:
         workflow.apply(session, workflow.PURCHASE_ORDER, order, "approve", SYSTEM,
-                       f"total ¥{order.total} needs no approver under the school's rules")
+                       f"total ¥{order.total} needs no approver under the school's rules", flush=False)
 
 
 def amend_order(session: Session, principal: Principal, order_id: int, changes: list[dict], reason: str | None,
@@ -316,7 +341,8 @@ def amend_order(session: Session, principal: Principal, order_id: int, changes: 
     order.approvals.clear()
     order.price_override_reason = None
     session.flush()
-    _ask_for_approval(session, order)
+    _ask_for_approval(session, order, _approvals_needed(session, order))
+    session.flush()
     return order
 
 
@@ -361,15 +387,20 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
     if action == "close":
         return close_order(session, order, principal.user_id, reason)
     if action == "send":
-        # set before the transition's flush, so the order is written once (a refused send rolls back)
-        order.sent_at = utcnow()
+        return _send(session, order, principal.user_id)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, action, principal.user_id, reason)
-    if action == "send":
-        emit(session, "po.sent", sent_payload(order))
-    elif order.state == "cancelled" and order.sent_at is not None:
+    if order.state == "cancelled" and order.sent_at is not None:
         # the supplier holds a revision of this order (an amendment may be what was rejected)
         emit(session, "po.cancelled", {"po_id": order.id, "school_id": order.school_id, "revision": order.revision,
                                        "supplier_id": order.supplier_id, "reason": reason, "cancelled_at": utcnow()})
+    return order
+
+
+def _send(session: Session, order: PurchaseOrder, actor: str) -> PurchaseOrder:
+    # set before the transition's flush, so the order is written once (a refused send rolls back)
+    order.sent_at = utcnow()
+    workflow.apply(session, workflow.PURCHASE_ORDER, order, "send", actor)
+    emit(session, "po.sent", sent_payload(order))
     return order
 
 

@@ -236,6 +236,8 @@ class OrderInSchema(Schema):
     supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1, max=200))
+    # a small direct purchase sent at once, when no approver is needed (procurement officers only)
+    send = fields.Boolean(load_default=False)
 
 
 class PlanPriceSchema(Schema):

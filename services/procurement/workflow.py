@@ -2,6 +2,7 @@
 transitions each; applying one writes the audit row (who, when, why) and refuses with 409."""
 from __future__ import annotations
 
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
@@ -37,19 +38,32 @@ PURCHASE_ORDER = StateMachine("purchase_order", {
 
 
 def apply(session: Session, machine: StateMachine, document, action: str, actor: str,
-          reason: str | None = None) -> str:
-    """Apply a transition, bump the document's version (its ETag) and flush."""
-    apply_to_all(session, machine, [document], action, actor, reason)
+          reason: str | None = None, flush: bool = True) -> str:
+    """Apply a transition, bump the document's version (its ETag) and flush (unless the caller
+    writes several transitions in one flush)."""
+    machine.apply(session, document, action, actor, reason)
+    document.version = (document.version or 0) + 1
+    if flush:
+        session.flush()
     return getattr(document, machine.state_attribute)
 
 
-def apply_to_all(session: Session, machine: StateMachine, documents, action: str, actor: str,
-                 reason: str | None = None) -> None:
-    """`apply` to many documents with one flush: a consolidation closes hundreds of requisitions at once."""
-    for document in documents:
-        machine.apply(session, document, action, actor, reason)
-        document.version = (document.version or 0) + 1
-    session.flush()
+def apply_where(session: Session, machine: StateMachine, model, criterion, action: str, actor: str,
+                reason: str | None = None) -> None:
+    """`apply` to every document that matches `criterion` and whose state allows the action, without
+    loading them: one UPDATE ... RETURNING per allowed state and one insert of the audit rows (a
+    consolidation closes hundreds of requisitions at once)."""
+    state = getattr(model, machine.state_attribute)
+    at, audits = utcnow(), []
+    for from_state, to_state in machine.transitions[action].items():
+        ids = session.scalars(update(model).where(criterion, state == from_state)
+                              .values({state: to_state, model.version: model.version + 1})
+                              .returning(model.id))
+        audits += [{"document_type": machine.document_type, "document_id": document_id, "action": action,
+                    "from_state": from_state, "to_state": to_state, "actor": actor, "reason": reason, "at": at}
+                   for document_id in ids]
+    if audits:
+        session.execute(insert(machine.audit_model.__table__), audits)
 
 
 def audit(session: Session, machine: StateMachine, document, action: str, actor: str,

@@ -155,6 +155,48 @@ def test_sending_an_approved_order_emits_po_sent_per_the_contract(create, rice, 
     assert line["item_name"] == "东北大米 一级粳米"
 
 
+def test_a_small_order_can_be_created_approved_and_sent_in_one_request(procurement, buyer, supplier, rice,
+                                                                       databases):
+    response = procurement.post("/api/purchase-orders", json={**order_body(rice), "send": True}, headers=buyer[1])
+    assert response.status_code == 201, response.json
+    order = response.json
+    assert (order["state"], order["approvals_required"], order["total"]) == ("sent", 0, "1050.00")
+    assert response.headers["ETag"] == procurement.get(f"/api/purchase-orders/{order['id']}",
+                                                       headers=buyer[1]).headers["ETag"]
+    history = procurement.get(f"/api/purchase-orders/{order['id']}/history", headers=buyer[1]).json
+    assert [(h["action"], h["to_state"], h["actor"]) for h in history] == [
+        ("submit", "pending_approval", str(buyer[0].id)), ("approve", "approved", "system"),
+        ("send", "sent", str(buyer[0].id))]
+    with databases["procurement"].unit_of_work() as uow:
+        [event] = uow.session.scalars(select(Outbox).where(Outbox.type == "po.sent")).all()
+    assert (event.payload["po_id"], event.payload["number"], event.payload["total"]) == (
+        order["id"], order["number"], "1050.00")
+
+
+@pytest.mark.parametrize("body", [
+    {"quantity": "100"},  # 2500 kg × 4.20 = 10,500: an approver must see it
+    {"price": "4.37"},  # above the price rule's limit: an approver's override
+])
+def test_an_order_that_needs_an_approver_is_not_sent_in_one_request(procurement, buyer, supplier, rice, databases,
+                                                                    body):
+    response = procurement.post("/api/purchase-orders", json={**order_body(rice, **body), "send": True},
+                                headers=buyer[1])
+    assert response.status_code == 422 and "send" in response.json["errors"], response.json
+    assert procurement.get("/api/purchase-orders", headers=buyer[1]).json["total"] == 0
+    with databases["procurement"].unit_of_work() as uow:
+        assert uow.session.scalars(select(Outbox).where(Outbox.type == "po.sent")).all() == []
+
+
+def test_only_a_buyer_sends_an_order_in_the_request_that_creates_it(procurement, manager, supplier, rice):
+    _, dh1 = manager("DH1")
+    refused = procurement.post("/api/purchase-orders", json={**order_body(rice, quantity="1"), "send": True},
+                               headers=dh1)
+    assert refused.status_code == 403
+    assert procurement.get("/api/purchase-orders", headers=dh1).json["total"] == 0
+    drafted = procurement.post("/api/purchase-orders", json=order_body(rice, quantity="1"), headers=dh1)
+    assert drafted.status_code == 201 and drafted.json["state"] == "draft"
+
+
 def test_the_full_life_of_an_order_through_supplier_and_inventory_events(create, rice, procurement, buyer, deliver,
                                                                          staff):
     order = create(order_body(rice))

@@ -73,6 +73,30 @@ def test_a_consolidated_line_is_never_consolidated_again(procurement, manager, a
         assert uow.session.scalar(select(func.count()).select_from(PlanLineSource)) == 1
 
 
+def test_lines_a_concurrent_consolidation_took_first_are_a_conflict_and_nothing_is_written(
+        procurement, manager, approve, make_item, buyer, databases, monkeypatch):
+    from services.procurement import consolidation
+    rice = make_item(RICE)
+    _, dh1 = manager("DH1")
+    approve(dh1, "DH1", [{"item_id": rice.id, "quantity": "4", "unit": "bag", "needed_by": day(1)}])
+    seen = []
+    read = consolidation.pending_lines
+
+    def as_first_read(*args):
+        # the second consolidation read the lines before the first one committed
+        seen.append(seen[0] if seen else read(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(consolidation, "pending_lines", as_first_read)
+    window = {"window_start": day(0), "window_end": day(6)}
+    assert procurement.post("/api/purchase-plans", json=window, headers=buyer).status_code == 201
+    late = procurement.post("/api/purchase-plans", json=window, headers=buyer)
+    assert late.status_code == 409 and "meanwhile" in late.json["detail"], late.json
+    assert procurement.get("/api/purchase-plans", headers=buyer).json["total"] == 1
+    with databases["procurement"].unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PlanLineSource)) == 1
+
+
 def test_lines_outside_the_period_wait_and_their_requisition_stays_approved(procurement, manager, approve, make_item,
                                                                           buyer):
     rice = make_item(RICE)

@@ -34,10 +34,13 @@ def _etag(order):
 @blp.arguments(OrderInSchema)
 @blp.response(201, OrderSchema)
 def create_order(data):
+    """With `"send": true`, a small direct purchase is also submitted, approved under the school's rules
+    and sent (`po.sent`) in this one request: only for a procurement officer or an admin (403 otherwise),
+    and only when no approver is needed (422 naming `send` otherwise)."""
     lines = [orders.LineInput(**line) for line in data["lines"]]
+    create = orders.create_and_send_order if data["send"] else orders.create_order
     with unit_of_work() as uow:
-        order = orders.create_order(uow.session, current_principal(), data["supplier_id"], lines, school_today(),
-                                    data["note"])
+        order = create(uow.session, current_principal(), data["supplier_id"], lines, school_today(), data["note"])
         uow.commit()
     return order, 201, {"ETag": f'"{order.version}"'}
 
