@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from shared.fields import Money as ExactMoney
 from shared.fields import Quantity as ExactQuantity
+from shared.fields import RowId
 from shared.pagination import PageQuerySchema, page_schema
 
 from .credit_code import credit_code_problem
@@ -356,7 +357,7 @@ class NewDeliveryNoteSchema(Schema):
 
 
 class DeliveryNoteQuerySchema(PageQuerySchema):
-    order_id = fields.Integer()
+    order_id = RowId()
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
 
 
@@ -410,7 +411,7 @@ class NewInvoiceSchema(Schema):
 
 
 class InvoiceQuerySchema(PageQuerySchema):
-    order_id = fields.Integer()
+    order_id = RowId()
     status = fields.String(validate=validate.OneOf(INVOICE_STATUSES))
 
 
