@@ -5,7 +5,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.events import SUPPLIER_CATEGORIES
-from shared.fields import Money, Quantity
+from shared.fields import Money, Quantity, RowId
 from shared.pagination import PageQuerySchema
 
 from .catalogue import item_units
@@ -307,7 +307,7 @@ class DeliveryNoticeSchema(Schema):
 
 class OrderQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(PO_STATES))
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 class AmendLineSchema(Schema):
@@ -437,7 +437,7 @@ class InvoiceSchema(Schema):
 
 class InvoiceQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(("matched", "disputed", "paid")))
-    order_id = fields.Integer()
+    order_id = RowId()
 
 
 class TolerancesSchema(Schema):

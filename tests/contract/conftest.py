@@ -17,7 +17,10 @@ from services.inventory.tasks import consumer as inventory_consumer
 from services.procurement import menus
 from services.procurement.models import Outbox as ProcurementOutbox
 from services.procurement.models import StaffUser
+from services.supplier_portal.accounts import principal_for
+from services.supplier_portal.models import SupplierUser
 from shared.auth import STAFF_ROLES
+from tests.conftest import bearer
 from tests.inventory.conftest import ITEMS
 from tests.procurement.conftest import RICE, deliver, demand_points, envelope, make_item, principal  # noqa: F401
 from tests.supplier_portal.conftest import (  # noqa: F401
@@ -56,6 +59,8 @@ def callers(staff, databases, demand_points, tenants):  # noqa: F811
                 uow.session.get(StaffUser, user.id).demand_point_id = demand_points[home].id
                 uow.commit()
     headers["supplier_a"], headers["supplier_b"] = tenants[0].owner, tenants[1].owner
+    with databases["supplier_portal"].unit_of_work() as uow:
+        headers["supplier_a_staff"] = bearer(principal_for(uow.session.get(SupplierUser, tenants[0].staff_user_id)))
     return headers
 
 
@@ -70,12 +75,12 @@ def world(procurement, inventory, portal, staff, deliver, make_item, demand_poin
             "supplier_portal": a.ids | {"supplier_id": a.supplier_id}}
 
 
-def _procurement(client, staff, deliver, make_item, callers, supplier_id, school) -> dict:
+def _procurement(client, staff, deliver_event, new_item, callers, supplier_id, school) -> dict:
     _, everyone = staff(*sorted(STAFF_ROLES - {"canteen_manager", "store_manager"}))
     manager = callers["canteen_manager"]
-    deliver("supplier.approved", {"supplier_id": supplier_id, "name": SUPPLIER_NAME,
+    deliver_event("supplier.approved", {"supplier_id": supplier_id, "name": SUPPLIER_NAME,
                                   "categories": ["bulk_grain_oil", "vegetables"], "approved_at": NOW})
-    rice = make_item(RICE, reference="4.00")
+    rice = new_item(RICE, reference="4.00")
     line = {"item_id": rice.id, "quantity": "4", "unit": "bag", "needed_by": SOON}
     submitted = created(client.post("/api/requisitions", json={"demand_point": "DH1", "lines": [line]},
                                     headers=manager))
@@ -94,12 +99,12 @@ def _procurement(client, staff, deliver, make_item, callers, supplier_id, school
          "delivery_date": SOON}]}, headers=everyone))
     created(client.post(f"/api/purchase-orders/{order['id']}/submit", headers=everyone), 200)
     created(client.post(f"/api/purchase-orders/{order['id']}/send", headers=everyone), 200)
-    deliver("goods.received", {"receipt_id": 1, "po_id": order["id"], "supplier_id": supplier_id,
+    deliver_event("goods.received", {"receipt_id": 1, "po_id": order["id"], "supplier_id": supplier_id,
                                "school_id": school.id, "location_code": "DH1", "received_at": NOW,
                                "inspectors": ["刘洋", "王敏"], "lines": [{
                                    "po_line_id": order["lines"][0]["id"], "item_id": rice.id,
                                    "accepted_quantity": Decimal("250"), "rejected_quantity": Decimal("0")}]})
-    deliver("invoice.submitted", {"invoice_id": 9001, "po_id": order["id"], "supplier_id": supplier_id,
+    deliver_event("invoice.submitted", {"invoice_id": 9001, "po_id": order["id"], "supplier_id": supplier_id,
                                   "school_id": school.id, "invoice_number": "No.9001", "issued_on": TODAY,
                                   "total": Decimal("840.00"), "lines": [{
                                       "po_line_id": order["lines"][0]["id"], "quantity": Decimal("200"),
@@ -173,20 +178,21 @@ def _inventory(client, staff, databases, school, supplier_id) -> dict:
 
 
 @pytest.fixture
-def apps(procurement, inventory, portal):
+def apps(procurement, inventory, portal):  # noqa: F811
     return {"procurement": procurement.application, "inventory": inventory.application,
             "supplier_portal": portal.application}
 
 
 @pytest.fixture
 def isolated(databases):
-    """isolated(fn) runs fn inside a savepoint of each database and rolls it back."""
+    """isolated(fn, *args) runs fn inside a savepoint of each database and rolls it back: every call
+    starts from the same seeded records."""
     connections = [database._sessions.kw["bind"] for database in databases.values()]
 
-    def run(fn):
+    def run(fn, *args, **kwargs):
         savepoints = [connection.begin_nested() for connection in connections]
         try:
-            return fn()
+            return fn(*args, **kwargs)
         finally:
             for savepoint in reversed(savepoints):
                 savepoint.rollback()

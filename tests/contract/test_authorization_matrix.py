@@ -12,7 +12,8 @@ import yaml
 from shared.auth import STAFF_ROLES
 from shared.pages import CSRF_KEY, TOKEN_KEY
 
-MATRIX = yaml.safe_load((Path(__file__).parent / "matrix.yaml").read_text())
+MATRIX_FILE = Path(__file__).parent / "matrix.yaml"
+MATRIX = yaml.safe_load(MATRIX_FILE.read_text())
 CALLERS = ["anonymous", *sorted(STAFF_ROLES), "supplier_a", "supplier_b"]
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 # Flask's own route for a static folder that no service has: every caller gets 404.
@@ -60,6 +61,12 @@ def outcome(response) -> str:
     return "allowed"
 
 
+def fill(rule: str, ids: dict, use: dict) -> str:
+    if rule in FILES:
+        return rule.replace("<path:filename>", FILES[rule])
+    return PARAMETER.sub(lambda match: str(ids[use.get(match.group(1), match.group(1))]), rule)
+
+
 def is_page(rule: str) -> bool:
     return not rule.startswith(("/api/", "/healthz", "/readyz", "/assets/"))
 
@@ -88,8 +95,8 @@ def answered(response):
 @pytest.mark.parametrize("service", sorted(MATRIX))
 def test_every_route_has_one_line_in_the_matrix_and_every_line_a_route(apps, service):
     served, listed = routes(apps[service]), set(MATRIX[service])
-    assert sorted(served - listed) == [], f"add a line for each of these routes to tests/contract/matrix.yaml ({service})"
-    assert sorted(listed - served) == [], f"these lines of tests/contract/matrix.yaml ({service}) name no route"
+    assert sorted(served - listed) == [], f"add a line for each of these routes to {MATRIX_FILE} ({service})"
+    assert sorted(listed - served) == [], f"these lines of {MATRIX_FILE} ({service}) name no route"
 
 
 @pytest.mark.parametrize("service", sorted(MATRIX))
@@ -99,10 +106,9 @@ def test_every_caller_gets_what_the_matrix_says_on_every_route(apps, world, call
     for route, line in sorted(MATRIX[service].items()):
         method, rule = route.split(" ", 1)
         who, use, json, form = parse(line)
-        path = FILES.get(rule) and rule.replace("<path:filename>", FILES[rule]) or PARAMETER.sub(
-            lambda match: str(ids[use.get(match.group(1), match.group(1))]), rule)
+        path = fill(rule, ids, use)
         for caller in CALLERS:
-            response = isolated(lambda: call(app, method, path, callers[caller], is_page(rule), json, form))
+            response = isolated(call, app, method, path, callers[caller], is_page(rule), json, form)
             want, got = expected(service, rule, who, caller), outcome(response)
             if want != got:
                 wrong.append(f"{route} as {caller}: expected {want}, got {got} ({response.status_code})")

@@ -4,7 +4,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_roles
-from shared.web import settings, unit_of_work
+from shared.web import file_response, settings, unit_of_work
 
 from .. import reports
 from ..schemas import (
@@ -22,6 +22,10 @@ blp = Blueprint("reports", __name__, url_prefix="/api/reports",
 SECURITY = [{"bearerAuth": []}]
 
 
+def rows_or_csv(schema) -> dict:
+    return file_response("the rows as JSON, or as CSV with format=csv", "text/csv", json_schema=schema(many=True))
+
+
 def _answer(rows, columns, name, query):
     if query["format"] != "csv":
         return rows
@@ -36,7 +40,7 @@ def _zone():
 
 
 @blp.get("/spend")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_csv(SpendRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(SpendQuery, location="query")
 @blp.response(200, SpendRowSchema(many=True))
@@ -48,7 +52,7 @@ def spend(query):
 
 
 @blp.get("/price-compliance")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_csv(ComplianceRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(ComplianceQuery, location="query")
 @blp.response(200, ComplianceRowSchema(many=True))
@@ -60,7 +64,7 @@ def price_compliance(query):
 
 
 @blp.get("/open-orders")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_csv(OpenOrderRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(OpenOrderQuery, location="query")
 @blp.response(200, OpenOrderRowSchema(many=True))

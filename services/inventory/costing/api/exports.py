@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_roles
 from shared.errors import NotFound
-from shared.web import unit_of_work
+from shared.web import file_response, unit_of_work
 
 from ..accounts import get_dining_hall
 from ..exports import (
@@ -47,7 +47,7 @@ def _download(fmt: str, filename: str, header, rows) -> Response:
 
 
 @blp.get("/statements/<int:statement_id>/export.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "the statement as CSV or XLSX"}})
+@blp.doc(security=SECURITY, responses=file_response("the statement as CSV or XLSX", CSV, XLSX))
 @require_roles(*EXPORTERS)
 def export_statement(statement_id, fmt):
     _check_format(fmt)
@@ -59,7 +59,7 @@ def export_statement(statement_id, fmt):
 
 
 @blp.get("/cost-detail.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "every issue movement of the period"}})
+@blp.doc(security=SECURITY, responses=file_response("every issue movement of the period", CSV, XLSX))
 @require_roles(*EXPORTERS)
 @blp.arguments(CostDetailQuerySchema, location="query")
 def export_cost_detail(args, fmt):
@@ -79,7 +79,7 @@ def export_cost_detail(args, fmt):
 
 
 @blp.get("/spend.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "received less returned, by supplier and category"}})
+@blp.doc(security=SECURITY, responses=file_response("received less returned, by supplier and category", CSV, XLSX))
 @require_roles(*EXPORTERS)
 @blp.arguments(CostDetailQuerySchema, location="query")
 def export_spend(args, fmt):
