@@ -140,8 +140,8 @@ class RequisitionSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
     created_by = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
-    decided_by = fields.String(dump_only=True)
-    decision_reason = fields.String(dump_only=True)
+    decided_by = fields.String(dump_only=True, allow_none=True)
+    decision_reason = fields.String(dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     lines = fields.List(fields.Nested(RequisitionLineSchema), required=True, validate=validate.Length(min=1, max=200))
 
