@@ -148,7 +148,7 @@ class DocumentFileSchema(Schema):
 
 
 class DocumentQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
     status = fields.String(validate=validate.OneOf(DOCUMENT_STATUSES))
 
 
@@ -486,7 +486,7 @@ class NewUnifiedPriceListSchema(Schema):
 
 
 class UnifiedPriceQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 UnifiedPriceListPageSchema = page_schema(UnifiedPriceListSchema)
@@ -520,7 +520,7 @@ class NewScorecardSchema(Schema):
 
 
 class ScorecardQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 ScorecardPageSchema = page_schema(ScorecardSchema)
