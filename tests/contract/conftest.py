@@ -5,6 +5,7 @@ authorization matrix is called on something real: `world[service][path parameter
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -184,17 +185,18 @@ def apps(procurement, inventory, portal):  # noqa: F811
 
 
 @pytest.fixture
-def isolated(databases):
-    """isolated(fn, *args) runs fn inside a savepoint of each database and rolls it back: every call
-    starts from the same seeded records."""
+def savepoint(databases):
+    """`with savepoint():` runs its body inside a savepoint of each database and rolls it back, so every
+    call or scenario starts from the same seeded records."""
     connections = [database._sessions.kw["bind"] for database in databases.values()]
 
-    def run(fn, *args, **kwargs):
+    @contextmanager
+    def rolled_back():
         savepoints = [connection.begin_nested() for connection in connections]
         try:
-            return fn(*args, **kwargs)
+            yield
         finally:
-            for savepoint in reversed(savepoints):
-                savepoint.rollback()
+            for opened in reversed(savepoints):
+                opened.rollback()
 
-    return run
+    return rolled_back
