@@ -24,6 +24,9 @@ STAFF_ROLES = frozenset({
     "approver", "finance", "admin", "supervisor",
 })
 SUPPLIER_ROLES = frozenset({"supplier_owner", "supplier_staff"})
+# One service of the suite asking another on behalf of one school. No account holds it, and an endpoint
+# accepts it only by naming it: a staff role list (STAFF_ROLES, a service's writers) never includes it.
+SERVICE_ROLE = "service"
 ALGORITHM = "HS256"
 
 # Cost from the environment (defaults: argon2-cffi's RFC 9106 profile, 64 MiB, 3 passes); the test
@@ -81,9 +84,16 @@ def decode_token(token: str, secret: str) -> Principal:
     # A token is either a supplier's or a school's, never both and never neither.
     if (supplier_id is None) == (school_id is None):
         raise Unauthorized("The token names neither one school nor one supplier")
-    if supplier_id is not None and not roles <= SUPPLIER_ROLES or school_id is not None and not roles <= STAFF_ROLES:
+    if supplier_id is not None and not roles <= SUPPLIER_ROLES or school_id is not None and not (
+            roles <= STAFF_ROLES or roles == {SERVICE_ROLE}):
         raise Unauthorized("The token's roles do not match its kind")
     return Principal(str(claims["sub"]), roles, school_id=school_id, supplier_id=supplier_id)
+
+
+def service_token(service: str, school_id: int, secret: str, ttl_seconds: int = 300) -> str:
+    """What `service` sends another service to ask about one school (SERVICE_ROLE alone, short-lived)."""
+    return issue_token(Principal(f"service:{service}", frozenset({SERVICE_ROLE}), school_id=school_id), secret,
+                       ttl_seconds)
 
 
 def current_principal() -> Principal:
@@ -113,9 +123,14 @@ def require_roles(*roles: str):
 
 
 def scoped(query: Select, model, principal: Principal) -> Select:
-    """Restrict `query` on `model` to the caller's supplier or school."""
-    if principal.is_supplier:
-        if not hasattr(model, "supplier_id"):
-            raise NotFound("No such record")
-        return query.where(model.supplier_id == principal.supplier_id)
-    return query.where(model.school_id == principal.school_id)
+    """Restrict `query` on `model` to the caller's supplier or school.
+
+    A model that does not carry the caller's kind of tenant holds nothing the caller owns, so
+    the answer is "no such record", never every tenant's rows (and never a 500). Portal-wide
+    rows that staff may read (supplier organisations) are let through by the portal's
+    `isolation.visible`, which decides that on purpose.
+    """
+    column = "supplier_id" if principal.is_supplier else "school_id"
+    if not hasattr(model, column):
+        raise NotFound("No such record")
+    return query.where(getattr(model, column) == getattr(principal, column))

@@ -32,6 +32,10 @@ class Settings:
     school_timezone: str = "Asia/Shanghai"
     http_timeout_seconds: float = 5.0
     argon2_memory_kib: int = 65536
+    # Outgoing mail: without SMTP_HOST (development, tests) mail is written as files under VAR_DIR/mail.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "canteen-procurement@localhost"
 
     @property
     def is_production(self) -> bool:
@@ -68,6 +72,9 @@ class Settings:
             max_content_length=int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
             school_timezone=env.get("SCHOOL_TIMEZONE", "Asia/Shanghai"),
             argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", 65536)),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", 25)),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
         )
         settings.check()
         return settings
@@ -84,5 +91,7 @@ class Settings:
                 raise ConfigurationError(f"{service.upper()}_DATABASE_URL must be set in production")
         if not self.broker_url:
             raise ConfigurationError("BROKER_URL must be set in production")
+        if not self.smtp_host or self.mail_from == Settings.mail_from:
+            raise ConfigurationError("SMTP_HOST and MAIL_FROM must be set in production: suppliers are emailed")
         if self.argon2_memory_kib < 19456:
             raise ConfigurationError("ARGON2_MEMORY_KIB must be at least 19456 (19 MiB) in production")

@@ -28,9 +28,13 @@ CATALOGUE: dict[str, tuple[str, tuple[str, ...]]] = {
     "supplier.invited": ("procurement", ("supplier_portal",)),
     "rfq.issued": ("procurement", ("supplier_portal",)),
     "quote.submitted": ("supplier_portal", ("procurement",)),
+    # Not in DESIGN.md §3: a supplier learns which of its quoted lines were awarded, and nothing of the others.
+    "rfq.awarded": ("procurement", ("supplier_portal",)),
     "po.sent": ("procurement", ("supplier_portal", "inventory")),
     # Not in DESIGN.md §3: a sent order that is cancelled must reach the supplier and the store room.
     "po.cancelled": ("procurement", ("supplier_portal", "inventory")),
+    # Not in DESIGN.md §3: a closed order takes no more deliveries or invoices, and inventory expects nothing more.
+    "po.closed": ("procurement", ("supplier_portal", "inventory")),
     "po.acknowledged": ("supplier_portal", ("procurement",)),
     "po.declined": ("supplier_portal", ("procurement",)),
     "delivery.dispatched": ("supplier_portal", ("inventory", "procurement")),
@@ -66,6 +70,11 @@ def payload_schema(event_type: str):
 
 def handler_task_name(service: str) -> str:
     return f"{service}.handle_event"
+
+
+class NotYetKnown(LookupError):
+    """An event arrived before one it depends on. Raised by a handler, it undoes the handler's work
+    and leaves the event out of the inbox; the worker retries it later, with backoff."""
 
 
 class OutboxMixin:

@@ -44,5 +44,12 @@ def translation_folders() -> tuple[Path, ...]:
 
 def gettext(message: str, **values) -> str:
     language = current_language()
-    text = message if language == "en" else load_catalogue(translation_folders(), language).get(message, message)
+    if language == "en":
+        text = message
+    else:
+        catalogue = load_catalogue(translation_folders(), language)
+        text = catalogue.get(message, message)
+        if message not in catalogue and current_app.testing:
+            # tests read this to prove a rendered page showed no untranslated message
+            current_app.extensions.setdefault("untranslated", set()).add(message)
     return text.format(**values) if values else text

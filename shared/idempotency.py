@@ -2,17 +2,18 @@
 
 The key is claimed in its own committed transaction before the view runs, so concurrent
 duplicates cannot both create: the second sees the claim and gets 409 until the first is
-done, then the stored answer. Only a successful answer is kept; after an error the client
-may retry with the same key.
+done, then the stored answer (with its Location and ETag). Only a successful answer is
+kept; after an error the client may retry with the same key. A claim left unfinished by a
+process that died mid-request is taken over once it is older than CLAIM_TIMEOUT.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, make_response, request
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +22,10 @@ from .db import UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
+# Far beyond gunicorn's worker timeout (30 s): a claim this old belongs to a worker that was killed.
+CLAIM_TIMEOUT = timedelta(minutes=2)
+# What a replay must repeat besides the body: where the document is and which version it is at.
+REPLAYED_HEADERS = ("Location", "ETag")
 
 
 class IdempotencyKeyMixin:
@@ -36,6 +41,7 @@ class IdempotencyKeyMixin:
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     response_type: Mapped[str | None] = mapped_column(String(100))
+    response_headers: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -83,6 +89,8 @@ def _keyed_by(view, owner_of):
                 claim.status_code = response.status_code
                 claim.response_body = response.get_data(as_text=True)
                 claim.response_type = response.mimetype
+                claim.response_headers = {name: response.headers[name] for name in REPLAYED_HEADERS
+                                          if name in response.headers}
                 uow.commit()
         else:
             _release(database, model, owner, key)
@@ -104,11 +112,23 @@ def _claim(database, model, owner: str, key: str, fingerprint: str) -> Response 
         if existing.fingerprint != fingerprint:
             raise InvalidInput(HEADER, "was already used for a different request")
         if existing.status_code is None:
-            raise Conflict("A request with this Idempotency-Key is being processed; retry shortly")
+            if existing.created_at > utcnow() - CLAIM_TIMEOUT or not _take_over(uow.session, model, existing):
+                raise Conflict("A request with this Idempotency-Key is being processed; retry shortly")
+            uow.commit()
+            return None
         response = make_response(existing.response_body, existing.status_code)
         response.mimetype = existing.response_type
+        response.headers.update(existing.response_headers or {})
         response.headers["Idempotent-Replayed"] = "true"
         return response
+
+
+def _take_over(session, model, stale) -> bool:
+    """Claim an abandoned key for this request; of several requests taking it over at once, one wins."""
+    taken = session.execute(update(model).where(
+        model.id == stale.id, model.status_code.is_(None), model.created_at == stale.created_at,
+    ).values(created_at=utcnow()).execution_options(synchronize_session=False))
+    return taken.rowcount == 1
 
 
 def _release(database, model, owner: str, key: str) -> None:

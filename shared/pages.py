@@ -18,8 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, make_response, redirect, render_template, request, session, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
+from marshmallow import Schema, ValidationError
 
 from .auth import Principal, decode_token
 from .errors import DomainError, Forbidden, Unauthorized
@@ -70,6 +71,7 @@ def page_roles(*roles: str):
                 raise Forbidden(gettext("You may not open this page."))
             return view(*args, **kwargs)
 
+        wrapper.page_roles = allowed  # who may see it, for the test that renders every page
         return wrapper
 
     return decorator
@@ -93,6 +95,73 @@ def yuan(amount) -> str:
     if amount is None or amount == "":
         return ""
     return f"¥{Decimal(amount):,.2f}"
+
+
+class FormInvalid(DomainError):
+    status, title = 422, "Invalid input"
+
+
+def load_form(schema: Schema, data: dict) -> dict:
+    """A form's values through the API's own schema; what it refuses is shown field by field."""
+    try:
+        return schema.load(data)
+    except ValidationError as invalid:
+        raise FormInvalid(gettext("Some fields are not filled in correctly:"), _flatten(invalid.messages)) from None
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "form": [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def refused_renders(page_endpoint: str):
+    """A refused form posts back to the page it came from, not to an error page.
+
+    Any domain error the POST view raises (its unit of work has rolled back by then)
+    re-renders the GET view `page_endpoint` with the error above the content and the
+    values the user typed in the fields, answered with the error's status.
+    """
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except DomainError as refused:
+                endpoint = (request.blueprint + page_endpoint) if page_endpoint.startswith(".") else page_endpoint
+                page = current_app.view_functions[endpoint]
+                wanted = {argument for rule in current_app.url_map.iter_rules(endpoint) for argument in rule.arguments}
+                g.refused, g.refused_form = refused, request.form
+                response = make_response(page(**{k: v for k, v in kwargs.items() if k in wanted}))
+                response.status_code = refused.status
+                return response
+        return wrapper
+    return decorator
+
+
+def form_value(name: str, default=""):
+    """What the user typed in `name` when their form was refused, else `default`."""
+    typed = g.get("refused_form")
+    return typed[name] if typed is not None and name in typed else default
+
+
+def field_errors() -> dict[str, list[str]]:
+    refused = g.get("refused")
+    return (refused.errors or {}) if refused is not None else {}
+
+
+def local_moment(value: str) -> str:
+    """A datetime-local field is the school's wall-clock time; a schema's AwareDateTime wants its offset."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema says what is wrong with it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.extensions["settings"].school_timezone))
+    return moment.isoformat()
 
 
 def render_error_page(error: DomainError):
@@ -122,7 +191,8 @@ def init_pages(app: Flask, sign_in: Callable[[str, str], str], home: str = "/"):
         moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else moment)
     app.jinja_env.globals.update(
         _=gettext, csrf_token=csrf_token, languages=LANGUAGES, current_language=current_language,
-        principal=page_principal, service_name=app.name,
+        principal=page_principal, service_name=app.name, form_value=form_value, field_errors=field_errors,
+        refused=lambda: g.get("refused"),
         page_url=lambda number: url_for(request.endpoint, **{**(request.view_args or {}),
                                                               **request.args.to_dict(), "page": number}),
         menu=lambda: [(settings.service_url(e.service) + e.path if e.service != app.name else e.path, e.label)

@@ -54,7 +54,7 @@ class StateMachine:
         if moves is None:
             raise ValueError(f"{self.document_type} has no action {action!r}")
         if current not in moves:
-            raise Conflict(f"A {self.document_type} that is {current} cannot be {action}; "
+            raise Conflict(f"Cannot {action} a {self.document_type} that is {current}; "
                            f"allowed now: {', '.join(self.allowed_actions(current)) or 'nothing'}")
         target = moves[current]
         if document.id is None:  # created in this unit of work: the audit row needs its id

@@ -33,7 +33,7 @@ K8S = DEPLOY / "k8s"
 IMAGE = "canteen-suite:latest"
 PART_OF = {"app.kubernetes.io/part-of": "canteen-suite"}
 # What an operator exports before `docker compose up`, and what the container runtime sets.
-HOST_ENV = {"SECRET_KEY": "s" * 48}
+HOST_ENV = {"SECRET_KEY": "s" * 48, "SMTP_HOST": "smtp.example.cn", "MAIL_FROM": "canteen@example.cn"}
 RUNTIME_ENV = {"HOSTNAME": "c0ffee", "HOME": "/home/app"}
 
 

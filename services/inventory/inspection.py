@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 
 from .fefo import is_expired
 from .items import is_bulk_commodity
@@ -94,6 +94,20 @@ def cancel_order(session: Session, payload: dict) -> ExpectedReceipt:
     return expected
 
 
+def close_order(session: Session, payload: dict) -> ExpectedReceipt | None:
+    """Apply po.closed: the expected receipt takes no more inspections; what was received stays received."""
+    expected = session.scalars(select(ExpectedReceipt).where(ExpectedReceipt.school_id == payload["school_id"],
+                                                             ExpectedReceipt.po_id == payload["po_id"])).first()
+    if expected is None:
+        # an order is closed only after goods were received against it, so its po.sent is still on its way
+        raise NotYetKnown(f"order {payload['po_id']} is not expected yet")
+    if expected.closed_at is None:
+        expected.closed_at, expected.close_reason = payload["closed_at"], payload["reason"]
+        expected.updated_at = utcnow()
+        session.flush()
+    return expected
+
+
 def expect_delivery(session: Session, payload: dict) -> DeliveryNote:
     """Apply delivery.dispatched: keep the supplier's lots for the inspection to check against."""
     note = session.scalars(select(DeliveryNote).where(
@@ -164,6 +178,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     expected = get_expected_receipt(session, principal, expected_receipt_id)
     if expected.cancelled_at is not None:
         raise Conflict(f"Order {expected.po_number or expected.po_id} was cancelled: {expected.cancel_reason}")
+    if expected.closed_at is not None:
+        raise Conflict(f"Order {expected.po_number} was closed: {expected.close_reason}")
     note = None
     if delivery_note_id is not None:
         note = session.scalars(select(DeliveryNote).where(DeliveryNote.delivery_note_id == delivery_note_id,

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.auth import Principal, issue_token
+from shared.auth import service_token
 from shared.config import Settings
 from shared.db import Database, utcnow
 from shared.errors import DomainError, InvalidInput
@@ -87,10 +87,8 @@ def from_procurement(record: Mapping) -> dict:
 
 
 def procurement_client(base_url: str, secret_key: str, school_id: int, timeout: float = 5.0) -> ServiceClient:
-    """A client that reads procurement as this service, for one school (a short-lived staff token)."""
-    token = issue_token(Principal("service:inventory", frozenset({"storekeeper"}), school_id=school_id),
-                        secret_key, 300)
-    return ServiceClient(base_url, timeout=timeout, token=token)
+    """A client that reads procurement as this service, for one school (a short-lived service token)."""
+    return ServiceClient(base_url, timeout=timeout, token=service_token("inventory", school_id, secret_key))
 
 
 def refresh_items(session: Session, school_id: int, client: ServiceClient, per_page: int = 200) -> int:

@@ -323,6 +323,9 @@ class ExpectedReceipt(Base):
     # po.cancelled: nothing more is expected; what was received stays received
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # po.closed: the order was closed after goods arrived (perhaps short); nothing more is received against it
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(String(500))
 
     lines: Mapped[list[ExpectedReceiptLine]] = relationship(order_by="ExpectedReceiptLine.id", lazy="selectin")
 
@@ -330,6 +333,8 @@ class ExpectedReceipt(Base):
     def status(self) -> str:
         if self.cancelled_at is not None:
             return "cancelled"
+        if self.closed_at is not None:
+            return "closed"
         if all(line.accepted_quantity >= line.quantity for line in self.lines):
             return "received"
         if any(line.accepted_quantity > 0 for line in self.lines):

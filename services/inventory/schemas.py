@@ -304,6 +304,8 @@ class ExpectedReceiptSchema(Schema):
     status = fields.String()
     cancelled_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(ExpectedLineSchema))
     delivery_notes = fields.List(fields.Nested(DeliveryNoteSchema))
 
@@ -363,14 +365,6 @@ class MealsServedSchema(Schema):
 class PeriodQuerySchema(Schema):
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
-
-
-class MealCostSchema(Schema):
-    location_id = fields.Integer()
-    location_code = fields.String()
-    cost_of_goods_issued = Money()
-    meals_served = fields.Integer()
-    cost_per_meal = Money(allow_none=True)
 
 
 class ExpiringQuerySchema(Schema):

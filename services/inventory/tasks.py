@@ -4,7 +4,7 @@ from shared.service import PeriodicJob
 
 from .costing.tasks import JOBS as COSTING_JOBS
 from .expiry_alerts import run_expiry_alerts
-from .inspection import cancel_order, expect_delivery, expect_order
+from .inspection import cancel_order, close_order, expect_delivery, expect_order
 from .items import run_item_refresh
 from .models import Inbox
 from .reorder import run_sweep
@@ -31,6 +31,11 @@ def on_delivery_dispatched(session, payload):
 @consumer.handles("po.cancelled")
 def on_po_cancelled(session, payload):
     cancel_order(session, payload)
+
+
+@consumer.handles("po.closed")
+def on_po_closed(session, payload):
+    close_order(session, payload)
 
 
 @consumer.handles("unified_prices.published")

@@ -133,6 +133,37 @@ def create_requisition(session: Session, principal: Principal, demand_point: str
     return requisition
 
 
+def revise_requisition(session: Session, principal: Principal, requisition_id: int, changes: dict[int, dict],
+                       today: date) -> Requisition:
+    """The manager's edit of a draft: per line id {quantity, needed_by}; a quantity of 0 drops the line."""
+    requisition = get_requisition(session, principal, requisition_id, for_update=True)
+    if requisition.state != "draft":
+        raise Conflict(f"A {requisition.state} requisition is no longer edited")
+    by_id = {line.id: line for line in requisition.lines}
+    unknown = sorted(set(changes) - set(by_id))
+    if unknown:
+        raise InvalidInput("lines", f"lines {unknown} are not on requisition {requisition.id}")
+    for index, line in enumerate(list(requisition.lines)):
+        change = changes.get(line.id)
+        if change is None:
+            continue
+        if change["quantity"] == 0:
+            requisition.lines.remove(line)
+            continue
+        # built afresh for its checks and base quantity; the transient copy never joins the session
+        rebuilt = build_line(session, principal.school_id, index, {
+            "item_id": line.item_id, "quantity": change["quantity"], "unit": line.entered_unit,
+            "needed_by": change["needed_by"]}, today)
+        line.entered_quantity, line.quantity, line.needed_by = (rebuilt.entered_quantity, rebuilt.quantity,
+                                                                rebuilt.needed_by)
+    if not requisition.lines:
+        raise InvalidInput("lines", "a requisition needs at least one line")
+    workflow.audit(session, workflow.REQUISITION, requisition, "revise", principal.user_id)
+    requisition.version += 1
+    session.flush()
+    return requisition
+
+
 def submit_requisition(session: Session, principal: Principal, requisition_id: int) -> Requisition:
     requisition = get_requisition(session, principal, requisition_id, for_update=True)
     workflow.apply(session, workflow.REQUISITION, requisition, "submit", principal.user_id)

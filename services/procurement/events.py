@@ -47,6 +47,22 @@ class RfqIssued(Schema):
     lines = fields.List(fields.Nested(RfqLine), required=True, validate=validate.Length(min=1))
 
 
+class QuoteOutcome(Schema):
+    """One invited supplier's outcome: its own quote and its own awarded lines, nobody else's."""
+
+    supplier_id = fields.Integer(required=True)
+    quote_id = fields.Integer(allow_none=True, load_default=None)  # the portal's quote id; None: no quote
+    awarded_rfq_line_ids = fields.List(fields.Integer(), required=True)
+
+
+@payload_schema("rfq.awarded")
+class RfqAwarded(Schema):
+    rfq_id = fields.Integer(required=True)
+    school_id = fields.Integer(required=True)
+    awarded_at = fields.AwareDateTime(required=True)
+    outcomes = fields.List(fields.Nested(QuoteOutcome), required=True, validate=validate.Length(min=1))
+
+
 class PoLine(ItemRef):
     po_line_id = fields.Integer(required=True)
     quantity = Quantity(required=True, positive=True)
@@ -69,14 +85,24 @@ class PoSent(Schema):
     lines = fields.List(fields.Nested(PoLine), required=True, validate=validate.Length(min=1))
 
 
-@payload_schema("po.cancelled")
-class PoCancelled(Schema):
+class OrderEnded(Schema):
+    """A sent order that procurement ended, and why."""
+
     po_id = fields.Integer(required=True)
     school_id = fields.Integer(required=True)
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
     supplier_id = fields.Integer(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1))
+
+
+@payload_schema("po.cancelled")
+class PoCancelled(OrderEnded):
     cancelled_at = fields.AwareDateTime(required=True)
+
+
+@payload_schema("po.closed")
+class PoClosed(OrderEnded):
+    closed_at = fields.AwareDateTime(required=True)
 
 
 @payload_schema("invoice.matched")

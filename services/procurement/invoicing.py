@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -11,20 +11,27 @@ from sqlalchemy.orm import Session, selectinload
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.money import money
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from . import workflow
+from .demand import SYSTEM
 from .matching import LineToMatch, Tolerances, match
-from .models import Audit, Invoice, InvoiceLine, MatchingTolerance, Payment, PurchaseOrder
+from .models import Audit, GoodsReceipt, Invoice, InvoiceLine, MatchingTolerance, Payment, PurchaseOrder
+from .orders import close_order
 
-# matched or disputed on arrival; a disputed invoice is replaced by the supplier's corrected one
-INVOICE = StateMachine("invoice", {"pay_in_full": {"matched": "paid"}}, Audit, state_attribute="state")
+# matched or disputed on arrival; a disputed invoice is replaced by the supplier's corrected one. Finance
+# may still dispute a matched invoice before paying any of it (the portal takes matched → disputed).
+INVOICE = StateMachine("invoice", {"pay_in_full": {"matched": "paid"}, "dispute": {"matched": "disputed"}}, Audit,
+                       state_attribute="state")
 
 # an invoice is matched only against an order whose goods have (at least partly) arrived
 RECEIVING_STATES = ("sent", "acknowledged", "partially_received", "received", "closed")
+# The portal may hear of a receipt (goods.received) before we do: an invoice naming a receipt we have
+# not applied waits for it this long after it was submitted, then is disputed for it.
+RECEIPT_WAIT = timedelta(minutes=30)
 
 
 def tolerances_for(session: Session, school_id: int) -> Tolerances:
@@ -54,14 +61,28 @@ def _already_invoiced(session: Session, order: PurchaseOrder) -> dict[int, Decim
     return totals
 
 
+def _receipts_not_applied(session: Session, order: PurchaseOrder, receipt_ids: list[int]) -> list[int]:
+    applied = set(session.scalars(select(GoodsReceipt.receipt_id).where(GoodsReceipt.order_id == order.id,
+                                                                         GoodsReceipt.receipt_id.in_(receipt_ids))))
+    return sorted(set(receipt_ids) - applied)
+
+
 def receive_invoice(session: Session, payload: dict) -> Invoice | None:
-    """invoice.submitted: record the invoice, match it, and tell the supplier the outcome."""
+    """invoice.submitted: record the invoice, match it, and tell the supplier the outcome.
+
+    Raises NotYetKnown (the event is retried) while a receipt the invoice covers has not reached
+    us and RECEIPT_WAIT has not passed since the invoice was submitted.
+    """
     if session.scalar(select(Invoice.id).where(Invoice.portal_invoice_id == payload["invoice_id"])) is not None:
         return None
     order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.id == payload["po_id"])
                            .options(selectinload(PurchaseOrder.lines)).with_for_update())
     if order is None or order.supplier_id != payload["supplier_id"] or order.school_id != payload["school_id"]:
         return None
+    missing = _receipts_not_applied(session, order, payload["receipt_ids"])
+    if missing and utcnow() - payload["submitted_at"] < RECEIPT_WAIT:
+        raise NotYetKnown(f"invoice {payload['invoice_id']} covers receipts {missing} not yet applied to "
+                          f"{order.number}")
     invoice = Invoice(school_id=order.school_id, portal_invoice_id=payload["invoice_id"], order=order,
                       supplier_id=order.supplier_id, invoice_number=payload["invoice_number"],
                       issued_on=payload["issued_on"], total=payload["total"], paid_amount=Decimal("0.00"),
@@ -69,6 +90,9 @@ def receive_invoice(session: Session, payload: dict) -> Invoice | None:
     invoice.lines = [InvoiceLine(po_line_id=line["po_line_id"], quantity=line["quantity"],
                                  unit_price=line["unit_price"]) for line in payload["lines"]]
     reasons = []
+    if missing:
+        reasons.append(f"receipts {', '.join(map(str, missing))} that the invoice covers had not reached procurement "
+                       f"{int(RECEIPT_WAIT.total_seconds() // 60)} minutes after it was submitted")
     if order.state not in RECEIVING_STATES:
         reasons.append(f"{order.number} is {order.state}: nothing on it can be invoiced")
     by_id = {line.id: line for line in order.lines}
@@ -101,6 +125,9 @@ def receive_invoice(session: Session, payload: dict) -> Invoice | None:
         emit(session, "invoice.matched", {"invoice_id": invoice.portal_invoice_id, "po_id": order.id,
                                           "supplier_id": order.supplier_id, "amount": invoice.total,
                                           "matched_at": utcnow()})
+        invoiced = _already_invoiced(session, order)
+        if order.state == "received" and all(invoiced[line.id] >= line.received_quantity for line in order.lines):
+            close_order(session, order, SYSTEM, "fully received and invoiced")
     return invoice
 
 
@@ -125,6 +152,22 @@ def list_invoices(session: Session, principal: Principal, state: str | None = No
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
     return paginate(session, query.options(*LOAD_INVOICE).order_by(Invoice.id.desc()), page, per_page)
+
+
+def dispute_invoice(session: Session, principal: Principal, invoice_id: int, reason: str | None) -> Invoice:
+    """Finance disputes a matched invoice it has not paid, saying why; the supplier is told (invoice.disputed)."""
+    if not (reason or "").strip():
+        raise InvalidInput("reason", "say why the invoice is disputed")
+    invoice = get_invoice(session, principal, invoice_id, for_update=True)
+    if invoice.paid_amount > 0:
+        raise Conflict(f"{invoice.paid_amount} was paid on this invoice already: it is no longer disputed")
+    workflow.apply(session, INVOICE, invoice, "dispute", principal.user_id, reason.strip())
+    invoice.reasons = [*invoice.reasons, reason.strip()]
+    session.flush()
+    emit(session, "invoice.disputed", {"invoice_id": invoice.portal_invoice_id, "po_id": invoice.order_id,
+                                       "supplier_id": invoice.supplier_id, "reasons": invoice.reasons,
+                                       "disputed_at": utcnow()})
+    return invoice
 
 
 def record_payment(session: Session, principal: Principal, invoice_id: int, amount: Decimal, paid_on: date,

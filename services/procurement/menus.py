@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, service_token
 from shared.config import Settings
 from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from shared.http import ServiceClient
 from shared.money import MILLI, to_decimal
+from shared.pagination import Page, paginate
 
 from .catalogue import base_quantity
 from .demand import create_requisition, demand_point_by_code, own_demand_point
@@ -117,9 +118,8 @@ def stock_on_hand(config: Settings, school_id: int, location_code: str) -> dict[
 
     Inventory's item ids are procurement's (its item cache) and its location codes are the demand points'.
     """
-    token = issue_token(Principal("service:procurement", frozenset({"storekeeper"}), school_id=school_id),
-                        config.secret_key, 300)
-    client = ServiceClient(config.service_url("inventory"), timeout=5.0, token=token)
+    client = ServiceClient(config.service_url("inventory"), timeout=5.0,
+                           token=service_token("procurement", school_id, config.secret_key))
     try:
         response = client.get("/api/stock")
     except requests.RequestException:
@@ -131,6 +131,11 @@ def stock_on_hand(config: Settings, school_id: int, location_code: str) -> dict[
         if row["location_code"] == location_code:
             result[int(row["item_id"])] += to_decimal(row["quantity"])
     return dict(result)
+
+
+def on_hand_at(config: Settings, principal: Principal) -> Callable[[str], dict[int, Decimal]]:
+    # stock_on_hand is looked up at call time, so tests can put a fake inventory in its place
+    return lambda location_code: stock_on_hand(config, principal.school_id, location_code)
 
 
 def stock_on_order(session: Session, school_id: int, demand_point_id: int) -> dict[int, Decimal]:
@@ -241,6 +246,22 @@ def get_menu(session: Session, principal: Principal, menu_id: int, for_update: b
     if menu is None:
         raise NotFound("No such menu")
     return menu
+
+
+def list_menus(session: Session, principal: Principal, *, demand_point: str | None = None,
+               week_start: date | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Menus newest week first; a manager sees only their own dining hall's."""
+    query = select(Menu).where(Menu.school_id == principal.school_id)
+    own = own_demand_point(session, principal)
+    if own is not None:
+        query = query.where(Menu.demand_point_id == own)
+    if demand_point:
+        query = query.where(Menu.demand_point_id == demand_point_by_code(session, principal.school_id,
+                                                                         demand_point).id)
+    if week_start:
+        query = query.where(Menu.week_start == week_start)
+    return paginate(session, query.options(*LOAD_MENU).order_by(Menu.week_start.desc(), Menu.id.desc()), page,
+                    per_page)
 
 
 def menu_needs(session: Session, principal: Principal, menu_id: int,

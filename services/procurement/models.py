@@ -486,6 +486,19 @@ class Payment(Base):
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
 
 
+class GoodsReceipt(Base):
+    """An inventory receipt whose goods.received was applied to an order: an invoice that names it
+    can be matched against the received quantities."""
+
+    __tablename__ = "goods_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    receipt_id: Mapped[int] = mapped_column(Integer, unique=True)  # inventory's receipt id
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DeliveryNotice(Base):
     """A supplier's delivery note as announced (delivery.dispatched): what is on its way, and when."""
 

@@ -30,6 +30,7 @@ from .models import (
     ApprovedSupplier,
     DeliveryNotice,
     DocumentCounter,
+    GoodsReceipt,
     Item,
     PlanLine,
     PurchaseOrder,
@@ -104,6 +105,12 @@ def _check_supplier(session: Session, supplier_id: int, items: list[Item]) -> Ap
     if missing:
         raise InvalidInput("supplier_id", f"{supplier.name} is not approved for {', '.join(missing)}")
     return supplier
+
+
+def approved_suppliers(session: Session) -> list[ApprovedSupplier]:
+    """The suppliers an order may go to today (approval and categories as the portal last said)."""
+    return list(session.scalars(select(ApprovedSupplier).where(ApprovedSupplier.status == "approved")
+                                .order_by(ApprovedSupplier.name, ApprovedSupplier.supplier_id)))
 
 
 @dataclass(frozen=True)
@@ -337,10 +344,13 @@ def approve_order(session: Session, principal: Principal, order_id: int, reason:
 
 def transition(session: Session, principal: Principal, order_id: int, action: str, reason: str | None = None,
                expected_version: int | None = None) -> PurchaseOrder:
-    """reject, cancel, send or close; reject and cancel say why."""
-    if action in ("reject", "cancel") and not (reason or "").strip():
-        raise InvalidInput("reason", f"say why the order is {'rejected' if action == 'reject' else 'cancelled'}")
+    """reject, cancel, send or close; reject, cancel and close say why."""
+    said = {"reject": "rejected", "cancel": "cancelled", "close": "closed"}
+    if action in said and not (reason or "").strip():
+        raise InvalidInput("reason", f"say why the order is {said[action]}")
     order = _checked(session, principal, order_id, expected_version)
+    if action == "close":
+        return close_order(session, order, principal.user_id, reason)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, action, principal.user_id, reason)
     if action == "send":
         order.sent_at = utcnow()
@@ -349,6 +359,15 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
         # the supplier holds a revision of this order (an amendment may be what was rejected)
         emit(session, "po.cancelled", {"po_id": order.id, "school_id": order.school_id, "revision": order.revision,
                                        "supplier_id": order.supplier_id, "reason": reason, "cancelled_at": utcnow()})
+    return order
+
+
+def close_order(session: Session, order: PurchaseOrder, actor: str, reason: str) -> PurchaseOrder:
+    """Close a (partly) received order: the supplier delivers and invoices nothing more against it, and
+    inventory expects nothing more (po.closed)."""
+    workflow.apply(session, workflow.PURCHASE_ORDER, order, "close", actor, reason)
+    emit(session, "po.closed", {"po_id": order.id, "school_id": order.school_id, "revision": order.revision,
+                                "supplier_id": order.supplier_id, "reason": reason, "closed_at": utcnow()})
     return order
 
 
@@ -390,6 +409,8 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
     order = _order_for_event(session, po_id, supplier_id)
     if order is None:
         return None
+    if session.scalar(select(GoodsReceipt.id).where(GoodsReceipt.receipt_id == receipt_id)) is not None:
+        return order  # applied before, under another event id
     by_id = {line.id: line for line in order.lines}
     unknown = [line["po_line_id"] for line in lines if line["po_line_id"] not in by_id]
     if unknown:
@@ -398,6 +419,8 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
         line = by_id[received["po_line_id"]]
         line.received_quantity += received["accepted_quantity"]
         line.rejected_quantity += received["rejected_quantity"]
+    session.add(GoodsReceipt(school_id=order.school_id, receipt_id=receipt_id, order_id=order.id,
+                             received_at=received_at))
     complete = all(line.received_quantity >= line.base_quantity for line in order.lines)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, "receive_all" if complete else "receive_part",
                    f"inventory receipt {receipt_id}")

@@ -183,6 +183,27 @@ def comparison(rfq: Rfq) -> list[dict]:
     return result
 
 
+def awaiting_override(session: Session, principal: Principal) -> list[tuple[Rfq, list[dict]]]:
+    """Issued RFQs with a line quoted only above the price limit: only an approver's override can award it."""
+    waiting = []
+    for rfq in session.scalars(select(Rfq).where(Rfq.school_id == principal.school_id, Rfq.state == "issued")
+                               .options(*LOAD_RFQ).order_by(Rfq.quote_deadline, Rfq.id)):
+        lines = [entry for entry in comparison(rfq)
+                 if entry["quotes"] and not any(quote["lowest_compliant"] for quote in entry["quotes"])]
+        if lines:
+            waiting.append((rfq, lines))
+    return waiting
+
+
+def quotes_for_plan_lines(session: Session, principal: Principal, plan_line_ids: list[int]) -> dict[int, dict]:
+    """The comparison of the quotes an order's plan lines were awarded from, per plan line."""
+    rfqs = session.scalars(select(Rfq).join(RfqLine).where(
+        Rfq.school_id == principal.school_id, Rfq.state.in_(("awarded", "ordered")),
+        RfqLine.plan_line_id.in_(plan_line_ids)).options(*LOAD_RFQ).distinct())
+    return {entry["rfq_line"].plan_line_id: entry for rfq in rfqs for entry in comparison(rfq)
+            if entry["rfq_line"].plan_line_id in plan_line_ids}
+
+
 def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict], today: date) -> Rfq:
     """Award every line of the RFQ at once: {rfq_line_id, quote_line_id, reason, override_reason}."""
     rfq = get_rfq(session, principal, rfq_id, for_update=True)
@@ -219,7 +240,21 @@ def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict
     if problems:
         raise _invalid(problems)
     workflow.apply(session, RFQ, rfq, "award", principal.user_id)
+    emit(session, "rfq.awarded", award_outcomes(rfq, utcnow()))
     return rfq
+
+
+def award_outcomes(rfq: Rfq, awarded_at: datetime) -> dict:
+    """rfq.awarded: per invited supplier, its live quote and the lines awarded to it; no prices, no names."""
+    live = {quote.supplier_id: quote for quote in rfq.quotes if not quote.superseded}
+    # by id: the award has just set the ids, which the relationships loaded before it do not follow
+    supplier_of = {line.id: quote.supplier_id for quote in live.values() for line in quote.lines}
+    won: dict[int, list[int]] = {}
+    for rfq_line in rfq.lines:
+        won.setdefault(supplier_of[rfq_line.awarded_quote_line_id], []).append(rfq_line.id)
+    return {"rfq_id": rfq.id, "school_id": rfq.school_id, "awarded_at": awarded_at, "outcomes": [
+        {"supplier_id": supplier_id, "quote_id": live[supplier_id].portal_quote_id if supplier_id in live else None,
+         "awarded_rfq_line_ids": won.get(supplier_id, [])} for supplier_id in rfq.supplier_ids]}
 
 
 def _invalid(problems: dict[str, list[str]]) -> InvalidInput:

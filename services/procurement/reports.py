@@ -80,6 +80,16 @@ def spend(session: Session, principal: Principal, group_by: str, zone: ZoneInfo,
     return sorted(rows, key=lambda row: (-row["amount"], row["key"]))
 
 
+def spend_by_category_month(session: Session, principal: Principal, zone: ZoneInfo, date_from: date | None = None,
+                            date_to: date | None = None) -> dict[str, dict[str, Decimal]]:
+    """Committed spend per month (YYYY-MM, in order) and category: the figures behind finance's chart."""
+    months: dict[str, dict[str, Decimal]] = {}
+    for line, order, item, _ in _lines(session, principal.school_id, COMMITTED_STATES, date_from, date_to, zone):
+        per_category = months.setdefault(order.created_at.astimezone(zone).strftime("%Y-%m"), {})
+        per_category[item.category] = per_category.get(item.category, Decimal("0.00")) + line.amount
+    return dict(sorted(months.items()))
+
+
 def price_compliance(session: Session, principal: Principal, zone: ZoneInfo, date_from: date | None = None,
                      date_to: date | None = None, only_above: bool = False) -> list[dict]:
     """Each committed line's price against the reference and rule in force on its order's day."""

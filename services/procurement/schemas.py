@@ -150,9 +150,21 @@ class RequisitionOutSchema(RequisitionSchema):
     demand_point = fields.Function(lambda r: r.demand_point.code)
 
 
+class MenuQuery(PageQuerySchema):
+    demand_point = fields.String(validate=validate.OneOf(DEMAND_POINT_CODES))
+    week_start = fields.Date(load_default=None)
+
+
 class RequisitionQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(REQUISITION_STATES))
     demand_point = fields.String(validate=validate.OneOf(DEMAND_POINT_CODES))
+
+
+class RevisedLineSchema(Schema):
+    """A draft requisition line as the manager corrects it; a quantity of 0 drops the line."""
+
+    quantity = Quantity(required=True)
+    needed_by = fields.Date(required=True)
 
 
 class ReasonSchema(Schema):
@@ -367,8 +379,11 @@ class RfqSchema(Schema):
     lines = fields.List(fields.Nested(RfqLineSchema))
 
 
+RFQ_STATES = ("issued", "awarded", "ordered", "cancelled")
+
+
 class RfqQuery(PageQuerySchema):
-    state = fields.String(validate=validate.OneOf(("issued", "awarded", "ordered", "cancelled")))
+    state = fields.String(validate=validate.OneOf(RFQ_STATES))
 
 
 class ComparedQuoteSchema(Schema):
@@ -435,8 +450,11 @@ class InvoiceSchema(Schema):
     payments = fields.List(fields.Nested(PaymentSchema))
 
 
+INVOICE_STATES = ("matched", "disputed", "paid")
+
+
 class InvoiceQuery(PageQuerySchema):
-    state = fields.String(validate=validate.OneOf(("matched", "disputed", "paid")))
+    state = fields.String(validate=validate.OneOf(INVOICE_STATES))
     order_id = RowId()
 
 

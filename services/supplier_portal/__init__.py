@@ -41,12 +41,14 @@ def refuse_stale_supplier_tokens():
 
 def create_app(config: Settings | None = None, database: Database | None = None,
                document_store: DocumentStore | None = None):
+    from . import account_pages, record_pages  # noqa: F401  (their routes join the pages blueprint)
     from .api import BLUEPRINTS
     from .pages import blp as pages_blp
     from .pages import sign_in
 
     app = create_service_app(SPEC, config, database, BLUEPRINTS, "Supplier portal 供应商门户")
     app.before_request(refuse_stale_supplier_tokens)
+    app.before_request(account_pages.allow_document_sized_uploads)
     init_pages(app, sign_in)
     app.register_blueprint(pages_blp)
     # Licence files go under VAR_DIR by default; pass another store (object storage) to keep them elsewhere.

@@ -21,6 +21,7 @@ from shared.statemachine import StateMachine
 
 from .isolation import get_visible, visible
 from .models import Audit, QualificationDocument, Supplier
+from .notifications import notify
 
 FOOD_LICENCES = ("food_business_licence", "food_production_licence")
 NON_FOOD_CATEGORIES = frozenset({"coal"})
@@ -62,6 +63,9 @@ def transition(session: Session, supplier: Supplier, action: str, actor: str, re
     SUPPLIER_STATUS.apply(session, supplier, action, actor, reason)
     supplier.status_reason, supplier.status_cause = reason, cause
     supplier.status_changed_at, supplier.status_changed_by = utcnow(), actor
+    if supplier.status in ("approved", "rejected", "suspended"):
+        notify(session, supplier.id, f"supplier_{supplier.status}",
+               f"status:{supplier.status}:{supplier.status_changed_at.isoformat()}", reason=reason or "")
     if supplier.status == "approved":
         # Procurement may invite and award it again (also when a suspension is lifted).
         emit(session, "supplier.approved", {"supplier_id": supplier.id, "name": supplier.name,

@@ -77,6 +77,10 @@ class InvoiceSubmitted(Schema):
     issued_on = fields.Date(required=True)
     total = Money(required=True)
     lines = fields.List(fields.Nested(InvoiceLine), required=True, validate=validate.Length(min=1))
+    submitted_at = fields.AwareDateTime(required=True)
+    # inventory's receipts of the invoiced lines that the portal knew when the invoice was sent: the
+    # accepted quantities the supplier invoiced against, which procurement must have applied to match it
+    receipt_ids = fields.List(fields.Integer(), required=True)
 
 
 @payload_schema("supplier.approved")

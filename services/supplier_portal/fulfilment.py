@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
@@ -36,11 +36,12 @@ from .notifications import notify_if_registered
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.000")
-DELIVERY_STATUS = StateMachine("delivery note", {"inspect": {"dispatched": "inspected"}}, Audit)
-
-
-class NotYetKnown(LookupError):
-    """An event arrived before the one it follows; the worker retries it later."""
+# A note whose lines go to two dining halls is inspected hall by hall: partly inspected until every line is.
+DELIVERY_STATUS = StateMachine("delivery note", {
+    "inspect_part": {"dispatched": "partially_inspected", "partially_inspected": "partially_inspected"},
+    "inspect": {"dispatched": "inspected", "partially_inspected": "inspected"},
+}, Audit)
+OPEN_NOTE_STATUSES = ("dispatched", "partially_inspected")
 
 
 @dataclass
@@ -75,8 +76,12 @@ def progress(session: Session, order: PurchaseOrder) -> dict[int, LineProgress]:
     for po_line_id, accepted, rejected in session.execute(received):
         if po_line_id in lines:
             lines[po_line_id].accepted, lines[po_line_id].rejected = accepted, rejected
+    inspected_on_its_note = (select(GoodsReceiptLine.id).join(GoodsReceipt).where(
+        GoodsReceipt.delivery_note_id == DeliveryNote.id, GoodsReceiptLine.po_line_id == DeliveryNoteLine.po_line_id)
+        .exists())
     add("in_transit", select(DeliveryNoteLine.po_line_id, func.sum(DeliveryNoteLine.quantity)).join(DeliveryNote)
-        .where(DeliveryNote.order_id == order.id, DeliveryNote.status == "dispatched")
+        .where(DeliveryNote.order_id == order.id, DeliveryNote.status.in_(OPEN_NOTE_STATUSES),
+               ~inspected_on_its_note)
         .group_by(DeliveryNoteLine.po_line_id))
     add("invoiced", select(InvoiceLine.po_line_id, func.sum(InvoiceLine.quantity)).join(Invoice)
         .where(Invoice.order_id == order.id, Invoice.status != "disputed").group_by(InvoiceLine.po_line_id))
@@ -176,14 +181,17 @@ def receive_goods(session: Session, payload: dict) -> GoodsReceipt | None:
                                 lot_number=line.get("lot_number") or "", production_date=line.get("production_date"),
                                 expiry_date=line.get("expiry_date")) for line in payload["lines"]])
     session.add(receipt)
-    if note is not None and DELIVERY_STATUS.can(note, "inspect"):
-        DELIVERY_STATUS.apply(session, note, "inspect", "inventory")
     session.flush()
+    if note is not None:
+        session.expire(note, ["receipts"])
+        action = "inspect" if all(line["inspected"] for line in note.line_results) else "inspect_part"
+        if DELIVERY_STATUS.can(note, action):
+            DELIVERY_STATUS.apply(session, note, action, "inventory", f"receipt {receipt.receipt_id}")
+            session.flush()
     rejected = [line for line in receipt.lines if line.rejected_quantity > 0]
     if rejected:
         reasons = "; ".join(f"{line.rejected_quantity} rejected: {line.rejection_reason or 'no reason given'}"
                             for line in rejected)
-        notify_if_registered(session, order.supplier_id, "delivery_rejected",
-                             f"Order {order.number}: goods were rejected at inspection ({reasons}).",
-                             f"receipt:{receipt.receipt_id}")
+        notify_if_registered(session, order.supplier_id, "delivery_rejected", f"receipt:{receipt.receipt_id}",
+                             number=order.number, reasons=reasons)
     return receipt

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.errors import Conflict, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.money import money
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
-from .fulfilment import ZERO, NotYetKnown, progress
+from .fulfilment import ZERO, progress
 from .isolation import get_visible, visible
-from .models import Audit, Invoice, InvoiceLine, Payment, PurchaseOrder
+from .models import Audit, GoodsReceipt, GoodsReceiptLine, Invoice, InvoiceLine, Payment, PurchaseOrder
 from .notifications import notify_if_registered
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ INVOICE_STATUS = StateMachine("invoice", {
 def submit_invoice(session: Session, principal: Principal, order_id: int, invoice_number: str, issued_on: date,
                    lines: list[dict], today: date, now: datetime) -> Invoice:
     order = get_visible(session, PurchaseOrder, order_id, principal, for_update=True)
+    if order.status == "closed":
+        raise Conflict(f"Order {order.number} is closed: nothing more is invoiced against it")
     if issued_on > today:
         raise InvalidInput("issued_on", "must not be in the future")
     if session.scalar(select(func.count()).select_from(Invoice).where(
@@ -70,11 +72,14 @@ def submit_invoice(session: Session, principal: Principal, order_id: int, invoic
                       total=sum((line.amount for line in invoice_lines), Decimal("0.00")))
     session.add(invoice)
     session.flush()
+    covered = sorted(set(session.scalars(select(GoodsReceipt.receipt_id).join(GoodsReceiptLine).where(
+        GoodsReceipt.order_id == order.id, GoodsReceiptLine.po_line_id.in_(claimed)))))
     emit(session, "invoice.submitted", {
         "invoice_id": invoice.id, "po_id": order.po_id, "supplier_id": order.supplier_id,
         "school_id": order.school_id, "invoice_number": invoice_number, "issued_on": issued_on,
-        "total": invoice.total, "lines": [{"po_line_id": line.po_line_id, "quantity": line.quantity,
-                                           "unit_price": line.unit_price} for line in invoice.lines]})
+        "total": invoice.total, "submitted_at": now, "receipt_ids": covered,
+        "lines": [{"po_line_id": line.po_line_id, "quantity": line.quantity, "unit_price": line.unit_price}
+                  for line in invoice.lines]})
     return invoice
 
 
@@ -110,6 +115,8 @@ def record_match(session: Session, payload: dict) -> None:
     INVOICE_STATUS.apply(session, invoice, "match", "procurement")
     invoice.matched_amount, invoice.matched_at = payload["amount"], payload["matched_at"]
     session.flush()
+    notify_if_registered(session, invoice.supplier_id, "invoice_matched", f"invoice_matched:{invoice.id}",
+                         number=invoice.invoice_number, amount=invoice.matched_amount)
 
 
 def record_dispute(session: Session, payload: dict) -> None:
@@ -120,9 +127,8 @@ def record_dispute(session: Session, payload: dict) -> None:
     INVOICE_STATUS.apply(session, invoice, "dispute", "procurement", "; ".join(reasons))
     invoice.dispute_reasons, invoice.disputed_at = reasons, payload["disputed_at"]
     session.flush()
-    notify_if_registered(session, invoice.supplier_id, "invoice_disputed",
-                         f"Invoice {invoice.invoice_number} is disputed: {'; '.join(reasons)}",
-                         f"invoice_disputed:{invoice.id}")
+    notify_if_registered(session, invoice.supplier_id, "invoice_disputed", f"invoice_disputed:{invoice.id}",
+                         number=invoice.invoice_number, reasons="; ".join(reasons))
 
 
 def record_payment(session: Session, payload: dict) -> None:
@@ -136,3 +142,5 @@ def record_payment(session: Session, payload: dict) -> None:
     if INVOICE_STATUS.can(invoice, action):
         INVOICE_STATUS.apply(session, invoice, action, "procurement", f"payment {payload['payment_id']}")
     session.flush()
+    notify_if_registered(session, invoice.supplier_id, "payment_recorded", f"payment:{payload['payment_id']}",
+                         number=invoice.invoice_number, amount=payload["amount"])

@@ -33,9 +33,7 @@ def check_licences(session: Session, today: date) -> dict[str, list[int]]:
                 .order_by(QualificationDocument.expires_on.desc(), QualificationDocument.id.desc()).limit(1))
             if latest is not None and latest.expires_on <= horizon:
                 days = (latest.expires_on - today).days
-                if notify(session, supplier.id, "licence_expiring",
-                          f"Your {latest.kind.replace('_', ' ')} {latest.number} expires on "
-                          f"{latest.expires_on.isoformat()} (in {days} days): upload its renewal.",
-                          f"licence_expiring:{latest.id}"):
+                if notify(session, supplier.id, "licence_expiring", f"licence_expiring:{latest.id}",
+                          number=latest.number, expires_on=latest.expires_on, days=days):
                     warned.append(latest.id)
     return {"warned_documents": warned, "suspended_suppliers": suspended}

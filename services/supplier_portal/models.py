@@ -111,9 +111,14 @@ class Notification(Base):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
+    # The values of the kind's message, so that a page or an email says it in the reader's language.
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
     dedup_key: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once the email to the supplier's users was handed to the mail server: never sent again.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PurchaseOrder(Base):
@@ -134,6 +139,8 @@ class PurchaseOrder(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.po_line_id",
         lazy="selectin")  # loaded with the order: views dump it after the unit of work closes
@@ -177,6 +184,8 @@ class Rfq(Base):
     title: Mapped[str] = mapped_column(String(200))
     quote_deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the school awarded it (rfq.awarded), whether or not this supplier quoted.
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lines: Mapped[list[RfqLine]] = relationship(
         back_populates="rfq", cascade="all, delete-orphan", order_by="RfqLine.rfq_line_id", lazy="selectin")
     quote: Mapped[Quote | None] = relationship(lazy="selectin", viewonly=True)
@@ -215,6 +224,9 @@ class Quote(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str | None] = mapped_column(String(64))
+    # What the school's award (rfq.awarded) made of it: awarded, partly_awarded or not_awarded.
+    outcome: Mapped[str | None] = mapped_column(String(20), index=True)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lines: Mapped[list[QuoteLine]] = relationship(
         back_populates="quote", cascade="all, delete-orphan", order_by="QuoteLine.rfq_line_id", lazy="selectin")
     rfq: Mapped[Rfq] = relationship(lazy="selectin")
@@ -230,6 +242,8 @@ class QuoteLine(Base):
     # A draft may leave a price open; a submitted quote has every price.
     unit_price: Mapped[Decimal | None] = mapped_column(Money())
     note: Mapped[str] = mapped_column(Text, default="")
+    # None until the RFQ is awarded.
+    awarded: Mapped[bool | None] = mapped_column(Boolean)
     quote: Mapped[Quote] = relationship(back_populates="lines")
 
 
@@ -254,6 +268,25 @@ class DeliveryNote(Base):
         back_populates="note", cascade="all, delete-orphan", order_by="DeliveryNoteLine.id", lazy="selectin")
     receipts: Mapped[list[GoodsReceipt]] = relationship(
         back_populates="delivery_note", order_by="GoodsReceipt.id", lazy="selectin", viewonly=True)
+
+    @property
+    def line_results(self) -> list[dict]:
+        """Per line of the note: what the school's inspections of this note accepted and rejected of it.
+
+        A note may go to several dining halls, each receiving its own lines; a line is inspected once
+        a receipt of this note names its order line, whatever quantity that receipt accepted.
+        """
+        results: dict[int, dict] = {}
+        for receipt in self.receipts:
+            for line in receipt.lines:
+                result = results.setdefault(line.po_line_id, {"accepted_quantity": Decimal(0),
+                                                              "rejected_quantity": Decimal(0)})
+                result["accepted_quantity"] += line.accepted_quantity
+                result["rejected_quantity"] += line.rejected_quantity
+        return [{"po_line_id": line.po_line_id, "item_id": line.item_id, "quantity": line.quantity,
+                 "lot_number": line.lot_number, "inspected": line.po_line_id in results,
+                 **results.get(line.po_line_id, {"accepted_quantity": None, "rejected_quantity": None})}
+                for line in self.lines]
 
 
 class DeliveryNoteLine(Base):

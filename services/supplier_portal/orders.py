@@ -1,6 +1,9 @@
 """Orders sent to a supplier (po.sent): acknowledge or decline; an amended revision asks again;
-a cancellation (po.cancelled) ends the order whatever was answered."""
+a cancellation (po.cancelled) ends the order whatever was answered; a closed order (po.closed)
+takes no more delivery notes or invoices."""
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,21 +11,24 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
-from .fulfilment import NotYetKnown, with_progress
+from .fulfilment import with_progress
 from .isolation import get_visible, visible
 from .models import Audit, PurchaseOrder, PurchaseOrderLine
 from .notifications import notify_if_registered
 
+log = logging.getLogger(__name__)
 ORDER_STATUS = StateMachine("purchase order", {
     "acknowledge": {"sent": "acknowledged"},
     "decline": {"sent": "declined"},
     # A new revision from procurement must be acknowledged again, whatever was said to the last one.
     "revise": {"sent": "sent", "acknowledged": "sent", "declined": "sent"},
     "cancel": {"sent": "cancelled", "acknowledged": "cancelled", "declined": "cancelled"},
+    # procurement closes an order once goods have arrived, which may be before the acknowledgement reached it
+    "close": {"sent": "closed", "acknowledged": "closed"},
 }, Audit)
 LINE_FIELDS = ("po_line_id", "item_id", "item_code", "item_name", "specification", "category", "unit",
                "quantity", "unit_price", "delivery_date", "destination")
@@ -46,24 +52,32 @@ def receive_order(session: Session, payload: dict) -> PurchaseOrder | None:
     order.lines = [PurchaseOrderLine(**{name: line.get(name, "") for name in LINE_FIELDS})
                    for line in payload["lines"]]
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_received",
-                         f"Order {order.number} (revision {order.revision}) is waiting for your acknowledgement.",
-                         f"order:{order.po_id}:{order.revision}")
+    notify_if_registered(session, order.supplier_id, "order_received" if order.revision == 1 else "order_revised",
+                         f"order:{order.po_id}:{order.revision}", number=order.number, revision=order.revision)
     return order
 
 
-def cancel_order(session: Session, payload: dict) -> PurchaseOrder | None:
-    """Procurement cancelled the order: it can no longer be acknowledged, delivered or answered."""
+# How procurement may end an order (po.cancelled, po.closed): the event's time field, where the order keeps
+# the reason, and the word the supplier is told.
+ENDINGS = {"cancel": ("cancelled_at", "cancel_reason", "cancelled"), "close": ("closed_at", "close_reason", "closed")}
+
+
+def end_order(session: Session, payload: dict, action: str) -> PurchaseOrder | None:
+    """Procurement cancelled the order (nothing more is acknowledged, delivered or answered) or closed it
+    (nothing more is delivered or invoiced); None when the order is past that already."""
     order = session.scalar(select(PurchaseOrder).where(PurchaseOrder.po_id == payload["po_id"]))
     if order is None:
         raise NotYetKnown(f"order {payload['po_id']} has not arrived yet")
-    if order.status == "cancelled":
+    if not ORDER_STATUS.can(order, action):
+        log.warning("po.%s for order %s ignored: it is %s", action, order.po_id, order.status)
         return None
-    ORDER_STATUS.apply(session, order, "cancel", "procurement", payload["reason"])
-    order.cancelled_at, order.cancel_reason = payload["cancelled_at"], payload["reason"]
+    at, reason_attribute, word = ENDINGS[action]
+    ORDER_STATUS.apply(session, order, action, "procurement", payload["reason"])
+    setattr(order, at, payload[at])
+    setattr(order, reason_attribute, payload["reason"])
     session.flush()
-    notify_if_registered(session, order.supplier_id, "order_cancelled",
-                         f"Order {order.number} was cancelled: {payload['reason']}", f"order_cancelled:{order.po_id}")
+    notify_if_registered(session, order.supplier_id, f"order_{word}", f"order_{word}:{order.po_id}",
+                         number=order.number, reason=payload["reason"])
     return order
 
 

@@ -10,12 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from marshmallow import Schema, ValidationError
 
 from shared.auth import issue_token
-from shared.errors import DomainError, Unauthorized
+from shared.errors import Unauthorized
 from shared.i18n import gettext as _
-from shared.pages import TOKEN_KEY, is_page_request, page_principal, page_roles
+from shared.pages import TOKEN_KEY, is_page_request, load_form, page_principal, page_roles, refused_renders
 from shared.web import settings, unit_of_work
 
 from .accounts import authenticate, ensure_active_user
@@ -34,6 +33,11 @@ from .schemas import (
 
 blp = Blueprint("portal_pages", __name__)
 DASHBOARD_ROWS = 10
+PER_PAGE = 20
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def sign_in(email: str, password: str) -> str:
@@ -60,27 +64,6 @@ def forget_stale_page_sessions():
         except Unauthorized:
             session.pop(TOKEN_KEY, None)
             g.page_principal = None
-
-
-class FormInvalid(DomainError):
-    status, title = 422, "Invalid input"
-
-
-def load_form(schema: Schema, data: dict) -> dict:
-    """The form's values through the API's own schema; what it refuses is shown field by field."""
-    try:
-        return schema.load(data)
-    except ValidationError as invalid:
-        raise FormInvalid(_("Some fields are not filled in correctly:"), _flatten(invalid.messages)) from None
-
-
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    if isinstance(messages, list):
-        return {prefix or "form": [str(message) for message in messages]}
-    flat: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
 
 
 def _local_moment(value: str) -> str:
@@ -115,9 +98,9 @@ def dashboard():
 @blp.get("/orders")
 @page_roles(*SUPPLIER_USERS)
 def orders():
-    page_number = max(request.args.get("page", 1, type=int), 1)
     with unit_of_work() as uow:
-        return render_template("orders.html", page=list_orders(uow.session, page_principal(), page_number, 20))
+        return render_template("orders.html", page=list_orders(uow.session, page_principal(), page_number(),
+                                                                PER_PAGE))
 
 
 @blp.get("/orders/<int:order_id>")
@@ -134,6 +117,7 @@ def order(order_id):
 
 @blp.post("/orders/<int:order_id>/acknowledge")
 @page_roles(*SUPPLIER_USERS)
+@refused_renders(".order")
 def acknowledge(order_id):
     revision = request.form.get("revision", type=int) or 0
     with unit_of_work() as uow:
@@ -146,6 +130,7 @@ def acknowledge(order_id):
 
 @blp.post("/orders/<int:order_id>/decline")
 @page_roles(*SUPPLIER_USERS)
+@refused_renders(".order")
 def decline(order_id):
     data = load_form(DeclineSchema(), {"revision": request.form.get("revision", ""),
                                        "reason": request.form.get("reason", "").strip()})
@@ -159,6 +144,7 @@ def decline(order_id):
 
 @blp.post("/orders/<int:order_id>/delivery-notes")
 @page_roles(*SUPPLIER_USERS)
+@refused_renders(".order")
 def deliver(order_id):
     principal = page_principal()
     with unit_of_work() as uow:
@@ -185,6 +171,7 @@ def deliver(order_id):
 
 @blp.post("/orders/<int:order_id>/invoices")
 @page_roles(*SUPPLIER_USERS)
+@refused_renders(".order")
 def invoice(order_id):
     principal = page_principal()
     with unit_of_work() as uow:
@@ -205,10 +192,9 @@ def invoice(order_id):
 @blp.get("/rfqs")
 @page_roles(*SUPPLIER_USERS)
 def rfqs():
-    page_number = max(request.args.get("page", 1, type=int), 1)
     with unit_of_work() as uow:
         return render_template("rfqs.html", now=now(),
-                               page=list_rfqs(uow.session, page_principal(), page_number, 20, now=now()))
+                               page=list_rfqs(uow.session, page_principal(), page_number(), PER_PAGE, now=now()))
 
 
 @blp.get("/rfqs/<int:rfq_id>")
@@ -222,6 +208,7 @@ def rfq(rfq_id):
 
 @blp.post("/rfqs/<int:rfq_id>/quote")
 @page_roles(*SUPPLIER_USERS)
+@refused_renders(".rfq")
 def quote(rfq_id):
     principal = page_principal()
     draft = request.form.get("action") == "draft"

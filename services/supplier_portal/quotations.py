@@ -18,6 +18,7 @@ from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from .approval import describe_missing, missing_licences
+from .fulfilment import NotYetKnown
 from .isolation import get_visible, visible
 from .models import Audit, Quote, QuoteLine, Rfq, RfqLine, Supplier
 from .notifications import notify_if_registered
@@ -39,11 +40,39 @@ def receive_rfq(session: Session, payload: dict) -> list[Rfq]:
                          for line in payload["lines"]])
         session.add(rfq)
         session.flush()
-        notify_if_registered(session, supplier_id, "rfq_received",
-                             f"New request for quotation {rfq.number} 「{rfq.title}」: quote before "
-                             f"{rfq.quote_deadline.isoformat()}.", f"rfq:{rfq.rfq_id}")
+        notify_if_registered(session, supplier_id, "rfq_received", f"rfq:{rfq.rfq_id}", number=rfq.number,
+                             title=rfq.title, deadline=rfq.quote_deadline)
         copies.append(rfq)
     return copies
+
+
+def record_award(session: Session, payload: dict) -> list[Rfq]:
+    """rfq.awarded: each invited supplier's copy is closed and its submitted quote told line by line."""
+    closed = []
+    for outcome in payload["outcomes"]:
+        rfq = session.scalar(select(Rfq).where(Rfq.rfq_id == payload["rfq_id"],
+                                               Rfq.supplier_id == outcome["supplier_id"]))
+        if rfq is None:
+            raise NotYetKnown(f"request for quotation {payload['rfq_id']} has not arrived yet")
+        if rfq.awarded_at is not None:
+            continue
+        rfq.awarded_at = payload["awarded_at"]
+        quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id, Quote.status == "submitted"))
+        if quote is not None and quote.id == outcome["quote_id"]:
+            _record_outcome(session, quote, set(outcome["awarded_rfq_line_ids"]), payload["awarded_at"])
+        closed.append(rfq)
+    session.flush()
+    return closed
+
+
+def _record_outcome(session: Session, quote: Quote, awarded: set[int], at: datetime) -> None:
+    for line in quote.lines:
+        line.awarded = line.rfq_line_id in awarded
+    won = sum(1 for line in quote.lines if line.awarded)
+    quote.outcome = "not_awarded" if won == 0 else "awarded" if won == len(quote.lines) else "partly_awarded"
+    quote.outcome_at = at
+    notify_if_registered(session, quote.supplier_id, f"quote_{quote.outcome}", f"quote_outcome:{quote.id}",
+                         number=quote.rfq.number, title=quote.rfq.title, won=won, quoted=len(quote.lines))
 
 
 def list_rfqs(session: Session, principal: Principal, page: int, per_page: int, now: datetime,
@@ -61,10 +90,12 @@ def get_rfq(session: Session, principal: Principal, rfq_id: int) -> Rfq:
 
 
 def list_quotes(session: Session, principal: Principal, page: int, per_page: int,
-                status: str | None = None) -> Page:
+                status: str | None = None, outcome: str | None = None) -> Page:
     query = visible(select(Quote), Quote, principal)
     if status is not None:
         query = query.where(Quote.status == status)
+    if outcome is not None:
+        query = query.where(Quote.outcome == outcome)
     return paginate(session, query.order_by(Quote.updated_at.desc(), Quote.id.desc()), page, per_page)
 
 
@@ -132,6 +163,8 @@ def _open_rfq(session: Session, principal: Principal, rfq_id: int, now: datetime
     rfq = get_visible(session, Rfq, rfq_id, principal, for_update=True)
     if now >= rfq.quote_deadline:
         raise Conflict(f"The quote deadline of {rfq.number} ({rfq.quote_deadline.isoformat()}) has passed")
+    if rfq.awarded_at is not None:
+        raise Conflict(f"{rfq.number} was awarded on {rfq.awarded_at.isoformat()}; it takes no more quotes")
     quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id))
     return rfq, quote
 

@@ -168,7 +168,7 @@ class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
 
-ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled")
+ORDER_STATUSES = ("sent", "acknowledged", "declined", "cancelled", "closed")
 
 
 class OrderLineSchema(Schema):
@@ -227,6 +227,8 @@ class OrderSchema(Schema):
     decline_reason = fields.String(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
@@ -265,6 +267,11 @@ class QuoteLineSchema(Schema):
     item_id = fields.Integer(dump_only=True)
     unit_price = ExactMoney(positive=True, allow_none=True)
     note = fields.String(validate=validate.Length(max=500))
+    awarded = fields.Boolean(dump_only=True, allow_none=True,
+                             metadata={"description": "null until the school awards the RFQ"})
+
+
+QUOTE_OUTCOMES = ("awarded", "partly_awarded", "not_awarded")
 
 
 class QuoteSchema(Schema):
@@ -277,6 +284,9 @@ class QuoteSchema(Schema):
     valid_until = fields.Date(allow_none=True)
     updated_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True,
+                            metadata={"enum": QUOTE_OUTCOMES, "description": "null until the school awards the RFQ"})
+    outcome_at = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(QuoteLineSchema))
 
 
@@ -284,6 +294,7 @@ class QuoteSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
     submitted_at = fields.AwareDateTime()
+    outcome = fields.String()
 
 
 class RfqSchema(Schema):
@@ -295,6 +306,7 @@ class RfqSchema(Schema):
     title = fields.String()
     quote_deadline = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
+    awarded_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(RfqLineSchema))
     quote = fields.Nested(QuoteSummarySchema, allow_none=True)
 
@@ -305,6 +317,7 @@ class RfqQuerySchema(PageQuerySchema):
 
 class QuoteQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(("draft", "submitted")))
+    outcome = fields.String(validate=validate.OneOf(QUOTE_OUTCOMES))
 
 
 class DraftQuoteSchema(Schema):
@@ -324,7 +337,7 @@ class SubmitQuoteSchema(Schema):
 
 # --- delivery notes -------------------------------------------------------------------------------
 
-DELIVERY_STATUSES = ("dispatched", "inspected")
+DELIVERY_STATUSES = ("dispatched", "partially_inspected", "inspected")
 
 
 class DeliveryLineSchema(Schema):
@@ -335,6 +348,16 @@ class DeliveryLineSchema(Schema):
     production_date = fields.Date(required=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
     certificate_ref = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DeliveryLineResultSchema(Schema):
+    po_line_id = fields.Integer()
+    item_id = fields.Integer()
+    quantity = ExactQuantity()
+    lot_number = fields.String()
+    inspected = fields.Boolean()
+    accepted_quantity = ExactQuantity(allow_none=True)
+    rejected_quantity = ExactQuantity(allow_none=True)
 
 
 class DeliveryNoteSchema(Schema):
@@ -348,6 +371,7 @@ class DeliveryNoteSchema(Schema):
     status = fields.String()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(DeliveryLineSchema))
+    line_results = fields.List(fields.Nested(DeliveryLineResultSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
 

@@ -8,9 +8,10 @@ from .clock import school_today
 from .fulfilment import receive_goods
 from .invoicing import record_dispute, record_match, record_payment
 from .licence_expiry import check_licences
+from .mail import mailer_for, send_pending_emails
 from .models import Inbox
-from .orders import cancel_order, receive_order
-from .quotations import receive_rfq
+from .orders import end_order, receive_order
+from .quotations import receive_rfq, record_award
 from .registration import create_invited_supplier
 
 consumer = Consumer("supplier_portal", Inbox)
@@ -23,7 +24,13 @@ def run_licence_check(database: Database) -> dict:
     return result
 
 
-PERIODIC_JOBS: list = [PeriodicJob("check_licences", 24 * 60 * 60, run_licence_check)]
+def run_email_sweep(database: Database) -> dict:
+    settings = Settings.from_env()
+    return send_pending_emails(database, mailer_for(settings), settings)
+
+
+PERIODIC_JOBS: list = [PeriodicJob("check_licences", 24 * 60 * 60, run_licence_check),
+                       PeriodicJob("send_notification_emails", 10, run_email_sweep)]
 
 
 @consumer.handles("supplier.invited")
@@ -38,12 +45,22 @@ def on_po_sent(session, payload):
 
 @consumer.handles("po.cancelled")
 def on_po_cancelled(session, payload):
-    cancel_order(session, payload)
+    end_order(session, payload, "cancel")
+
+
+@consumer.handles("po.closed")
+def on_po_closed(session, payload):
+    end_order(session, payload, "close")
 
 
 @consumer.handles("rfq.issued")
 def on_rfq_issued(session, payload):
     receive_rfq(session, payload)
+
+
+@consumer.handles("rfq.awarded")
+def on_rfq_awarded(session, payload):
+    record_award(session, payload)
 
 
 @consumer.handles("goods.received")

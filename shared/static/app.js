@@ -9,3 +9,41 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.matches("[data-print]")) window.print();
 });
+
+// A stacked bar chart drawn as inline SVG from the JSON a page embeds:
+// <div data-chart="ID"> with <script type="application/json" id="ID">{months: [...], series: [{name, values}]}</script>.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+function drawStackedBars(holder) {
+  const data = JSON.parse(document.getElementById(holder.dataset.chart).textContent);
+  if (!data.months.length) return;
+  const width = 640, height = 260, left = 70, bottom = 24, legend = 22 * Math.ceil(data.series.length / 4);
+  const totals = data.months.map((_, m) => data.series.reduce((sum, s) => sum + Number(s.values[m]), 0));
+  const top = Math.max(...totals) || 1;
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height + legend}`, class: "bars"});
+  const slot = (width - left) / data.months.length, scale = (height - bottom - 10) / top;
+  chart.append(svg("text", {x: left - 6, y: 12, "text-anchor": "end"}, "¥" + Math.round(top).toLocaleString()));
+  data.months.forEach((month, m) => {
+    let y = height - bottom;
+    data.series.forEach((series, s) => {
+      const h = Number(series.values[m]) * scale;
+      y -= h;
+      const bar = svg("rect", {x: left + m * slot + slot * 0.15, y, width: slot * 0.7, height: h, class: `series-${s % 8}`});
+      bar.append(svg("title", {}, `${month} ${series.name}: ¥${Number(series.values[m]).toFixed(2)}`));
+      chart.append(bar);
+    });
+    chart.append(svg("text", {x: left + m * slot + slot / 2, y: height - 6, "text-anchor": "middle"}, month));
+  });
+  data.series.forEach((series, s) => {
+    const x = (s % 4) * 160 + 10, y = height + 8 + 22 * Math.floor(s / 4);
+    chart.append(svg("rect", {x, y, width: 12, height: 12, class: `series-${s % 8}`}));
+    chart.append(svg("text", {x: x + 18, y: y + 11}, series.name));
+  });
+  holder.append(chart);
+}
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-chart]").forEach(drawStackedBars));

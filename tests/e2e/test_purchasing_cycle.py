@@ -21,9 +21,8 @@ from services.procurement.accounts import create_staff_user
 from services.procurement.demand import ensure_demand_points
 from services.procurement.models import ApprovedSupplier, School
 from services.supplier_portal.credit_code import check_character
-from shared.auth import Principal
+from shared.auth import service_token
 from shared.money import money
-from tests.conftest import bearer
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.e2e]
@@ -135,8 +134,8 @@ def test_requisitions_from_two_dining_halls_are_bought_received_invoiced_and_pai
     item_name = {item["id"]: name for name, item in items.items()}
     # inventory's cache of the catalogue, refreshed from procurement's API
     with suite.database("inventory").unit_of_work() as uow:
-        http = ProcurementOverTestClient(procurement, bearer(Principal("service:inventory", frozenset({"storekeeper"}),
-                                                            school_id=school.id)))
+        http = ProcurementOverTestClient(procurement, {
+            "Authorization": f"Bearer {service_token('inventory', school.id, suite.settings.secret_key)}"})
         assert refresh_items(uow.session, school.id, http) == 2
         uow.commit()
     cached = {item["id"]: item for item in ok(inventory.get("/api/items", headers=keeper))}

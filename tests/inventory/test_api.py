@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.models import StockMovement
 from services.procurement.models import School
+from shared.auth import service_token
+from tests.support import TEST_SECRET
 
 from .conftest import CHIPS, COAL, MILK, RICE
 
@@ -214,6 +216,16 @@ def test_a_supervisor_reads_but_may_not_post(inventory, staff, setup):
 def test_staff_outside_inventory_may_not_post_movements(inventory, staff, setup, role):
     _, headers = staff(role)
     assert post_receipt(inventory, headers, setup["CSR"], line(RICE, "1", "1", "R-1", TODAY)).status_code == 403
+
+
+def test_procurement_read_stock_with_a_storekeeper_token_that_opened_every_storekeeper_endpoint(inventory, setup,
+                                                                                                school):
+    """Procurement's on-hand question (menu-driven demand) is the one inventory endpoint for its service token."""
+    service = {"Authorization": f"Bearer {service_token('procurement', school.id, TEST_SECRET)}"}
+    assert inventory.get("/api/stock", headers=service).status_code == 200
+    assert post_receipt(inventory, service, setup["CSR"], line(RICE, "1", "1", "R-1", TODAY)).status_code == 403
+    for path in ("/api/valuation", "/api/ledger", "/api/expected-receipts", "/api/reorder-rules"):
+        assert inventory.get(path, headers=service).status_code == 403, path
 
 
 def test_without_a_token_the_answer_is_401(inventory, setup):

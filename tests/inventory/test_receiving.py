@@ -203,3 +203,25 @@ def test_a_cancellation_arriving_before_its_order_keeps_the_order_from_being_exp
     send(databases, "po.sent", payload)
     [expected] = inventory.get("/api/expected-receipts", headers=headers).json["items"]
     assert (expected["po_id"], expected["status"], expected["lines"]) == (777, "cancelled", [])
+
+
+def test_closing_an_order_emitted_nothing_so_inventory_kept_receiving_against_it(databases, order, inventory, staff):
+    _, headers = staff("storekeeper")
+    tomatoes = [{"po_line_id": 2, "accepted_quantity": "20", "rejected_quantity": "0", "lot_number": "T",
+                 "production_date": TODAY.isoformat()}]
+    assert inspect(inventory, headers, order, tomatoes).status_code == 201
+    closed = {"po_id": 501, "school_id": order["payload"]["school_id"], "revision": 1, "supplier_id": 31,
+              "reason": "余量不再供应", "closed_at": datetime.now(timezone.utc).isoformat()}
+    envelope, applied = send(databases, "po.closed", closed)
+    assert applied and consumer.apply(databases["inventory"], envelope) is False
+    expected = inventory.get(f"/api/expected-receipts/{order['id']}", headers=headers).json
+    assert (expected["status"], expected["close_reason"]) == ("closed", "余量不再供应")
+    response = inspect(inventory, headers, order, tomatoes)
+    assert response.status_code == 409 and "closed" in response.json["detail"]
+
+
+def test_a_closure_arriving_before_its_order_waits_for_it(databases, school):
+    from shared.events import NotYetKnown
+    with pytest.raises(NotYetKnown):
+        send(databases, "po.closed", {"po_id": 778, "school_id": school.id, "revision": 1, "supplier_id": 31,
+                                      "reason": "x", "closed_at": datetime.now(timezone.utc).isoformat()})

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from services.inventory.costing.accounts import period_accounts
 from services.inventory.costing.entries import record_meals_served
 from services.inventory.issues import issue_to_kitchen
-from services.inventory.meals import meal_costs
 from services.inventory.models import Outbox
 from services.inventory.receipts import post_receipt
 from services.inventory.reorder import set_rule, suggested_quantity, sweep
@@ -73,11 +73,13 @@ def test_meal_cost_is_the_value_issued_for_the_meals_divided_by_meals_served(ses
     record_meals_served(session, manager, dh1.id, TODAY, "lunch", 300)
     record_meals_served(session, manager, dh1.id, TODAY, "lunch", 290)  # a correction replaces the count
     record_meals_served(session, manager, dh2.id, TODAY, "lunch", 100)
-    costs = {row["location_code"]: row for row in meal_costs(session, keeper.school_id, TODAY, TODAY)}
-    assert (costs["DH1"]["cost_of_goods_issued"], costs["DH1"]["meals_served"], costs["DH1"]["cost_per_meal"]) == (
-        Decimal("120.00"), 290, Decimal("0.41"))
-    assert (costs["DH2"]["cost_of_goods_issued"], costs["DH2"]["cost_per_meal"]) == (Decimal("0.00"), Decimal("0.00"))
-    assert costs["DH3"]["cost_per_meal"] is None
+    # one meal-cost view: the costing package's accounts, which finance signs
+    accounts = period_accounts(session, keeper.school_id, TODAY, TODAY, "Asia/Shanghai")
+    costs = {hall.location.code: hall.statement.as_dict() for hall in accounts.halls}
+    assert (costs["DH1"]["ingredient_total"], costs["DH1"]["diner_meals"],
+            costs["DH1"]["ingredient_cost_per_diner_meal"]) == ("120.00", 290, "0.41")
+    assert (costs["DH2"]["ingredient_total"], costs["DH2"]["ingredient_cost_per_diner_meal"]) == ("0.00", "0.00")
+    assert costs["DH3"]["ingredient_cost_per_diner_meal"] is None
     with pytest.raises(InvalidInput):
         record_meals_served(session, manager, locations["CSR"].id, TODAY, "lunch", 10)
 
@@ -100,10 +102,8 @@ def test_reorder_rules_and_meals_through_the_api(inventory, staff, school, datab
     assert inventory.put("/api/meals-served", json=meals, headers=manager).status_code == 200
     period = f"date_from={TODAY.isoformat()}&date_to={TODAY.isoformat()}"
     assert [m["diners"] for m in inventory.get(f"/api/meals-served?{period}", headers=keeper).json] == [512]
-    costs = inventory.get(f"/api/meal-costs?{period}", headers=keeper).json
-    assert costs[0] == {"location_id": dh1, "location_code": "DH1", "cost_of_goods_issued": "0.00",
-                        "meals_served": 512, "cost_per_meal": "0.00"}
-    assert inventory.get("/api/meal-costs?date_from=2026-02-01&date_to=2026-01-01", headers=keeper).status_code == 422
+    # the second meal-cost view (by meal date) is gone: meal costs are the costing accounts
+    assert inventory.get(f"/api/meal-costs?{period}", headers=keeper).status_code == 404
 
 
 def test_the_reorder_sweep_runs_from_the_command_line(test_settings, databases, school):

@@ -77,6 +77,17 @@ def test_an_invalid_invitation_keeps_what_was_typed_and_says_why(procurement, st
     assert response.status_code == 422
     assert 'value="河北蔬菜合作社"' in body and 'value="not-an-email"' in body
     assert body.count('class="error"') >= 2  # the email and the missing categories
+    assert 'role="alert"' in body and "部分内容填写有误" in body
+
+
+def test_a_refused_invitation_keeps_the_ticked_categories(procurement, staff):
+    sign_in(procurement, staff, "procurement_officer")
+    page = procurement.get("/supplier-invitations")
+    response = procurement.post("/supplier-invitations", data={
+        "company_name": "", "contact_email": "veg@example.cn", "categories": ["coal"], "csrf_token": csrf_of(page)})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'value="coal"\s+checked', body) and not re.search(r'value="vegetables"\s+checked', body)
 
 
 def test_a_canteen_manager_cannot_open_the_invitations_page(procurement, staff):

@@ -196,3 +196,18 @@ def test_a_packaging_unit_converts_to_the_base_unit_and_back_exactly(amount, fac
 @given(amount=amounts, unit=st.sampled_from(["kg", "g", "jin", "t"]))
 def test_a_standard_unit_converts_to_the_base_unit_and_back_exactly(amount, unit):
     assert from_base(to_base(amount, unit, "kg"), unit, "kg") == amount
+
+
+def test_inventory_read_the_catalogue_with_a_storekeeper_token_that_opened_other_endpoints(procurement, staff,
+                                                                                          school):
+    """Inventory's item-cache refresh is the one procurement endpoint for its service token."""
+    from shared.auth import service_token
+    from tests.support import TEST_SECRET
+    _, buyer = staff("procurement_officer")
+    procurement.post("/api/items", json=dict(RICE), headers=buyer)
+    service = {"Authorization": f"Bearer {service_token('inventory', school.id, TEST_SECRET)}"}
+    listed = procurement.get("/api/items", headers=service)
+    assert listed.status_code == 200 and listed.json["total"] == 1
+    assert procurement.post("/api/items", json={**RICE, "code": "X"}, headers=service).status_code == 403
+    for path in ("/api/purchase-orders", "/api/requisitions", "/api/invoices", "/api/staff"):
+        assert procurement.get(path, headers=service).status_code == 403, path

@@ -146,6 +146,31 @@ def test_the_lowest_compliant_quote_is_awarded_without_a_reason(procurement, rfq
     assert award(procurement, rfq, lowest["quote_line_id"], buyer).status_code == 409
 
 
+def test_the_award_tells_each_invited_supplier_only_its_own_outcome_without_prices_or_names(
+        procurement, rfq, deliver, buyer, databases):
+    quote(deliver, rfq, 501, "4.30", 1)
+    quote(deliver, rfq, 502, "4.25", 2)
+    lowest = compared(procurement, rfq, buyer)[0]
+    assert award(procurement, rfq, lowest["quote_line_id"], buyer).status_code == 200
+    with databases["procurement"].unit_of_work() as uow:
+        [event] = uow.session.scalars(select(Outbox).where(Outbox.type == "rfq.awarded")).all()
+    assert event.payload["rfq_id"] == rfq["id"]
+    assert event.payload["outcomes"] == [
+        {"supplier_id": 501, "quote_id": 1, "awarded_rfq_line_ids": []},
+        {"supplier_id": 502, "quote_id": 2, "awarded_rfq_line_ids": [rfq["lines"][0]["id"]]}]
+    assert "4.25" not in str(event.payload) and "北大荒" not in str(event.payload)
+
+
+def test_an_invited_supplier_that_did_not_quote_is_told_the_rfq_was_awarded(procurement, rfq, deliver, buyer,
+                                                                             databases):
+    quote(deliver, rfq, 502, "4.25", 2)
+    [only] = compared(procurement, rfq, buyer)
+    assert award(procurement, rfq, only["quote_line_id"], buyer).status_code == 200
+    with databases["procurement"].unit_of_work() as uow:
+        [event] = uow.session.scalars(select(Outbox).where(Outbox.type == "rfq.awarded")).all()
+    assert event.payload["outcomes"][0] == {"supplier_id": 501, "quote_id": None, "awarded_rfq_line_ids": []}
+
+
 def test_another_quote_is_awarded_only_with_a_written_reason(procurement, rfq, deliver, buyer):
     quote(deliver, rfq, 501, "4.30", 1)
     quote(deliver, rfq, 502, "4.25", 2)

@@ -61,7 +61,8 @@ def make_app(database_url: str) -> Flask:
             document = Document(title=request.get_json()["title"], created_by=current_principal().user_id)
             uow.session.add(document)
             uow.commit()
-        return jsonify(id=document.id, title=document.title), 201
+        return jsonify(id=document.id, title=document.title), 201, {"Location": f"/documents/{document.id}",
+                                                                    "ETag": '"1"'}
 
     @app.get("/whoami")
     @require_roles("procurement_officer", "admin")

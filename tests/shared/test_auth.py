@@ -9,6 +9,7 @@ from sqlalchemy import Integer, String, create_engine, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.auth import (
+    SERVICE_ROLE,
     STAFF_ROLES,
     SUPPLIER_ROLES,
     Principal,
@@ -16,6 +17,7 @@ from shared.auth import (
     hash_password,
     issue_token,
     scoped,
+    service_token,
     verify_password,
 )
 from shared.db import declarative_base, utcnow
@@ -114,6 +116,19 @@ def test_a_staff_token_with_a_supplier_or_unknown_role_is_refused(role):
         decode_token(signed(roles=["canteen_manager", role]), TEST_SECRET)
 
 
+def test_a_service_token_carries_the_service_role_alone_for_one_school():
+    principal = decode_token(service_token("procurement", 3, TEST_SECRET), TEST_SECRET)
+    assert (principal.user_id, principal.roles, principal.school_id) == ("service:procurement", {SERVICE_ROLE}, 3)
+    assert SERVICE_ROLE not in STAFF_ROLES  # so no staff role list lets a service in by accident
+
+
+@pytest.mark.parametrize("claims", [{"roles": [SERVICE_ROLE, "storekeeper"]},
+                                    {"roles": [SERVICE_ROLE], "school_id": None, "supplier_id": 42}])
+def test_the_service_role_mixed_with_a_person_s_role_or_for_a_supplier_is_refused(claims):
+    with pytest.raises(Unauthorized, match="roles do not match"):
+        decode_token(signed(**claims), TEST_SECRET)
+
+
 def test_unauthorized_is_a_401():
     assert Unauthorized("x").status == 401
 
@@ -172,6 +187,12 @@ class Requisition(Base):
     note: Mapped[str] = mapped_column(String(20))
 
 
+class SupplierOnly(Base):
+    __tablename__ = "supplier_only"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(Integer)
+
+
 class SchoolSetting(Base):
     __tablename__ = "school_settings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -213,6 +234,31 @@ def test_scoped_keeps_the_query_s_own_conditions(session):
 def test_scoped_answers_not_found_when_a_supplier_asks_for_a_model_without_a_supplier(session):
     with pytest.raises(NotFound):
         scoped(select(SchoolSetting), SchoolSetting, SUPPLIER)
+
+
+def test_scoped_raised_attribute_error_for_staff_on_a_model_without_a_school(session):
+    with pytest.raises(NotFound):
+        scoped(select(SupplierOnly), SupplierOnly, BUYER)
+
+
+def _every_model():
+    from services.inventory.models import Base as InventoryBase
+    from services.procurement.models import Base as ProcurementBase
+    from services.supplier_portal.models import Base as PortalBase
+    return [mapper.class_ for base in (ProcurementBase, InventoryBase, PortalBase)
+            for mapper in base.registry.mappers]
+
+
+@pytest.mark.parametrize("principal", [BUYER, SUPPLIER], ids=["staff", "supplier"])
+def test_scoped_answers_every_model_of_every_service_with_a_query_or_not_found(principal):
+    for model in _every_model():
+        try:
+            statement = scoped(select(model), model, principal)
+        except NotFound:
+            column = "supplier_id" if principal.is_supplier else "school_id"
+            assert not hasattr(model, column), model
+        else:
+            assert str(statement.compile()).count("WHERE") == 1, model
 
 
 PASSWORD = "correct horse battery staple"

@@ -13,6 +13,8 @@ PRODUCTION = {
     "INVENTORY_DATABASE_URL": "postgresql+psycopg://app@db/inventory",
     "SUPPLIER_PORTAL_DATABASE_URL": "postgresql+psycopg://app@db/supplier_portal",
     "BROKER_URL": "amqp://app@rabbit//",
+    "SMTP_HOST": "smtp.example.cn",
+    "MAIL_FROM": "canteen@example.cn",
 }
 
 
@@ -46,6 +48,12 @@ def test_production_refuses_a_missing_database_url(service):
 def test_production_refuses_a_missing_broker_url():
     with pytest.raises(ConfigurationError, match="BROKER_URL"):
         Settings.from_env(without("BROKER_URL"))
+
+
+@pytest.mark.parametrize("variable", ["SMTP_HOST", "MAIL_FROM"])
+def test_production_refuses_to_start_without_a_mail_server_and_sender(variable):
+    with pytest.raises(ConfigurationError, match=variable):
+        Settings.from_env(without(variable))
 
 
 def test_settings_made_directly_are_checked_too():

@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from shared.db import utcnow
+from shared.idempotency import CLAIM_TIMEOUT
 from tests.shared.miniapp import IdempotencyKey, bearer, claim_count, document_count, make_app
 
 BUYER = bearer("7", ttl=24 * 3600)  # made at import: valid however long the run
@@ -115,6 +117,44 @@ def test_a_request_whose_key_is_still_being_processed_gets_409(app, client):
     assert post(client, {"title": "flour"}, key="k-1").status_code == 422
     assert document_count(app) == 1
     assert app.config["CALLS"] == 1
+
+
+def test_a_replay_lost_the_location_and_etag_of_the_first_answer(app, client):
+    first = post(client, {"title": "rice"}, key="k-1")
+    replay = post(client, {"title": "rice"}, key="k-1")
+    assert (first.headers["Location"], first.headers["ETag"]) == ("/documents/1", '"1"')
+    assert (replay.headers["Location"], replay.headers["ETag"]) == (first.headers["Location"], first.headers["ETag"])
+
+
+def _abandon_claim(app, client, key, age):
+    """What a process that died mid-request leaves behind: a claim without an answer, `age` old."""
+    post(client, {"title": "rice"}, key=key)
+    with app.extensions["database"].unit_of_work() as uow:
+        claim = uow.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == key))
+        claim.status_code = claim.response_body = claim.response_headers = None
+        claim.created_at = utcnow() - age
+        uow.commit()
+
+
+def test_a_claim_abandoned_by_a_dead_process_never_expired(app, client):
+    _abandon_claim(app, client, "k-dead", CLAIM_TIMEOUT + timedelta(seconds=1))
+    calls = app.config["CALLS"]
+    taken_over = post(client, {"title": "rice"}, key="k-dead")
+    assert taken_over.status_code == 201
+    assert app.config["CALLS"] == calls + 1
+    replay = post(client, {"title": "rice"}, key="k-dead")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == taken_over.get_json()
+
+
+def test_a_claim_younger_than_the_timeout_is_still_in_flight(app, client):
+    _abandon_claim(app, client, "k-busy", CLAIM_TIMEOUT - timedelta(seconds=5))
+    assert post(client, {"title": "rice"}, key="k-busy").status_code == 409
+
+
+def test_an_abandoned_claim_is_not_taken_over_by_a_different_request(app, client):
+    _abandon_claim(app, client, "k-dead", CLAIM_TIMEOUT + timedelta(seconds=1))
+    assert post(client, {"title": "flour"}, key="k-dead").status_code == 422
 
 
 @pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])

@@ -40,10 +40,24 @@ def rfq_issued(supplier_ids, rfq_id=301, deadline: datetime | None = None, schoo
              "category": "bulk_grain_oil", "unit": "L", "quantity": "100.000", "delivery_date": "2026-03-05"}]})
 
 
+def rfq_awarded(outcomes, rfq_id=301, school_id=1) -> dict:
+    """outcomes: [(supplier_id, portal quote id or None, awarded rfq line ids)]."""
+    return envelope("rfq.awarded", "procurement", {
+        "rfq_id": rfq_id, "school_id": school_id, "awarded_at": datetime.now(timezone.utc).isoformat(),
+        "outcomes": [{"supplier_id": supplier_id, "quote_id": quote_id, "awarded_rfq_line_ids": list(lines)}
+                     for supplier_id, quote_id, lines in outcomes]})
+
+
 def po_cancelled(supplier_id, po_id=501, revision=1, reason="计划取消") -> dict:
     return envelope("po.cancelled", "procurement", {
         "po_id": po_id, "school_id": 1, "revision": revision, "supplier_id": supplier_id, "reason": reason,
         "cancelled_at": datetime.now(timezone.utc).isoformat()})
+
+
+def po_closed(supplier_id, po_id=501, revision=1, reason="订单已结清") -> dict:
+    return envelope("po.closed", "procurement", {
+        "po_id": po_id, "school_id": 1, "revision": revision, "supplier_id": supplier_id, "reason": reason,
+        "closed_at": datetime.now(timezone.utc).isoformat()})
 
 
 def goods_received(supplier_id, po_id=501, receipt_id=801, delivery_note_id=None, accepted="200.000",

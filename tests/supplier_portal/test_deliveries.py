@@ -12,7 +12,7 @@ from services.supplier_portal.orders import acknowledge_order, receive_order
 from shared.db import utcnow
 from shared.errors import Conflict
 
-from .factories import acknowledged_order, deliver, goods_received, loaded, po_sent
+from .factories import acknowledged_order, deliver, goods_received, loaded, po_closed, po_sent
 from .test_orders import order_of, outbox
 
 PLANNED = "2026-03-04T23:30:00+00:00"
@@ -161,3 +161,71 @@ def test_whatever_is_dispatched_and_rejected_accepted_plus_on_its_way_never_exce
             figures = progress(session, order)[9001]
             assert figures.accepted == accepted and figures.in_transit == 0
             assert figures.accepted + figures.in_transit + figures.to_deliver == ordered
+
+
+def test_a_closed_order_was_never_shown_closed_and_still_took_notes_and_invoices(portal, portal_db, make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = acknowledged_order(portal, portal_db, supplier.id, owner)
+    deliver(portal_db, goods_received(supplier.id, accepted="90.000"))
+    closure = po_closed(supplier.id, reason="余量取消")
+    assert deliver(portal_db, closure) is True and deliver(portal_db, closure) is False
+    shown = portal.get(f"/api/orders/{order.id}", headers=owner).json
+    assert (shown["status"], shown["close_reason"]) == ("closed", "余量取消") and shown["closed_at"]
+    assert portal.get("/api/orders?status=closed", headers=owner).json["total"] == 1
+    refused_note = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=owner, json=note("10.000"))
+    refused_invoice = portal.post(f"/api/orders/{order.id}/invoices", headers=owner, json={
+        "invoice_number": "INV-C1", "issued_on": date.today().isoformat(),
+        "lines": [{"po_line_id": 9001, "quantity": "90.000"}]})
+    assert refused_note.status_code == refused_invoice.status_code == 409
+    assert "closed" in refused_invoice.json["detail"]
+    assert outbox(portal_db, "invoice.submitted") == [] and outbox(portal_db, "delivery.dispatched") == []
+    assert [n["kind"] for n in portal.get("/api/notifications", headers=owner).json["items"]].count(
+        "order_closed") == 1
+
+
+def two_hall_order(portal, portal_db, supplier_id, owner):
+    """An acknowledged order of 250 kg of rice for dining hall 1 (line 9001) and 150 kg for hall 2 (9002)."""
+    sent = po_sent(supplier_id, quantity="250.000")
+    first = sent["payload"]["lines"][0]
+    sent["payload"]["lines"] = [{**first, "destination": "DH1"},
+                                {**first, "po_line_id": 9002, "quantity": "150.000", "destination": "DH2"}]
+    sent["payload"]["total"] = "2240.00"
+    deliver(portal_db, sent)
+    order = order_of(portal_db)
+    assert portal.post(f"/api/orders/{order.id}/acknowledge", headers=owner, json={"revision": 1}).status_code == 200
+    return order
+
+
+def received_at_hall(supplier_id, note_id, po_line_id, receipt_id, accepted, rejected="0.000", reason=""):
+    event = goods_received(supplier_id, receipt_id=receipt_id, delivery_note_id=note_id, accepted=accepted,
+                           rejected=rejected, reason=reason)
+    event["payload"]["lines"][0]["po_line_id"] = po_line_id
+    event["payload"]["location_code"] = "DH1" if po_line_id == 9001 else "DH2"
+    return event
+
+
+def test_a_note_for_two_dining_halls_was_marked_inspected_on_the_first_halls_receipt(portal, portal_db,
+                                                                                     make_supplier):
+    supplier, _, owner = make_supplier(status="approved")
+    order = two_hall_order(portal, portal_db, supplier.id, owner)
+    both = note("250.000")
+    both["lines"].append({**both["lines"][0], "po_line_id": 9002, "quantity": "150.000"})
+    created = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=owner, json=both).json
+
+    deliver(portal_db, received_at_hall(supplier.id, created["id"], 9001, 801, "240.000", "10.000", "破袋"))
+    shown = portal.get(f"/api/delivery-notes/{created['id']}", headers=owner).json
+    assert shown["status"] == "partially_inspected"
+    assert [(r["po_line_id"], r["inspected"], r["accepted_quantity"], r["rejected_quantity"])
+            for r in shown["line_results"]] == [(9001, True, "240.000", "10.000"), (9002, False, None, None)]
+    lines = {line["po_line_id"]: line for line in portal.get(f"/api/orders/{order.id}", headers=owner).json["lines"]}
+    # the second hall's goods are still on their way, so they are not due again
+    assert (lines[9002]["in_transit_quantity"], lines[9002]["to_deliver_quantity"]) == ("150.000", "0.000")
+    assert (lines[9001]["in_transit_quantity"], lines[9001]["to_deliver_quantity"]) == ("0.000", "10.000")
+    assert portal.get("/api/delivery-notes?status=partially_inspected", headers=owner).json["total"] == 1
+
+    deliver(portal_db, received_at_hall(supplier.id, created["id"], 9002, 802, "150.000"))
+    shown = portal.get(f"/api/delivery-notes/{created['id']}", headers=owner).json
+    assert shown["status"] == "inspected"
+    assert [(r["po_line_id"], r["inspected"], r["accepted_quantity"]) for r in shown["line_results"]] == [
+        (9001, True, "240.000"), (9002, True, "150.000")]
+    assert len(shown["receipts"]) == 2

@@ -60,6 +60,8 @@ def test_an_invoice_of_accepted_goods_emits_invoice_submitted_at_the_order_price
     assert (event["invoice_id"], event["po_id"], event["supplier_id"], event["invoice_number"], event["total"]) == (
         body["id"], 501, supplier.id, "INV-0001", "186.66")
     assert event["lines"] == [{"po_line_id": 9001, "quantity": "33.333", "unit_price": "5.60"}]
+    # the receipts it covers, so procurement can wait for any it has not yet applied
+    assert event["receipt_ids"] == [801] and event["submitted_at"]
     line = portal.get(f"/api/orders/{order.id}", headers=owner).json["lines"][0]
     assert (line["invoiced_quantity"], line["to_invoice_quantity"]) == ("33.333", "56.667")
 

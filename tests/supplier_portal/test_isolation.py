@@ -18,17 +18,19 @@ from services.supplier_portal.models import (
     ComplianceDeclaration,
     DeliveryNote,
     Invoice,
+    Notification,
     PurchaseOrder,
     QualificationDocument,
     Quote,
     Scorecard,
+    Supplier,
     SupplierUser,
     UnifiedPriceLine,
     UnifiedPriceList,
 )
 from services.supplier_portal.notifications import notify
 from services.supplier_portal.tasks import consumer
-from shared.auth import Principal
+from shared.auth import Principal, verify_password
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF
@@ -144,9 +146,29 @@ ROUTES = {
         404, own=302, form=DELIVERY_FORM, use={"order_id": "delivered_order_id"}),
     ("POST", "/orders/<int:order_id>/invoices"): PageProbe(404, own=302, use={"order_id": "delivered_order_id"}, form={
         "invoice_number": "INV-P", "issued_on": date.today().isoformat(), "invoice-9001-quantity": "1.000"}),
+    ("GET", "/delivery-notes/<int:note_id>"): PageProbe(404, own=200),
+    ("GET", "/invoices/<int:invoice_id>"): PageProbe(404, own=200),
+    ("POST", "/notifications/<int:notification_id>/read"): PageProbe(404, own=302),
+    ("POST", "/users/<int:user_id>/deactivate"): PageProbe(404, own=302),
+    ("POST", "/users/<int:user_id>/reactivate"): PageProbe(404, own=302),
     ("GET", "/"): "page",
     ("GET", "/orders"): "page",
     ("GET", "/rfqs"): "page",
+    ("GET", "/quotes"): "page",
+    ("GET", "/delivery-notes"): "page",
+    ("GET", "/invoices"): "page",
+    ("GET", "/scorecards"): "page",
+    ("GET", "/notifications"): "page",
+    ("GET", "/documents"): "page",
+    ("GET", "/users"): "page",
+    ("GET", "/profile"): "page",
+    ("GET", "/six-unifications"): "page",
+    # Page forms that name no record: they act on the signed-in user's own supplier (see PAGE_FORMS).
+    ("POST", "/documents"): "page form",
+    ("POST", "/profile"): "page form",
+    ("POST", "/profile/password"): "page form",
+    ("POST", "/users"): "page form",
+    ("POST", "/six-unifications"): "page form",
     ("GET", "/login"): Exempt("public: the sign-in form"),
     ("POST", "/login"): Exempt("public: answers the same for every unknown or wrong credential"),
     ("POST", "/logout"): Exempt("ends the caller's own session only"),
@@ -182,7 +204,8 @@ def tenants(portal, portal_db, store_root, approved_supplier):
                 content_type="application/pdf", size_bytes=len(PDF), sha256="0" * 64, original_filename="a.pdf",
                 uploaded_by=str(owner_user.id))
             uow.session.add(document)
-            note = notify(uow.session, supplier.id, "licence_expiring", "提醒", f"probe:{supplier.id}")
+            note = notify(uow.session, supplier.id, "licence_expiring", f"probe:{supplier.id}", number="N1",
+                          expires_on=document.expires_on, days=300)
             declaration = ComplianceDeclaration(
                 supplier_id=supplier.id, item_code="pricing", statement="统一价格", status="declared",
                 storage_key=store.put(supplier.id, "pdf", PDF), content_type="application/pdf",
@@ -384,6 +407,8 @@ def test_supplier_b_signed_in_on_the_pages_cannot_reach_any_of_supplier_a_record
     with portal_db.unit_of_work() as uow:
         assert uow.session.get(PurchaseOrder, a.ids["order_id"]).status == "sent"
         assert uow.session.get(Quote, a.ids["quote_id"]).lines == []
+        assert uow.session.get(SupplierUser, a.staff_user_id).active is True
+        assert uow.session.get(Notification, a.notification_id).read_at is None
         assert uow.session.scalar(select(func.count()).select_from(DeliveryNote).where(
             DeliveryNote.supplier_id == a.supplier_id)) == 1
         assert uow.session.scalar(select(func.count()).select_from(Invoice).where(
@@ -399,10 +424,52 @@ def test_the_list_pages_show_supplier_b_only_its_own_records(portal, tenants):
     page_session(portal, b.ids["owner_email"])
     pages = [rule for (method, rule), entry in ROUTES.items() if entry == "page"]
     shown = {rule: portal.get(rule).get_data(as_text=True) for rule in pages}
+    assert all(body.count("甲") == 0 for body in shown.values())
     everything = "".join(shown.values())
     for name in ("order_id", "delivered_order_id"):
         assert f"/orders/{b.ids[name]}\"" in everything and f"/orders/{a.ids[name]}\"" not in everything
     assert f"/rfqs/{b.ids['rfq_id']}\"" in shown["/rfqs"] and f"/rfqs/{a.ids['rfq_id']}\"" not in everything
+    assert f"/rfqs/{b.ids['rfq_id']}\"" in shown["/quotes"] and f"/rfqs/{a.ids['rfq_id']}\"" not in shown["/quotes"]
+    for rule, link in (("/delivery-notes", "/delivery-notes/{}\""), ("/invoices", "/invoices/{}\"")):
+        key = "note_id" if rule == "/delivery-notes" else "invoice_id"
+        assert link.format(b.ids[key]) in shown[rule] and link.format(a.ids[key]) not in everything
+    assert f"/notifications/{b.notification_id}/read" in shown["/notifications"]
+    assert f"/notifications/{a.notification_id}/read" not in everything
+    assert b.ids["staff_email"] in shown["/users"] and a.ids["staff_email"] not in everything
+    assert "N1" in shown["/documents"] and shown["/documents"].count("<td>N1</td>") == 1
+
+
+PAGE_FORMS = {
+    "/documents": {"kind": "business_licence", "number": "NB-2", "expires_on": NEXT_MONTH},
+    "/profile": {"address": "青岛市市南区", "contact_name": "赵经理", "contact_phone": "0532-88888888"},
+    "/profile/password": {"current_password": PASSWORD, "new_password": "another long password"},
+    "/users": {"email": "new-staff@b.example.cn", "display_name": "新员工", "password": PASSWORD},
+    "/six-unifications": {"item": "pricing", "statement": "统一价格表已公示"},
+}
+
+
+def test_every_page_form_acts_on_the_signed_in_suppliers_own_records_only(portal, tenants, portal_db):
+    a, b = tenants
+    assert set(PAGE_FORMS) == {rule for (method, rule), entry in ROUTES.items() if entry == "page form"}
+    csrf = page_session(portal, b.ids["owner_email"])
+    for rule, form in PAGE_FORMS.items():
+        data = {**form, "supplier_id": str(a.supplier_id), "csrf_token": csrf}
+        if rule in ("/documents", "/six-unifications"):
+            data["file"] = (io.BytesIO(PDF), "evidence.pdf")
+        response = portal.post(rule, data=data, content_type="multipart/form-data")
+        assert response.status_code == 302, (rule, response.get_data(as_text=True))
+    with portal_db.unit_of_work() as uow:
+        def count(model, supplier_id):
+            return uow.session.scalar(select(func.count()).select_from(model).where(model.supplier_id == supplier_id))
+        assert (count(QualificationDocument, a.supplier_id), count(QualificationDocument, b.supplier_id)) == (3, 4)
+        assert (count(ComplianceDeclaration, a.supplier_id), count(ComplianceDeclaration, b.supplier_id)) == (1, 2)
+        assert (count(SupplierUser, a.supplier_id), count(SupplierUser, b.supplier_id)) == (2, 3)
+        assert uow.session.get(Supplier, a.supplier_id).address == "济南市历下区"
+        assert uow.session.get(Supplier, b.supplier_id).address == "青岛市市南区"
+        owners = {user.supplier_id: user for user in uow.session.scalars(select(SupplierUser).where(
+            SupplierUser.role == "owner", SupplierUser.supplier_id.in_((a.supplier_id, b.supplier_id))))}
+        assert verify_password(owners[a.supplier_id].password_hash, PASSWORD)
+        assert verify_password(owners[b.supplier_id].password_hash, "another long password")
 
 
 def test_a_deactivated_users_page_session_is_refused_on_every_page(portal, tenants):
@@ -410,9 +477,11 @@ def test_a_deactivated_users_page_session_is_refused_on_every_page(portal, tenan
     csrf = page_session(portal, b.ids["staff_email"])
     assert portal.get("/orders").status_code == 200
     assert portal.post(f"/api/users/{b.ids['user_id']}/deactivate", headers=b.owner).status_code == 200
-    pages = {route: entry for route, entry in ROUTES.items() if isinstance(entry, PageProbe) or entry == "page"}
+    pages = {route: entry for route, entry in ROUTES.items()
+             if isinstance(entry, PageProbe) or entry in ("page", "page form")}
     for (method, rule), entry in pages.items():
         use = entry.use if isinstance(entry, PageProbe) else {}
-        form = {**(entry.form or {}), "csrf_token": csrf} if method == "POST" else None
+        typed = (entry.form if isinstance(entry, PageProbe) else PAGE_FORMS.get(rule)) or {}
+        form = {**typed, "csrf_token": csrf} if method == "POST" else None
         response = portal.open(fill(rule, b.ids, use), method=method, data=form)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login"), (method, rule)

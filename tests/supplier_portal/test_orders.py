@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from services.supplier_portal.fulfilment import NotYetKnown
 from services.supplier_portal.models import Outbox, PurchaseOrder
 from services.supplier_portal.tasks import consumer
+from shared.events import NotYetKnown
 
 from .factories import po_cancelled, po_sent
 

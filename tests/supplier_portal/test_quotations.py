@@ -1,9 +1,12 @@
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
+from services.supplier_portal.fulfilment import NotYetKnown
 from services.supplier_portal.models import Supplier
 
-from .factories import deliver, rfq_copy, rfq_issued
+from .factories import deliver, rfq_awarded, rfq_copy, rfq_issued
 from .test_orders import outbox
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
@@ -39,7 +42,8 @@ def test_a_draft_is_saved_without_prices_then_submitted_as_quote_submitted_with_
     draft = portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner,
                        json={"lines": [{"rfq_line_id": 1, "unit_price": None, "note": "待定"}]})
     assert draft.status_code == 200 and draft.json["status"] == "draft"
-    assert draft.json["lines"] == [{"rfq_line_id": 1, "item_id": 11, "unit_price": None, "note": "待定"}]
+    assert draft.json["lines"] == [
+        {"rfq_line_id": 1, "item_id": 11, "unit_price": None, "note": "待定", "awarded": None}]
     redrafted = portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner, json={
         "valid_until": TOMORROW, "lines": [{"rfq_line_id": 2, "unit_price": "12.80"}]})
     assert redrafted.json["id"] == draft.json["id"] and [line["rfq_line_id"] for line in redrafted.json["lines"]] == [2]
@@ -146,3 +150,48 @@ def test_a_retried_submission_with_the_same_idempotency_key_replays_the_first_an
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert len(outbox(portal_db, "quote.submitted")) == 1
     assert Decimal(first.json["lines"][0]["unit_price"]) == Decimal("5.60")
+
+
+def test_the_award_tells_each_supplier_which_of_its_own_lines_won_and_nothing_of_the_others(
+        portal, portal_db, approved_supplier):
+    a, _, a_owner = approved_supplier("甲")
+    b, _, b_owner = approved_supplier("乙")
+    c, _, c_owner = approved_supplier("丙")
+    deliver(portal_db, rfq_issued([a.id, b.id, c.id]))
+    quote_a = portal.post(f"/api/rfqs/{rfq_copy(portal_db, a.id).id}/quote", headers=a_owner, json=priced()).json
+    quote_b = portal.post(f"/api/rfqs/{rfq_copy(portal_db, b.id).id}/quote", headers=b_owner,
+                          json=priced(rice="5.50", oil="13.00")).json
+    awarded = rfq_awarded([(a.id, quote_a["id"], [2]), (b.id, quote_b["id"], [1]), (c.id, None, [])])
+    assert deliver(portal_db, awarded) is True
+    assert deliver(portal_db, awarded) is False  # redelivered: nothing happens twice
+    shown_a = portal.get(f"/api/quotes/{quote_a['id']}", headers=a_owner).json
+    assert shown_a["outcome"] == "partly_awarded" and shown_a["outcome_at"]
+    assert [(line["rfq_line_id"], line["awarded"]) for line in shown_a["lines"]] == [(1, False), (2, True)]
+    assert "5.50" not in str(shown_a) and "乙" not in str(shown_a)
+    assert portal.get("/api/quotes?outcome=partly_awarded", headers=a_owner).json["total"] == 1
+    assert portal.get("/api/quotes?outcome=partly_awarded", headers=b_owner).json["total"] == 1
+    rfq_c = portal.get(f"/api/rfqs/{rfq_copy(portal_db, c.id).id}", headers=c_owner).json
+    assert rfq_c["awarded_at"] and rfq_c["quote"] is None
+    kinds = [n["kind"] for n in portal.get("/api/notifications", headers=a_owner).json["items"]]
+    assert kinds[0] == "quote_partly_awarded" and kinds.count("quote_partly_awarded") == 1
+    assert "quote_not_awarded" not in str(portal.get("/api/notifications", headers=c_owner).json)
+
+
+def test_an_award_naming_a_quote_the_supplier_never_submitted_leaves_its_quote_untold(
+        portal, portal_db, approved_supplier):
+    supplier, _, owner = approved_supplier()
+    deliver(portal_db, rfq_issued([supplier.id]))
+    rfq = rfq_copy(portal_db, supplier.id)
+    draft = portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner, json={"lines": []}).json
+    deliver(portal_db, rfq_awarded([(supplier.id, draft["id"], [1, 2])]))
+    assert portal.get(f"/api/quotes/{draft['id']}", headers=owner).json["outcome"] is None
+    assert portal.get(f"/api/rfqs/{rfq.id}", headers=owner).json["awarded_at"]
+    late = portal.post(f"/api/rfqs/{rfq.id}/quote", headers=owner, json=priced())
+    assert late.status_code == 409 and "was awarded" in late.json["detail"]
+    assert portal.put(f"/api/rfqs/{rfq.id}/quote", headers=owner, json={"lines": []}).status_code == 409
+
+
+def test_an_award_arriving_before_its_rfq_is_retried_rather_than_lost(portal_db, approved_supplier):
+    supplier, _, _ = approved_supplier()
+    with pytest.raises(NotYetKnown):
+        deliver(portal_db, rfq_awarded([(supplier.id, None, [])], rfq_id=999))

@@ -1,4 +1,4 @@
-"""Reorder rules, meals served and meal costs."""
+"""Reorder rules and meals served (meal costs are the costing package's accounts, /api/costing/accounts)."""
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -6,13 +6,12 @@ from shared.auth import current_principal, require_roles, scoped
 from shared.web import unit_of_work
 
 from ..costing.entries import record_meals_served
-from ..meals import meal_costs
 from ..models import MealsServed, ReorderRule
 from ..reorder import set_rule
-from ..schemas import MealCostSchema, MealsServedSchema, PeriodQuerySchema, ReorderRuleSchema
+from ..schemas import MealsServedSchema, PeriodQuerySchema, ReorderRuleSchema
 from .common import READERS, SECURITY, WRITERS
 
-blp = Blueprint("planning", __name__, url_prefix="/api", description="Reorder rules, meals served, meal costs")
+blp = Blueprint("planning", __name__, url_prefix="/api", description="Reorder rules, meals served")
 MEAL_RECORDERS = ("canteen_manager", "admin")
 
 
@@ -61,13 +60,3 @@ def meals(query):
             MealsServed.meal_date >= query["date_from"], MealsServed.meal_date <= query["date_to"])
         return list(uow.session.scalars(statement.order_by(MealsServed.meal_date, MealsServed.location_id,
                                                            MealsServed.id)))
-
-
-@blp.get("/meal-costs")
-@blp.doc(security=SECURITY)
-@require_roles(*READERS)
-@blp.arguments(PeriodQuerySchema, location="query")
-@blp.response(200, MealCostSchema(many=True))
-def costs(query):
-    with unit_of_work() as uow:
-        return meal_costs(uow.session, current_principal().school_id, query["date_from"], query["date_to"])

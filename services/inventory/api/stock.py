@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shared.auth import current_principal, require_roles, scoped
+from shared.auth import SERVICE_ROLE, current_principal, require_roles, scoped
 from shared.pagination import paginate
 from shared.web import unit_of_work
 
@@ -29,7 +29,7 @@ blp = Blueprint("stock", __name__, url_prefix="/api", description="On hand, valu
 
 @blp.get("/stock")
 @blp.doc(security=SECURITY)
-@require_roles(*READERS)
+@require_roles(*READERS, SERVICE_ROLE)  # procurement reads on-hand for menu-driven demand
 @blp.arguments(StockQuerySchema, location="query")
 @blp.response(200, OnHandSchema(many=True))
 def stock(query):

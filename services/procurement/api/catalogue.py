@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_smorest import Blueprint
 
-from shared.auth import STAFF_ROLES, current_principal, require_roles
+from shared.auth import SERVICE_ROLE, STAFF_ROLES, current_principal, require_roles
 from shared.errors import InvalidInput, NotFound
 from shared.pagination import page_schema
 from shared.web import settings, unit_of_work
@@ -43,7 +43,7 @@ def if_match_version() -> int | None:
 
 @blp.get("/items")
 @blp.doc(security=SECURITY)
-@require_roles(*STAFF_ROLES)
+@require_roles(*STAFF_ROLES, SERVICE_ROLE)  # inventory refreshes its item cache from here
 @blp.arguments(ItemQuery, location="query")
 @blp.response(200, page_schema(ItemSchema))
 def list_items(query):

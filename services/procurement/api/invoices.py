@@ -6,7 +6,7 @@ from shared.pagination import page_schema
 from shared.web import unit_of_work
 
 from .. import invoicing
-from ..schemas import InvoiceQuery, InvoiceSchema, PaymentSchema, TolerancesSchema
+from ..schemas import InvoiceQuery, InvoiceSchema, PaymentSchema, ReasonSchema, TolerancesSchema
 
 blp = Blueprint("invoices", __name__, url_prefix="/api", description="Invoices, three-way matching and payments")
 SECURITY = [{"bearerAuth": []}]
@@ -43,6 +43,18 @@ def record_payment(data, invoice_id):
         payment = invoicing.record_payment(uow.session, current_principal(), invoice_id, **data)
         uow.commit()
     return payment
+
+
+@blp.post("/invoices/<int:invoice_id>/dispute")
+@blp.doc(security=SECURITY)
+@require_roles("finance")
+@blp.arguments(ReasonSchema)
+@blp.response(200, InvoiceSchema)
+def dispute_invoice(data, invoice_id):
+    with unit_of_work() as uow:
+        invoice = invoicing.dispute_invoice(uow.session, current_principal(), invoice_id, data["reason"])
+        uow.commit()
+        return invoice
 
 
 @blp.get("/matching-tolerances")

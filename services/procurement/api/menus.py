@@ -11,11 +11,6 @@ blp = Blueprint("menus", __name__, url_prefix="/api", description="Dishes, weekl
 SECURITY = [{"bearerAuth": []}]
 
 
-def _on_hand_at(principal):
-    # looked up on the module at call time, so tests can put a fake inventory in its place
-    return lambda location_code: menus.stock_on_hand(settings(), principal.school_id, location_code)
-
-
 @blp.get("/dishes")
 @blp.doc(security=SECURITY)
 @require_roles(*STAFF_ROLES)
@@ -67,7 +62,7 @@ def show_menu(menu_id):
 def menu_needs(menu_id):
     principal = current_principal()
     with unit_of_work() as uow:
-        menu, needs, _ = menus.menu_needs(uow.session, principal, menu_id, _on_hand_at(principal))
+        menu, needs, _ = menus.menu_needs(uow.session, principal, menu_id, menus.on_hand_at(settings(), principal))
         return {"menu_id": menu.id, "demand_point": menu.demand_point.code, "needs": needs}
 
 
@@ -79,6 +74,6 @@ def requisition_from_menu(menu_id):
     principal = current_principal()
     with unit_of_work() as uow:
         requisition = menus.requisition_from_menu(uow.session, principal, menu_id, school_today(),
-                                                  _on_hand_at(principal))
+                                                  menus.on_hand_at(settings(), principal))
         uow.commit()
         return requisition
