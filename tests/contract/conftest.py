@@ -107,6 +107,7 @@ def _procurement(client, staff, deliver_event, new_item, callers, supplier_id, s
                                    "accepted_quantity": Decimal("250"), "rejected_quantity": Decimal("0")}]})
     deliver_event("invoice.submitted", {"invoice_id": 9001, "po_id": order["id"], "supplier_id": supplier_id,
                                   "school_id": school.id, "invoice_number": "No.9001", "issued_on": TODAY,
+                                        "submitted_at": NOW, "receipt_ids": [1],
                                   "total": Decimal("840.00"), "lines": [{
                                       "po_line_id": order["lines"][0]["id"], "quantity": Decimal("200"),
                                       "unit_price": Decimal("4.20")}]})

@@ -15,7 +15,7 @@ from shared.pages import CSRF_KEY, TOKEN_KEY
 MATRIX_FILE = Path(__file__).parent / "matrix.yaml"
 MATRIX = yaml.safe_load(MATRIX_FILE.read_text())
 CALLERS = ["anonymous", *sorted(STAFF_ROLES), "supplier_a", "supplier_b"]
-PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+PARAMETER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 # Flask's own route for a static folder that no service has: every caller gets 404.
 FILES = {"/assets/shared/<path:filename>": "app.css", "/static/<path:filename>": "app.css"}
 
@@ -64,7 +64,14 @@ def outcome(response) -> str:
 def fill(rule: str, ids: dict, use: dict) -> str:
     if rule in FILES:
         return rule.replace("<path:filename>", FILES[rule])
-    return PARAMETER.sub(lambda match: str(ids[use.get(match.group(1), match.group(1))]), rule)
+
+    def value(match):
+        converter, options, name = match.groups()
+        if converter == "any":  # one of a few words: the one `use` names, else the first
+            return use.get(name, options.split(",")[0].strip())
+        return str(ids[use.get(name, name)])
+
+    return PARAMETER.sub(value, rule)
 
 
 def is_page(rule: str) -> bool:
