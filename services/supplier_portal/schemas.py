@@ -293,8 +293,8 @@ class QuoteSchema(Schema):
 class QuoteSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
-    submitted_at = fields.AwareDateTime()
-    outcome = fields.String()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
 
 
 class RfqSchema(Schema):
@@ -306,7 +306,7 @@ class RfqSchema(Schema):
     title = fields.String()
     quote_deadline = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
-    awarded_at = fields.AwareDateTime()
+    awarded_at = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(RfqLineSchema))
     quote = fields.Nested(QuoteSummarySchema, allow_none=True)
 
