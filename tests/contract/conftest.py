@@ -73,11 +73,18 @@ def world(procurement, inventory, portal, staff, deliver, make_item, demand_poin
     a = tenants[0]
     return {"procurement": _procurement(procurement, staff, deliver, make_item, callers, a.supplier_id, school),
             "inventory": _inventory(inventory, staff, databases, school, a.supplier_id),
-            "supplier_portal": a.ids | {"supplier_id": a.supplier_id}}
+            "supplier_portal": a.ids | {"supplier_id": a.supplier_id, "scorecard_id": _scorecard(portal, callers, a)}}
+
+
+def _scorecard(client, callers, supplier) -> int:
+    """Supplier A's scorecard rated by this school (the isolation fixture's names a school by a fixed id)."""
+    return created(client.post(f"/api/suppliers/{supplier.supplier_id}/scorecards", json={
+        "period_start": "2026-03-01", "period_end": "2026-03-31", "rating": "satisfactory"},
+        headers=callers["approver"]))["id"]
 
 
 def _procurement(client, staff, deliver_event, new_item, callers, supplier_id, school) -> dict:
-    _, everyone = staff(*sorted(STAFF_ROLES - {"canteen_manager", "store_manager"}))
+    _, everyone = staff("admin", "approver")
     manager = callers["canteen_manager"]
     deliver_event("supplier.approved", {"supplier_id": supplier_id, "name": SUPPLIER_NAME,
                                   "categories": ["bulk_grain_oil", "vegetables"], "approved_at": NOW})
@@ -127,7 +134,7 @@ def _procurement(client, staff, deliver_event, new_item, callers, supplier_id, s
 
 
 def _inventory(client, staff, databases, school, supplier_id) -> dict:
-    _, everyone = staff(*sorted(STAFF_ROLES))
+    _, everyone = staff("admin", "supervisor")
     with databases["inventory"].unit_of_work() as uow:
         halls = {location.code: location.id for location in ensure_standard_locations(uow.session, school.id)}
         upsert_items(uow.session, school.id, ITEMS)
