@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SERVICES := procurement inventory supplier_portal
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test test-e2e migrate seed bench fuzz clean
+.PHONY: install install-prod run run-prod load reconcile test test-e2e migrate seed bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+install-prod: install
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[prod]'
 
 migrate: install
 	@for service in $(SERVICES); do $(BIN)/flask --app services.$$service db-upgrade || exit 1; done
@@ -32,6 +35,19 @@ run: seed
 	@echo "supplier portal  http://127.0.0.1:5003/api/docs"
 	@echo "demo staff logins (password demo-password): buyer, manager1, keeper, store, approver, finance, admin, supervisor"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -d $(CURDIR) -f deploy/Procfile start
+
+# The same processes in production configuration against PostgreSQL and RabbitMQ on 127.0.0.1, plus
+# a worker per queue and Flower (deploy/run_prod.py); a SECRET_KEY is generated unless one is exported.
+run-prod: install-prod
+	$(BIN)/python -m deploy.run_prod
+
+# A bounded load test on a throw-away run-prod deployment, then the reconciliation check (bench/mix.py).
+load: install-prod
+	$(BIN)/python -m bench.mix
+
+# The services' books agree (events, stock ledger, orders) for the databases named in the environment.
+reconcile: install
+	$(BIN)/python -m deploy.reconcile --wait 30
 
 # Lint; API and unit tests in parallel; then the end-to-end tests (real workers, real servers, a real
 # browser), which share one broker and run one at a time.

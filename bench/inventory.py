@@ -25,6 +25,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import event
+
 from services.inventory import SPEC, create_app
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
@@ -60,7 +62,7 @@ FROM g ORDER BY n
 """
 
 
-def _item(index: int) -> dict:
+def item_record(index: int) -> dict:
     return {"id": index, "code": f"ITEM-{index:04d}", "name": f"物品{index}", "category": "vegetables",
             "base_unit": "kg", "shelf_life_days": 365}
 
@@ -73,7 +75,7 @@ def build(path: Path, ledger_rows: int) -> tuple:
     with database.unit_of_work() as uow:
         locations = ensure_standard_locations(uow.session, SCHOOL_ID)
         assert [location.id for location in locations] == [1, 2, 3, 4, 5]
-        upsert_items(uow.session, SCHOOL_ID, [_item(index) for index in range(1, ITEMS + 1)])
+        upsert_items(uow.session, SCHOOL_ID, [item_record(index) for index in range(1, ITEMS + 1)])
         uow.commit()
     started = time.perf_counter()
     with database.engine.begin() as connection:
@@ -158,6 +160,15 @@ def receipt_throughput(database, baseline_dir: Path, seconds: float, rounds: int
     for call in (receipt, insert):
         for _ in range(20):
             call()  # warm-up
+    statements = []
+
+    def count(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    for _ in range(10):
+        receipt()
+    event.remove(database.engine, "before_cursor_execute", count)
     for _ in range(rounds):
         for side, call in (("receipts", receipt), ("inserts", insert)):
             started = time.perf_counter()
@@ -168,23 +179,25 @@ def receipt_throughput(database, baseline_dir: Path, seconds: float, rounds: int
             spent[side] += time.perf_counter() - started
     rates = {side: counts[side] / spent[side] for side in counts}
     return {"receipts_per_s": rates["receipts"], "inserts_per_s": rates["inserts"], "requests": counts,
-            "ratio": rates["receipts"] / rates["inserts"]}
+            "ratio": rates["receipts"] / rates["inserts"], "statements_per_receipt": len(statements) / 10}
 
 
-def run(quick: bool = False) -> dict:
-    sizes = (10_000, 1_000_000)
+def run(quick: bool = False, reads: bool = True) -> dict:
+    """The reads at both ledger sizes and the goods receipts; `reads=False`: the receipts alone (10k ledger)."""
+    sizes = (10_000, 1_000_000) if reads else (10_000,)
     repeats, seconds = (10, 2.0) if quick else (25, 6.0)
     work = Path(tempfile.mkdtemp(prefix="canteen-bench-inventory-"))
-    results = {"reads": {}, "build_seconds": {}}
+    results: dict = {"build_seconds": {}}
     try:
         databases = {}
         for size in sizes:
             databases[size], results["build_seconds"][size] = build(work / f"inventory-{size}.db", size)
-        results["reads"] = time_reads(databases, repeats)
-        small, large = sizes
-        reads = results["reads"]
-        results["ratios"] = {name: reads[large][name]["median_ms"] / reads[small][name]["median_ms"] for name in READS}
-        results["receipts"] = receipt_throughput(databases[small], work, seconds, 3)
+        if reads:
+            results["reads"] = time_reads(databases, repeats)
+            small, large = sizes
+            results["ratios"] = {name: results["reads"][large][name]["median_ms"]
+                                 / results["reads"][small][name]["median_ms"] for name in READS}
+        results["receipts"] = receipt_throughput(databases[sizes[0]], work, seconds, 3)
         for database in databases.values():
             database.engine.dispose()
     finally:
@@ -194,20 +207,24 @@ def run(quick: bool = False) -> dict:
 
 def render(results: dict) -> str:
     small, large = 10_000, 1_000_000
-    lines = ["Inventory reads: 1,000 balance rows, median of in-process GETs (test client), ledger of 10k and 1M rows",
-             f"{'read':<42} {'rows':>5} {'10k ms':>8} {'1M ms':>8} {'1M/10k':>7}",
-             "-" * 74]
-    for name in READS:
-        a, b = results["reads"][small][name], results["reads"][large][name]
-        lines.append(f"{name:<42} {a['rows']:>5} {a['median_ms']:>8.2f} {b['median_ms']:>8.2f} "
-                     f"{results['ratios'][name]:>6.2f}x")
-    build = results["build_seconds"]
-    lines.append(f"(ledger written in {build[small]:.1f} s for 10k rows, {build[large]:.1f} s for 1M rows)")
+    lines = []
+    if "reads" in results:
+        lines += ["Inventory reads: 1,000 balance rows, median of in-process GETs (test client), "
+                  "ledger of 10k and 1M rows",
+                  f"{'read':<42} {'rows':>5} {'10k ms':>8} {'1M ms':>8} {'1M/10k':>7}",
+                  "-" * 74]
+        for name in READS:
+            a, b = results["reads"][small][name], results["reads"][large][name]
+            lines.append(f"{name:<42} {a['rows']:>5} {a['median_ms']:>8.2f} {b['median_ms']:>8.2f} "
+                         f"{results['ratios'][name]:>6.2f}x")
+        build = results["build_seconds"]
+        lines += [f"(ledger written in {build[small]:.1f} s for 10k rows, {build[large]:.1f} s for 1M rows)", ""]
     receipts = results["receipts"]
-    lines += ["", "Goods receipt in-process: POST /api/receipts (one line) vs bench.baseline_app POST /rows",
+    lines += ["Goods receipt in-process: POST /api/receipts (one line) vs bench.baseline_app POST /rows",
               f"receipts/s {receipts['receipts_per_s']:.1f} ({receipts['requests']['receipts']} posted), "
               f"bare inserts/s {receipts['inserts_per_s']:.1f} ({receipts['requests']['inserts']}), "
-              f"ratio {receipts['ratio']:.2f}x"]
+              f"ratio {receipts['ratio']:.2f}x; {receipts['statements_per_receipt']:.0f} SQL statements per receipt "
+              "before COMMIT (SQLAlchemy before_cursor_execute)"]
     return "\n".join(lines)
 
 

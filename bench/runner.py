@@ -34,8 +34,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short run: 3 s per HTTP load, 60 events (unless given explicitly)"
     )
-    parser.add_argument("--only", choices=("all", "http", "events", "inventory"), default="all",
-                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s)")
+    parser.add_argument("--only", choices=("all", "http", "events", "inventory", "receipt", "po", "consolidation",
+                                           "export"),
+                        default="all",
+                        help="inventory: only the in-process inventory bench (bench/inventory.py, about 60 s); "
+                             "receipt: its goods-receipt part alone; po, consolidation: bench/procurement.py; "
+                             "export: bench/exports.py (a few minutes; the XLSX side is most of it)")
     parser.add_argument(
         "--duration", type=float, help="seconds measured per HTTP load, over all its slices (default 10, quick 3)"
     )
@@ -229,6 +233,30 @@ class Bench:
         self.procurement, self.procurement_url = self.gunicorn("procurement", "services.procurement:create_app()")
         self.auth = self.login(self.procurement_url)
 
+    def start_inventory(self) -> tuple[Managed, str, dict[str, str], int, int]:
+        """Inventory under gunicorn, its locations made and 100 items in its cache (as the hourly refresh
+        from procurement would leave them); a storekeeper's token, the central store room's id and how many
+        items there are (ids 1..n)."""
+        from services.inventory import SPEC as INVENTORY
+        from services.inventory.items import upsert_items
+        from services.inventory.locations import ensure_standard_locations
+        from shared.auth import Principal, issue_token
+        from shared.config import Settings
+
+        from .inventory import ITEMS, item_record
+
+        settings = Settings.from_env(self.env)
+        database = INVENTORY.open_database(settings)
+        with database.unit_of_work() as uow:
+            store_room = next(location.id for location in ensure_standard_locations(uow.session, 1)
+                              if location.code == "CSR")
+            upsert_items(uow.session, 1, [item_record(index) for index in range(1, ITEMS + 1)])
+            uow.commit()
+        database.dispose()
+        managed, url = self.gunicorn("inventory", "services.inventory:create_app()")
+        token = issue_token(Principal("1", frozenset({"storekeeper"}), school_id=1), settings.secret_key, 3600)
+        return managed, url, {"Authorization": f"Bearer {token}"}, store_room, ITEMS
+
     # ---- HTTP --------------------------------------------------------------------------------
     def invite(self, session, client: int, sequence: int, tag: str = "w", url: str = "", auth: dict | None = None):
         return session.post(
@@ -304,6 +332,17 @@ class Bench:
             ("suite", "POST /api/supplier-invitations", self.invite, 201, self.procurement),
             ("baseline", "POST /rows", baseline_write, 201, baseline),
         ]
+        # A goods receipt (one line, a new lot) over HTTP, against the same bare insert.
+        inventory, inventory_url, storekeeper, store_room, items = self.start_inventory()
+        today = datetime.now(timezone.utc).date().isoformat()
+
+        def receive(session, client, sequence):
+            return session.post(f"{inventory_url}/api/receipts", headers=storekeeper, timeout=10, json={
+                "location_id": store_room, "supplier_id": 7, "delivery_reference": f"DN-{client}-{sequence}",
+                "lines": [{"item_id": sequence % items + 1, "quantity": "12.500", "unit_price": "4.20",
+                           "lot_number": f"B-{client}-{sequence}", "production_date": today}]})
+
+        writes.append(("receipt", "POST /api/receipts (inventory, one line)", receive, 201, inventory))
         if not args.skip_variant:
             # The same write with the after-commit relay off (the sweep alone would publish): how much of
             # the write's cost, and which of its errors, belong to publishing inside the request.
@@ -343,6 +382,7 @@ class Bench:
                     merged[side] = merged[side].merge(result) if side in merged else result
             http[kind] = {side: result.summary() for side, result in merged.items()}
         self.procs.stop(baseline)
+        self.procs.stop(inventory)
         if not args.skip_variant:
             self.procs.stop(quiet)
         self.results["http"] = http
@@ -564,24 +604,39 @@ def main(argv=None) -> int:
             del os.environ[key]
         os.environ.update(env)
         bench = Bench(args, var, env, procs)
-        if args.only != "inventory":  # the inventory bench needs no servers, workers or seeded databases
+        if args.only in ("all", "http", "events"):  # the in-process benches need no servers or workers
             bench.prepare()
         if args.only in ("all", "http"):
             bench.http()
         if args.only in ("all", "events"):
             bench.events()
-        if args.only in ("all", "inventory"):
+        if args.only in ("all", "inventory", "receipt"):
             from . import inventory
 
-            bench.results["inventory"] = inventory.run(quick=args.quick)
+            bench.results["inventory"] = inventory.run(quick=args.quick, reads=args.only != "receipt")
+        if args.only in ("all", "po", "consolidation"):
+            from . import procurement
+
+            parts = ("po", "consolidation") if args.only == "all" else (args.only,)
+            bench.results["procurement"] = procurement.run(quick=args.quick, parts=parts)
+        if args.only in ("all", "export"):
+            from . import exports
+
+            bench.results["exports"] = exports.run(quick=args.quick)
         bench.results["elapsed_seconds"] = round(time.monotonic() - started, 1)
         bench.results.setdefault("machine", {})["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
         print()
-        if args.only != "inventory":
+        if args.only in ("all", "http", "events"):
             print(report.render(bench.results))
         if "inventory" in bench.results:
             print()
             print(inventory.render(bench.results["inventory"]))
+        if "procurement" in bench.results:
+            print()
+            print(procurement.render(bench.results["procurement"]))
+        if "exports" in bench.results:
+            print()
+            print(exports.render(bench.results["exports"]))
         if args.json:
             args.json.write_text(json.dumps(bench.results, indent=2, ensure_ascii=False) + "\n")
     except KeyboardInterrupt:

@@ -2,19 +2,21 @@
 
 Each service gets `<service>.handle_event` (its idempotent event consumer) and
 `<service>.relay_outbox` (the sweep that publishes whatever the after-commit relay
-could not), plus its periodic jobs, all routed to the service's own queue.
+could not), plus its periodic jobs and the tasks it sends itself (`spec.tasks`), all routed
+to the service's own queue.
 """
 from __future__ import annotations
 
 import logging
 from functools import cache
 
+from celery.signals import worker_process_shutdown
 from marshmallow import ValidationError
 
 from shared.celery_app import create_celery
 from shared.config import Settings
 from shared.db import Database
-from shared.events import handler_task_name
+from shared.events import handler_task_name, stop_publishers
 from shared.logging import configure_logging, correlation_id
 
 from .inventory import SPEC as INVENTORY
@@ -54,6 +56,11 @@ def _register(spec):
 
     app.conf.beat_schedule[f"{spec.name}.relay_outbox"] = {
         "task": f"{spec.name}.relay_outbox", "schedule": settings.relay_interval_seconds}
+    for task_name, run in spec.tasks.items():
+        def run_task(*args, run=run):
+            return run(database(spec.name), *args)
+
+        app.task(name=f"{spec.name}.{task_name}")(run_task)
     for job in spec.periodic:
         name = f"{spec.name}.{job.name}"
 
@@ -64,6 +71,9 @@ def _register(spec):
         app.task(name=name)(run_job)
         app.conf.beat_schedule[name] = {"task": name, "schedule": job.every_seconds}
 
+
+# A pool process may end without running atexit: send what its publishers hold first.
+worker_process_shutdown.connect(stop_publishers, weak=False)
 
 app.conf.beat_schedule = {}
 for _spec in SPECS.values():

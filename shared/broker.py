@@ -113,6 +113,10 @@ class Channel(filesystem.Channel):
 class Transport(filesystem.Transport):
     Channel = Channel
     driver_type = driver_name = "fsqueue"
+    # The folder is this broker's connection: when it cannot be read or written (gone, replaced,
+    # a volume unmounted) the worker must treat it as a lost connection and retry, as with
+    # RabbitMQ, rather than stop with an "unrecoverable error".
+    connection_errors = filesystem.Transport.connection_errors + (OSError,)
 
 
 TRANSPORT_ALIASES["fsqueue"] = "shared.broker:Transport"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Response, json
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from .logging import correlation_id
@@ -97,5 +98,11 @@ def handle_domain_error(error: DomainError) -> Response:
 
 
 def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        # The database dropped the connection mid-request (a restart, a failover, pg_terminate_backend):
+        # the transaction did not commit and the pool replaces the connection, so a retry succeeds.
+        log.warning("database connection lost during the request", exc_info=True)
+        return problem(503, "Service unavailable", "The database connection was lost; retry the request",
+                       headers={"Retry-After": "1"})
     log.exception("unhandled error")
     return problem(500, "Internal server error", "The error was logged with this correlation id")

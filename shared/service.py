@@ -10,7 +10,7 @@ from celery import Celery
 
 from .config import Settings
 from .db import Database
-from .events import Consumer, Relay
+from .events import Consumer, Publisher, Relay
 
 
 @dataclass
@@ -31,6 +31,8 @@ class ServiceSpec:
     periodic: list[PeriodicJob] = field(default_factory=list)
     # Optional per-service tables of shared mechanisms (shared.idempotency, shared.statemachine).
     idempotency_model: type | None = None
+    # Tasks the service sends itself (long jobs a request starts): `<service>.<name>`, run(database, *args).
+    tasks: dict[str, Callable[..., object]] = field(default_factory=dict)
 
     @property
     def migrations_dir(self) -> Path:
@@ -41,8 +43,7 @@ class ServiceSpec:
                             session_info={"outbox_model": self.outbox_model,
                                           "idempotency_model": self.idempotency_model})
         if celery_app is not None and settings.publish_after_commit:
-            relay = self.relay(database, celery_app)
-            database.after_commit = relay.publish
+            database.after_commit = Publisher(self.relay(database, celery_app))
         return database
 
     def relay(self, database: Database, celery_app: Celery) -> Relay:
@@ -60,7 +61,9 @@ def celery_sender(celery_app: Celery):
             producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
 
             def send(task_name: str, envelope: dict, queue: str) -> None:
-                celery_app.send_task(task_name, args=[envelope], queue=queue, producer=producer, retry=False)
+                # argsrepr (what monitors show) given, so Celery does not build a saferepr of every payload
+                celery_app.send_task(task_name, args=[envelope], queue=queue, producer=producer, retry=False,
+                                     argsrepr=f"[{envelope['type']} {envelope['id']}]")
 
             yield send
 

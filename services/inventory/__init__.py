@@ -8,10 +8,10 @@ from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
 from .models import Base, IdempotencyKey, Inbox, Outbox
-from .tasks import PERIODIC_JOBS, consumer
+from .tasks import PERIODIC_JOBS, TASKS, consumer
 
 SPEC = ServiceSpec("inventory", Base, Outbox, Inbox, consumer, Path(__file__).parent, PERIODIC_JOBS,
-                   idempotency_model=IdempotencyKey)
+                   idempotency_model=IdempotencyKey, tasks=TASKS)
 
 
 def create_app(config: Settings | None = None, database: Database | None = None):

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.auth import Principal
 from shared.db import utcnow
@@ -33,7 +34,7 @@ from .models import (
     Item,
     Location,
 )
-from .receipts import find_or_make_lot
+from .receipts import LotWanted, find_or_make_lots
 from .valuation import receipt_value
 
 DOCUMENTS = ("licence", "product_certificate", "delivery_note", "quarantine_certificate")
@@ -220,15 +221,19 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     source = Source("inspection", inspection.id, principal.user_id, utcnow())
     positions = lock_positions(session, expected.school_id, [(line.item_id, location.id) for data, line, _ in checked
                                                              if data["accepted_quantity"] > 0], create=True)
+    accepted = [(index, data, order_line, expiry) for index, (data, order_line, expiry) in enumerate(checked)
+                if data["accepted_quantity"] > 0]
+    lots = dict(zip((index for index, *_ in accepted), find_or_make_lots(
+        session, expected.school_id, expected.supplier_id, note.number if note else expected.po_number,
+        [LotWanted(order_line.item_id, data["lot_number"], data["production_date"], expiry, f"lines.{index}")
+         for index, data, order_line, expiry in accepted]), strict=True))
+    movements = []
     for index, (data, order_line, expiry) in enumerate(checked):
-        lot = None
-        if data["accepted_quantity"] > 0:
-            lot = find_or_make_lot(session, expected.school_id, order_line.item, data["lot_number"],
-                                   data["production_date"], expiry, expected.supplier_id,
-                                   note.number if note else expected.po_number, f"lines.{index}")
-            post_inbound(session, positions[(order_line.item_id, location.id)], lot.id, "receipt",
-                         data["accepted_quantity"], receipt_value(data["accepted_quantity"], order_line.unit_price),
-                         source)
+        lot = lots.get(index)
+        if lot is not None:
+            movements.append(post_inbound(
+                session, positions[(order_line.item_id, location.id)], lot.id, "receipt", data["accepted_quantity"],
+                receipt_value(data["accepted_quantity"], order_line.unit_price), source))
         order_line.accepted_quantity += data["accepted_quantity"]
         order_line.rejected_quantity += data["rejected_quantity"]
         inspection.lines.append(InspectionLine(
@@ -248,5 +253,5 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                    "production_date": line.production_date, "expiry_date": line.expiry_date}
                   for line in inspection.lines],
     })
-    session.refresh(inspection, ["movements"])
+    set_committed_value(inspection, "movements", movements)
     return inspection

@@ -12,18 +12,22 @@ Concurrency (stock never negative, moving average never computed from a stale st
 * Locks are taken in one global order, (item id, location id), before anything is posted, so
   two documents touching the same items in a different order (or a transfer A→B against one
   B→A) cannot deadlock.
-* Missing rows are created with INSERT ... ON CONFLICT DO NOTHING before they are locked, so
-  two first receipts into an empty location do not collide on the unique constraint.
+* Inbound movements make missing rows and lock existing ones in one statement, an
+  INSERT ... ON CONFLICT DO UPDATE ... RETURNING: on PostgreSQL the DO UPDATE takes the same row
+  lock as FOR UPDATE and returns the latest committed row, so two first receipts into an empty
+  location neither collide on the unique constraint nor read a stale balance. A lot balance is
+  incremented inside that statement. Outbound movements lock with SELECT ... FOR UPDATE.
 * SQLite ignores FOR UPDATE; there `shared.db` begins every transaction with BEGIN IMMEDIATE,
   which takes the database's write lock up front and serializes writers the same way.
 * CHECK constraints (quantity >= 0) on the balance rows are the last line of defence.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -62,20 +66,50 @@ def _insert_ignoring_conflict(session: Session, model, values: dict, index_eleme
     session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements))
 
 
+@cache
+def _upsert_statement(dialect: str, model, index_elements: tuple, update: Callable):
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+    statement = statement.on_conflict_do_update(index_elements=list(index_elements), set_=update(statement.excluded))
+    return statement.returning(model)
+
+
+def upsert_returning(session: Session, model, rows: list[dict], index_elements: tuple, update: Callable) -> list:
+    """Insert `rows`, or on conflict update the existing ones with `update(excluded)`, and return the
+    ORM objects as they now are: one statement, which also row-locks the existing rows on PostgreSQL.
+
+    The statement is built once per model and dialect (`update` is a module-level function), and
+    the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
+    key: building and compiling an ORM upsert costs more than running it."""
+    statement = _upsert_statement(session.get_bind().dialect.name, model, index_elements, update)
+    return list(session.scalars(statement, rows, execution_options={"populate_existing": True}))
+
+
+def _keep_position(_excluded) -> dict:
+    # a no-op update: it takes the row lock and makes RETURNING yield the row as it is
+    return {"updated_at": StockValuation.__table__.c.updated_at}
+
+
+def _add_to_lot_balance(excluded) -> dict:
+    return {"quantity": StockBalance.__table__.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
+
+
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
                    create: bool) -> dict[tuple[int, int], StockValuation]:
     """Lock the valuation rows of (item id, location id) pairs, in the global lock order.
 
-    With `create`, missing rows are made first (inbound movements); without, a pair with no
-    row is simply absent from the result (nothing is on hand there).
+    With `create`, missing rows are made as they are locked (inbound movements); without, a pair
+    with no row is simply absent from the result (nothing is on hand there).
     """
+    ordered = sorted(set(pairs))
+    if create and ordered:
+        now = utcnow()
+        rows = upsert_returning(session, StockValuation, [
+            {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
+             "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now} for item_id, location_id in ordered],
+            ("item_id", "location_id"), _keep_position)
+        return {(row.item_id, row.location_id): row for row in rows}
     locked = {}
-    for item_id, location_id in sorted(set(pairs)):
-        if create:
-            _insert_ignoring_conflict(session, StockValuation, {
-                "school_id": school_id, "item_id": item_id, "location_id": location_id,
-                "quantity": Decimal(0), "value": Decimal(0), "last_rate": Decimal(0), "updated_at": utcnow(),
-            }, ["item_id", "location_id"])
+    for item_id, location_id in ordered:
         row = session.scalars(
             select(StockValuation)
             .where(StockValuation.item_id == item_id, StockValuation.location_id == location_id)
@@ -118,7 +152,8 @@ def _record(session: Session, valuation: StockValuation, balance: StockBalance, 
     valuation.updated_at = balance.updated_at = source.occurred_at
     movement = StockMovement(
         school_id=valuation.school_id, item_id=valuation.item_id, location_id=valuation.location_id,
-        lot_id=balance.lot_id, kind=kind, quantity=quantity, value=value, lot_balance=balance.quantity,
+        # the lot as the session has it, so that a response needs no second read of the movement
+        lot_id=balance.lot_id, lot=balance.lot, kind=kind, quantity=quantity, value=value, lot_balance=balance.quantity,
         balance_quantity=position.quantity, balance_value=position.value, valuation_rate=position.rate,
         actor=source.actor, occurred_at=source.occurred_at, source_type=source.type, source_id=source.id)
     session.add(movement)
@@ -135,9 +170,10 @@ def post_inbound(session: Session, valuation: StockValuation, lot_id: int, kind:
     """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
-    balance = lock_lot_balance(session, valuation.school_id, valuation.item_id, valuation.location_id, lot_id,
-                               create=True)
-    balance.quantity += quantity
+    [balance] = upsert_returning(session, StockBalance, [{
+        "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
+        "lot_id": lot_id, "quantity": quantity, "updated_at": source.occurred_at}],
+        ("item_id", "location_id", "lot_id"), _add_to_lot_balance)
     return _record(session, valuation, balance, take_in(_position(valuation), quantity, value), kind,
                    quantity, value, source)
 

@@ -3,6 +3,7 @@ from shared.events import Consumer
 from shared.service import PeriodicJob
 
 from .costing.tasks import JOBS as COSTING_JOBS
+from .costing.tasks import TASKS as COSTING_TASKS
 from .expiry_alerts import run_expiry_alerts
 from .inspection import cancel_order, close_order, expect_delivery, expect_order
 from .items import run_item_refresh
@@ -16,6 +17,7 @@ PERIODIC_JOBS: list = [PeriodicJob("reorder_sweep", 15 * 60, run_sweep),
                        PeriodicJob("expiry_alerts", 24 * 60 * 60, run_expiry_alerts),
                        PeriodicJob("refresh_items", 60 * 60, run_item_refresh),
                        *COSTING_JOBS]
+TASKS = {**COSTING_TASKS}
 
 
 @consumer.handles("po.sent")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -74,9 +74,11 @@ def merge(lines: list[DemandLine], start: date, window_days: int) -> list[Merged
     return [merged[key] for key in sorted(merged)]
 
 
-def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[RequisitionLine]:
-    """Lines of approved requisitions needed within [start, end] and in no plan yet."""
-    query = (select(RequisitionLine)
+def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[DemandLine]:
+    """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain rows: a
+    plan of thousands of lines need not load them as ORM objects."""
+    query = (select(RequisitionLine.id, RequisitionLine.item_id, Requisition.demand_point_id,
+                    RequisitionLine.quantity, RequisitionLine.needed_by)
              .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
              .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
              .where(Requisition.school_id == school_id, Requisition.state == "approved",
@@ -86,7 +88,7 @@ def pending_lines(session: Session, school_id: int, start: date, end: date) -> l
     if session.get_bind().dialect.name != "sqlite":
         # two buyers consolidating at once: the second waits, then finds the lines taken
         query = query.with_for_update(of=RequisitionLine)
-    return list(session.scalars(query))
+    return [DemandLine(*row) for row in session.execute(query)]
 
 
 def consolidate(session: Session, principal: Principal, start: date, end: date, window_days: int = 7) -> PurchasePlan:
@@ -96,42 +98,44 @@ def consolidate(session: Session, principal: Principal, start: date, end: date, 
         raise InvalidInput("window_end", f"a plan covers at most {MAX_PLAN_SPAN_DAYS} days")
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise InvalidInput("window_days", f"from 1 to {MAX_WINDOW_DAYS}")
-    lines = pending_lines(session, principal.school_id, start, end)
-    if not lines:
+    demand = pending_lines(session, principal.school_id, start, end)
+    if not demand:
         raise Conflict("No approved requisition line needed in that period is waiting for consolidation")
-    requisitions = {line.requisition_id: line.requisition for line in lines}
-    demand = [DemandLine(line.id, line.item_id, line.requisition.demand_point_id, line.quantity, line.needed_by)
-              for line in lines]
     plan = PurchasePlan(school_id=principal.school_id, window_start=start, window_end=end, window_days=window_days,
                         created_by=principal.user_id)
     session.add(plan)
-    for merged in merge(demand, start, window_days):
-        plan_line = PlanLine(school_id=plan.school_id, plan=plan, item_id=merged.item_id,
-                             window_start=merged.window_start, delivery_date=merged.delivery_date,
-                             quantity=merged.quantity)
-        plan_line.sources = [PlanLineSource(requisition_line_id=source.line_id,
-                                            demand_point_id=source.demand_point_id, quantity=source.quantity)
-                             for source in merged.sources]
-        session.add(plan_line)
+    merged_lines = merge(demand, start, window_days)
+    plan_lines = [PlanLine(school_id=plan.school_id, plan=plan, item_id=merged.item_id,
+                           window_start=merged.window_start, delivery_date=merged.delivery_date,
+                           quantity=merged.quantity) for merged in merged_lines]
+    session.add_all(plan_lines)
+    session.flush()
+    sources = [{"plan_line_id": plan_line.id, "requisition_line_id": source.line_id,
+                "demand_point_id": source.demand_point_id, "quantity": source.quantity}
+               for plan_line, merged in zip(plan_lines, merged_lines, strict=True) for source in merged.sources]
     try:
-        with session.begin_nested():
-            session.flush()
+        # one executemany, not ten thousand ORM objects; the unit of work rolls back on the Conflict
+        session.execute(insert(PlanLineSource), sources)
     except IntegrityError:
         # the unique requisition_line_id: another consolidation took these lines first
         raise Conflict("Some of these requisition lines were consolidated meanwhile; try again") from None
-    for requisition in requisitions.values():
-        if _fully_consolidated(session, requisition):
-            workflow.apply(session, workflow.REQUISITION, requisition, "consolidate", principal.user_id,
-                           f"purchase plan {plan.id}")
+    workflow.apply_to_all(session, workflow.REQUISITION, _fully_consolidated(session, plan.id),
+                          "consolidate", principal.user_id, f"purchase plan {plan.id}")
     return plan
 
 
-def _fully_consolidated(session: Session, requisition: Requisition) -> bool:
-    left = session.scalar(select(RequisitionLine.id)
-                          .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
-                          .where(RequisitionLine.requisition_id == requisition.id, PlanLineSource.id.is_(None))
-                          .limit(1))
-    return left is None
+def _fully_consolidated(session: Session, plan_id: int) -> list[Requisition]:
+    """The requisitions the plan drew from that now have every line in a plan, in one query (by
+    subqueries, not a list of ids, which could outgrow a statement's parameters)."""
+    drawn = (select(RequisitionLine.requisition_id)
+             .join(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
+             .join(PlanLine, PlanLine.id == PlanLineSource.plan_line_id)
+             .where(PlanLine.plan_id == plan_id))
+    left = (select(RequisitionLine.requisition_id)
+            .outerjoin(PlanLineSource, PlanLineSource.requisition_line_id == RequisitionLine.id)
+            .where(RequisitionLine.requisition_id.in_(drawn), PlanLineSource.id.is_(None)))
+    return list(session.scalars(select(Requisition).where(Requisition.id.in_(drawn), Requisition.id.not_in(left))
+                                .order_by(Requisition.id)))
 
 
 LOAD_PLAN = (selectinload(PurchasePlan.lines).selectinload(PlanLine.sources).selectinload(PlanLineSource.demand_point),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared import tabular
 from shared.events import SUPPLIER_CATEGORIES
 from shared.fields import Money, Quantity, RowId
 from shared.pagination import PageQuerySchema
@@ -587,7 +588,14 @@ REPORT_DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
 class ReportQuery(Schema):
     date_from = fields.Date(load_default=None, validate=REPORT_DATES)
     date_to = fields.Date(load_default=None, validate=REPORT_DATES)
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", *tabular.FORMATS)),
+                           metadata={"description": "json, or a download: csv (UTF-8 with BOM) or xlsx"})
+
+    @validates_schema
+    def _period(self, data, **_kwargs):
+        # checked here, not only by the report: a download's first byte goes out before its rows are read
+        if data["date_from"] and data["date_to"] and data["date_to"] < data["date_from"]:
+            raise ValidationError("is before date_from", "date_to")
 
 
 class SpendQuery(ReportQuery):
@@ -628,6 +636,9 @@ class ComplianceRowSchema(Schema):
     above_limit = fields.Boolean()
     over_reference = fields.Decimal(as_string=True, allow_none=True)
     override_reason = fields.String(allow_none=True)
+    verdict = fields.String(metadata={"description": "within_limit, above_limit_overridden, above_limit or "
+                                                     "no_reference"})
+    verdict_zh = fields.String()
 
 
 class OpenOrderRowSchema(Schema):

@@ -39,10 +39,17 @@ PURCHASE_ORDER = StateMachine("purchase_order", {
 def apply(session: Session, machine: StateMachine, document, action: str, actor: str,
           reason: str | None = None) -> str:
     """Apply a transition, bump the document's version (its ETag) and flush."""
-    target = machine.apply(session, document, action, actor, reason)
-    document.version = (document.version or 0) + 1
+    apply_to_all(session, machine, [document], action, actor, reason)
+    return getattr(document, machine.state_attribute)
+
+
+def apply_to_all(session: Session, machine: StateMachine, documents, action: str, actor: str,
+                 reason: str | None = None) -> None:
+    """`apply` to many documents with one flush: a consolidation closes hundreds of requisitions at once."""
+    for document in documents:
+        machine.apply(session, document, action, actor, reason)
+        document.version = (document.version or 0) + 1
     session.flush()
-    return target
 
 
 def audit(session: Session, machine: StateMachine, document, action: str, actor: str,

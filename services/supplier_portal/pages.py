@@ -6,15 +6,20 @@ the API; a refused action raises the domain error the shared error page explains
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from shared.auth import issue_token
 from shared.errors import Unauthorized
 from shared.i18n import gettext as _
-from shared.pages import TOKEN_KEY, is_page_request, load_form, page_principal, page_roles, refused_renders
+from shared.pages import (
+    TOKEN_KEY,
+    is_page_request,
+    load_form,
+    local_moment,
+    page_principal,
+    page_roles,
+    refused_renders,
+)
 from shared.web import settings, unit_of_work
 
 from .accounts import authenticate, ensure_active_user
@@ -64,17 +69,6 @@ def forget_stale_page_sessions():
         except Unauthorized:
             session.pop(TOKEN_KEY, None)
             g.page_principal = None
-
-
-def _local_moment(value: str) -> str:
-    """A datetime-local field is the school's wall-clock time; the schema wants it with its offset."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value  # the schema says what is wrong with it
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(settings().school_timezone))
-    return moment.isoformat()
 
 
 def _per_line(prefix: str, line_id: int, name: str) -> str:
@@ -160,7 +154,7 @@ def deliver(order_id):
                       "expiry_date": _per_line("deliver", line_id, "expiry_date") or None,
                       "certificate_ref": _per_line("deliver", line_id, "certificate_ref")})
     data = load_form(NewDeliveryNoteSchema(), {
-        "planned_at": _local_moment(request.form.get("planned_at", "").strip()), "lines": lines})
+        "planned_at": local_moment(request.form.get("planned_at", "").strip()), "lines": lines})
     with unit_of_work() as uow:
         note = create_delivery_note(uow.session, principal, order_id, data["planned_at"], data["lines"], today())
         uow.commit()

@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, InvalidInput
-from shared.events import emit
+from shared.events import NotYetKnown, emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
 
 from .approval import describe_missing, missing_licences
-from .fulfilment import NotYetKnown
 from .isolation import get_visible, visible
 from .models import Audit, Quote, QuoteLine, Rfq, RfqLine, Supplier
 from .notifications import notify_if_registered

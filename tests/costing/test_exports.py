@@ -11,11 +11,14 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from services.inventory.costing.exports import COST_DETAIL_HEADER, csv_chunks, write_xlsx
+from services.inventory.costing.exports import COST_DETAIL_COLUMNS
 from shared.auth import Principal
+from shared.tabular import csv_chunks, write_xlsx
 from tests.conftest import bearer
 
 D = Decimal
+COST_DETAIL_HEADER = [column.title for column in COST_DETAIL_COLUMNS]
+YUAN = '"¥"#,##0.00'
 
 
 @pytest.fixture
@@ -66,7 +69,7 @@ def test_the_statement_as_xlsx_has_number_formats(inventory, finance_token, stat
     by_label = {row[0].value: row for row in rows[1:]}
     spending = by_label["支出合计"]
     assert [D(str(cell.value)) for cell in spending[1:]] == [D("840.20"), D("203.00"), D("0"), D("1043.20")]
-    assert all(cell.number_format == "#,##0.00" for cell in spending[1:])
+    assert all(cell.number_format == YUAN for cell in spending[1:])
     assert by_label["就餐人次合计"][4].value == 255 and by_label["就餐人次合计"][4].number_format == "#,##0"
     assert by_label["食材支出占伙食费比例（%）"][2].number_format == "0.00"
 
@@ -98,7 +101,7 @@ def test_the_cost_detail_as_xlsx_of_one_hall(inventory, finance_token, october):
     assert [cell.value for cell in rows[0]] == COST_DETAIL_HEADER
     assert [row[5].value for row in rows[1:-1]] == ["大米", "白菜"]
     assert [D(str(row[16].value)) for row in rows[1:]] == [D("86"), D("57"), D("143")]  # 86.00 + 57.00
-    assert rows[1][16].number_format == "#,##0.00" and rows[1][14].number_format == "#,##0.000"
+    assert rows[1][16].number_format == YUAN and rows[1][14].number_format == "#,##0.000"
     assert rows[1][0].is_date and rows[1][0].number_format == "yyyy-mm-dd"
 
 
@@ -121,10 +124,8 @@ def test_exports_need_a_finance_or_supervising_role(inventory, school_id, statem
 
 
 def synthetic_rows(count):
-    row = [(date(2026, 10, 2), "date"), ("10:00", "text"), ("第一食堂", "text"), ("米面油", "text"),
-           ("RICE", "text"), ("大米", "text"), ("kg", "text"), ("R-1", "text"), (31, "count"), ("DN-1", "text"),
-           ("领用出库", "text"), ("ISSUE-1", "text"), (date(2026, 10, 2), "date"), ("午餐", "text"),
-           (D("12.500"), "quantity"), (D("4.200000"), "rate"), (D("52.50"), "money")]
+    row = [date(2026, 10, 2), "10:00", "第一食堂", "米面油", "RICE", "大米", "kg", "R-1", 31, "DN-1", "领用出库",
+           "ISSUE-1", date(2026, 10, 2), "午餐", D("12.500"), D("4.200000"), D("52.50")]
     return itertools.repeat(row, count)
 
 
@@ -140,12 +141,12 @@ def peak_memory(write) -> int:
 def test_writing_four_times_the_rows_takes_no_more_memory(tmp_path):
     # rows are never held: the peak does not grow with their number
     def csv_of(count):
-        return lambda: sum(len(chunk) for chunk in csv_chunks(COST_DETAIL_HEADER, synthetic_rows(count)))
+        return lambda: sum(len(chunk) for chunk in csv_chunks(COST_DETAIL_COLUMNS, synthetic_rows(count)))
 
     def xlsx_of(count):
         def write():
             with (tmp_path / f"{count}.xlsx").open("wb") as handle:
-                write_xlsx(handle, "detail", COST_DETAIL_HEADER, synthetic_rows(count))
+                write_xlsx(handle, "detail", COST_DETAIL_COLUMNS, synthetic_rows(count))
         return write
 
     small, large = peak_memory(csv_of(5_000)), peak_memory(csv_of(20_000))
@@ -171,7 +172,7 @@ def test_spend_by_supplier_and_category_is_what_came_into_stock(inventory, finan
     sheet = read_xlsx(inventory.get("/api/costing/spend.xlsx?start=2026-10-01&end=2026-10-31",
                                     headers=finance_token))
     last = list(sheet.iter_rows())[-1]
-    assert D(str(last[4].value)) == D("1945.50") and last[4].number_format == "#,##0.00"
+    assert D(str(last[4].value)) == D("1945.50") and last[4].number_format == YUAN
     november = read_csv(inventory.get("/api/costing/spend.csv?start=2026-11-01&end=2026-11-30",
                                       headers=finance_token))
     assert november[1:] == [["合计", "", "0.00", "0.00", "0.00"]]

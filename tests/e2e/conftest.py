@@ -45,17 +45,20 @@ class Suite:
         with self.database("supplier_portal").unit_of_work() as uow:
             return list(uow.session.scalars(select(Supplier).where(Supplier.name.startswith(prefix))))
 
+    def dispose(self) -> None:
+        for app in self.apps.values():
+            app.extensions["database"].dispose()
+
     def count_named(self, prefix: str) -> int:
         with self.database("supplier_portal").unit_of_work() as uow:
             return uow.session.scalar(
                 select(func.count()).select_from(Supplier).where(Supplier.name.startswith(prefix)))
 
 
-@pytest.fixture(scope="session")
-def suite(database_server, tmp_path_factory):
-    var = tmp_path_factory.mktemp("e2e")
-    urls = migrated_databases(database_server, "e2e", SPECS)
-    settings = settings_for(var, urls, broker_url=os.environ.get("TEST_BROKER_URL", ""), publish_after_commit=True)
+def build_suite(database_server, var: Path, prefix: str, broker_url: str) -> Suite:
+    """Freshly migrated databases for the three services, a school and its buyer."""
+    urls = migrated_databases(database_server, prefix, SPECS)
+    settings = settings_for(var, urls, broker_url=broker_url, publish_after_commit=True)
     apps = {name: factory(settings) for name, factory in APP_FACTORIES.items()}
     with apps["procurement"].extensions["database"].unit_of_work() as uow:
         school = School(name="端到端测试学校")
@@ -65,9 +68,14 @@ def suite(database_server, tmp_path_factory):
         uow.commit()
     buyer = bearer(Principal(str(user.id), frozenset(user.roles), school_id=school.id))
     env = environment_for(settings, RELAY_INTERVAL_SECONDS="0.5")
-    yield Suite(settings, env, var, apps, buyer)
-    for app in apps.values():
-        app.extensions["database"].dispose()
+    return Suite(settings, env, var, apps, buyer)
+
+
+@pytest.fixture(scope="session")
+def suite(database_server, tmp_path_factory):
+    suite = build_suite(database_server, tmp_path_factory.mktemp("e2e"), "e2e", os.environ.get("TEST_BROKER_URL", ""))
+    yield suite
+    suite.dispose()
 
 
 @pytest.fixture

@@ -136,3 +136,44 @@ def test_receipts_of_one_new_lot_at_once_in_several_locations_make_one_lot(fresh
     with Session() as session:
         assert session.scalar(select(func.count()).select_from(Lot)) == 1
         assert session.scalar(select(func.sum(StockBalance.quantity))) == Decimal("10.000")
+
+
+def test_concurrent_receipts_of_one_lot_into_one_location_add_up_and_record_each_running_balance(fresh_database):
+    """Receipts create-and-lock the item × location row and increment the lot balance inside one upsert
+    each: ten at once must serialize on that lock, none may read a stale balance."""
+    Session = fresh_database
+    with Session() as session:
+        csr = ensure_standard_locations(session, KEEPER.school_id)[3]
+        upsert_items(session, KEEPER.school_id, [RICE])
+        session.commit()
+    start = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def receive(n):
+        try:
+            with Session() as session:
+                start.wait(timeout=30)
+                post_receipt(session, KEEPER, csr.id, [{
+                    "item_id": RICE["id"], "quantity": Decimal(n), "unit_price": Decimal("4.00"),
+                    "lot_number": "R-SAME", "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=7)
+                session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=receive, args=(n,)) for n in range(1, 11)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with Session() as session:
+        movements = list(session.scalars(select(StockMovement).order_by(StockMovement.id)))
+        [balance] = session.scalars(select(StockBalance)).all()
+        [state] = session.scalars(select(StockValuation)).all()
+    assert balance.quantity == state.quantity == Decimal("55.000")
+    assert state.value == sum(m.value for m in movements) == Decimal("220.00")
+    # each receipt saw the ones committed before it: the running balances are the prefix sums
+    running = Decimal(0)
+    for movement in movements:
+        running += movement.quantity
+        assert (movement.lot_balance, movement.balance_quantity) == (running, running)

@@ -6,14 +6,13 @@ A new page is covered without touching this file; a new URL argument needs a see
 `url_values` below, and the test says which one is missing.
 """
 import dataclasses
+from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import select
 
 from services.procurement import menus
 from services.supplier_portal.accounts import principal_for
-from services.supplier_portal.models import PurchaseOrder
 from shared.auth import STAFF_ROLES, Principal, issue_token
 from shared.pages import TOKEN_KEY
 from tests.conftest import TEST_SECRET
@@ -26,7 +25,7 @@ from tests.supplier_portal.conftest import (  # noqa: F401  (the portal's fixtur
     portal_db,
     store_root,
 )
-from tests.supplier_portal.factories import deliver, po_sent, rfq_copy, rfq_issued
+from tests.supplier_portal.factories import acknowledged_order, deliver, goods_received, rfq_copy, rfq_issued
 
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/assets/")
 FIELDS = ("input", "select", "textarea")
@@ -132,12 +131,19 @@ def test_every_staff_page_renders_in_both_languages_with_a_title_labels_and_no_m
 
 def test_every_supplier_page_renders_in_both_languages_with_a_title_labels_and_no_missing_message(
         portal, portal_db, approved_supplier):  # noqa: F811
-    supplier, owner, _ = approved_supplier("页面供应商")
-    deliver(portal_db, po_sent(supplier.id))
+    # A campus-store supplier, so that the six-unifications checklist applies to it too.
+    supplier, owner, headers = approved_supplier("页面供应商", categories=("vegetables", "store_goods"))
+    order = acknowledged_order(portal, portal_db, supplier.id, headers)
     deliver(portal_db, rfq_issued([supplier.id]))
-    with portal_db.unit_of_work() as uow:
-        order_id = uow.session.scalar(select(PurchaseOrder.id).where(PurchaseOrder.supplier_id == supplier.id))
-    url_values = {"order_id": order_id, "rfq_id": rfq_copy(portal_db, supplier.id).id}
+    note = portal.post(f"/api/orders/{order.id}/delivery-notes", headers=headers, json={
+        "planned_at": datetime.now(timezone.utc).isoformat(), "lines": [
+            {"po_line_id": 9001, "quantity": "200.000", "lot_number": "L9", "production_date": "2026-02-20"}]}).json
+    deliver(portal_db, goods_received(supplier.id, delivery_note_id=note["id"], accepted="200.000"))
+    invoice = portal.post(f"/api/orders/{order.id}/invoices", headers=headers, json={
+        "invoice_number": "FP-1", "issued_on": date.today().isoformat(),
+        "lines": [{"po_line_id": 9001, "quantity": "100.000"}]}).json
+    url_values = {"order_id": order.id, "rfq_id": rfq_copy(portal_db, supplier.id).id, "note_id": note["id"],
+                  "invoice_id": invoice["id"]}
     assert render_everywhere(portal, principal_for(owner), url_values) == []
 
 

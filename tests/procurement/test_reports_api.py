@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from services.procurement.models import PurchaseOrder, PurchaseOrderLine
 
@@ -143,7 +144,7 @@ def test_open_orders_list_what_is_still_to_come_and_overdue_deliveries(procureme
     assert [(row[0], row[-2], row[-1]) for row in overdue[1:]] == [("PO-2026-000001", "3", "是")]
 
 
-@pytest.mark.parametrize("query", ["group_by=week", "", "group_by=item&format=xlsx",
+@pytest.mark.parametrize("query", ["group_by=week", "", "group_by=item&format=pdf",
                                    "group_by=item&date_from=2026-03-01&date_to=2026-02-01",
                                    "group_by=item&date_from=yesterday"])
 def test_invalid_report_queries_are_refused(procurement, finance, query):
@@ -176,3 +177,62 @@ def test_every_grouping_of_spend_adds_up_to_the_same_total(procurement, book, fi
         rows = procurement.get(f"/api/reports/spend?group_by={group_by}", headers=finance).json
         totals[group_by] = (sum(Decimal(row["amount"]) for row in rows), sum(row["lines"] for row in rows))
     assert set(totals.values()) == {(D("3500.00"), 4)}
+
+
+def read_xlsx(response):
+    assert response.status_code == 200, response.data
+    assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return [list(row) for row in load_workbook(io.BytesIO(response.get_data())).active.iter_rows()]
+
+
+def test_spend_by_supplier_as_xlsx_has_chinese_headers_names_and_the_total(procurement, book, finance):
+    rows = read_xlsx(procurement.get("/api/reports/spend?group_by=supplier&format=xlsx", headers=finance))
+    assert [cell.value for cell in rows[0]] == ["编码", "名称", "金额(元)", "订单行数"]
+    assert [(row[1].value, D(str(row[2].value)), row[3].value) for row in rows[1:]] == [
+        ("山东鲁粮粮油有限公司", D("3400.00"), 3), ("城郊蔬菜合作社", D("100.00"), 1)]
+    assert sum(D(str(row[2].value)) for row in rows[1:]) == D("3500.00")
+    assert rows[1][2].number_format == '"¥"#,##0.00' and rows[1][3].number_format == "#,##0"
+
+
+def test_spend_by_item_as_csv_adds_up_to_the_total_with_quantities(procurement, book, finance):
+    rows = read_csv(procurement.get("/api/reports/spend?group_by=item&format=csv", headers=finance))
+    assert rows[0] == ["编码", "名称", "金额(元)", "订单行数", "数量", "单位"]
+    assert [(row[1], row[4], row[5]) for row in rows[1:]] == [("东北大米 一级粳米", "750.000", "kg"),
+                                                               ("白菜", "150.000", "kg")]
+    assert sum(D(row[2]) for row in rows[1:]) == D("3500.00")
+
+
+def test_price_compliance_as_xlsx_gives_each_line_its_verdict(procurement, book, finance, items):
+    response = procurement.get("/api/reports/price-compliance?format=xlsx&date_from=2025-01-01", headers=finance)
+    rows = read_xlsx(response)
+    assert 'filename="price-compliance-2025-01-01.xlsx"' in response.headers["Content-Disposition"]
+    header = [cell.value for cell in rows[0]]
+    assert header[:3] == ["订单号", "下单日期", "供应商"] and header[-1] == "结论"
+    verdicts = {(row[0].value, row[3].value): row[-1].value for row in rows[1:]}
+    assert verdicts == {("PO-2026-000001", items["rice"].code): "合规",
+                        ("PO-2026-000001", items["cabbage"].code): "无参考价",
+                        ("PO-2026-000002", items["rice"].code): "超限（已审批）",
+                        ("PO-2025-000009", items["cabbage"].code): "无参考价"}
+    dear = next(row for row in rows[1:] if row[0].value == "PO-2026-000002")
+    record = dict(zip(header, dear, strict=True))
+    assert (D(str(record["限价(元)"].value)), record["是否超限"].value, record["超限审批理由"].value) == (
+        D("4.36"), "是", "旱灾涨价")
+    assert record["下单日期"].is_date and record["下单日期"].number_format == "yyyy-mm-dd"
+    json_rows = procurement.get("/api/reports/price-compliance", headers=finance).json
+    assert {row["verdict"] for row in json_rows} == {"within_limit", "no_reference", "above_limit_overridden"}
+
+
+def test_open_orders_as_xlsx(procurement, book, finance):
+    rows = read_xlsx(procurement.get("/api/reports/open-orders?format=xlsx", headers=finance))
+    assert [cell.value for cell in rows[0]][-2:] == ["逾期天数", "是否逾期"]
+    assert [(row[0].value, row[-2].value, row[-1].value) for row in rows[1:]] == [
+        ("PO-2026-000001", 3, "是"), ("PO-2026-000001", 0, "否")]
+    assert sum(D(str(row[11].value)) for row in rows[1:]) == D("730.00")  # 150 × 4.20 + 100 × 1.00
+    assert rows[1][8].number_format == "#,##0.000"
+
+
+def test_a_download_with_its_period_the_wrong_way_round_is_refused_before_any_byte(procurement, finance):
+    response = procurement.get("/api/reports/open-orders?format=xlsx&date_from=2026-03-01&date_to=2026-02-01",
+                               headers=finance)
+    assert response.status_code == 422 and "date_to" in response.json["errors"]

@@ -207,3 +207,18 @@ def test_messages_published_one_after_another_are_taken_oldest_first(endpoints):
         taken.append(message.payload["n"])
         message.ack()
     assert taken == [0, 1, 2, 3, 4]
+
+
+def test_an_unreachable_broker_folder_is_a_lost_connection_a_worker_retries_not_an_unrecoverable_error(
+        endpoints, folder):
+    endpoint = endpoints()
+    endpoint.publish({"n": 1})
+    os.rename(folder / "queue", folder / "queue-away")
+    (folder / "queue").write_bytes(b"")  # a file where the queue folder was
+    with pytest.raises(OSError) as raised:
+        endpoint.take()
+    # Celery's consumer restarts and reconnects on exactly these errors; anything else stops the worker
+    assert isinstance(raised.value, endpoint.connection.connection_errors)
+    (folder / "queue").unlink()
+    os.rename(folder / "queue-away", folder / "queue")
+    assert endpoint.take().payload == {"n": 1}

@@ -176,3 +176,38 @@ class WeeklyDisclosure(Base):
     week_start: Mapped[date] = mapped_column(Date)
     content: Mapped[dict] = mapped_column(JSON)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+EXPORT_KINDS = ("cost_detail", "spend")
+EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_STATES = ("queued", "running", "done", "failed")
+
+
+class ExportJob(Base):
+    """A finance export of a long period, written to a file by a worker task (export_jobs.py)."""
+
+    __tablename__ = "costing_export_jobs"
+    __table_args__ = (Index("ix_costing_export_jobs_school_created", "school_id", "created_at"),
+                      CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="export_job_state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    rows_expected: Mapped[int | None] = mapped_column(Integer)
+    rows_written: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # under the settings' VAR_DIR; set once the file is complete
+    file_path: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the last progress a worker committed: a running job that stops beating was left by a dead worker
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,7 +10,17 @@ from shared.fields import ExactDecimal, Money
 from shared.pagination import PageQuerySchema, page_schema
 
 from .meal_cost import INGREDIENT_CATEGORIES
-from .models import COMPLAINT_CATEGORIES, EXPENSE_KINDS, INCOME_KINDS, MEALS, SIGNATURE_SLOTS, SUPERVISOR_KINDS
+from .models import (
+    COMPLAINT_CATEGORIES,
+    EXPENSE_KINDS,
+    EXPORT_FORMATS,
+    EXPORT_KINDS,
+    EXPORT_STATES,
+    INCOME_KINDS,
+    MEALS,
+    SIGNATURE_SLOTS,
+    SUPERVISOR_KINDS,
+)
 from .periods import PERIOD_KINDS, period_bounds
 
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
@@ -250,3 +260,52 @@ class DisclosureSchema(Schema):
 
 RatingPageSchema = page_schema(RatingSchema)
 ComplaintPageSchema = page_schema(ComplaintSchema)
+
+
+class ExportJobRequestSchema(CostDetailQuerySchema):
+    """An export of up to a year (366 days), written by a worker; GET the job for its progress."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(EXPORT_KINDS),
+                         metadata={"description": "cost_detail: every valued issue with item, lot, supplier, "
+                                                  "document; spend: received less returned by supplier and category"})
+    format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
+    location_id = Id(load_default=None, allow_none=True, metadata={"description": "one dining hall, or the school"})
+
+
+class ExportJobSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    format = fields.String()
+    start = fields.Date()
+    end = fields.Date()
+    location_id = fields.Integer(allow_none=True)
+    state = fields.String(metadata={"description": "queued → running → done, or failed (see error)"})
+    rows_expected = fields.Integer(allow_none=True, metadata={"description": "known once the job is running"})
+    rows_written = fields.Integer()
+    progress = fields.Method("_progress", metadata={"type": "integer",
+                                                    "description": "percent of rows written, 0–100"})
+    error = fields.String(allow_none=True)
+    file_size = fields.Integer(allow_none=True, metadata={"description": "bytes, once done"})
+    file_url = fields.Method("_file_url", allow_none=True, metadata={"type": "string",
+                                                                     "description": "GET it once done"})
+    requested_by = fields.String()
+    created_at = fields.AwareDateTime()
+    started_at = fields.AwareDateTime(allow_none=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+    def _progress(self, job) -> int:
+        if job.state == "done":
+            return 100
+        if not job.rows_expected:
+            return 0
+        return min(99, job.rows_written * 100 // job.rows_expected)
+
+    def _file_url(self, job) -> str | None:
+        return f"/api/costing/export-jobs/{job.id}/file" if job.state == "done" else None
+
+
+class ExportJobQuerySchema(PageQuerySchema):
+    state = fields.String(validate=validate.OneOf(EXPORT_STATES))
+
+
+ExportJobPageSchema = page_schema(ExportJobSchema)

@@ -7,6 +7,7 @@ from shared.db import Database
 from shared.service import PeriodicJob
 
 from .disclosure import build_due_disclosures
+from .export_jobs import run_job, sweep
 from .statements import flag_overdue_statements
 
 
@@ -31,6 +32,19 @@ def run_weekly_disclosure(database: Database) -> dict:
     return {"built": [(disclosure.school_id, disclosure.week_start.isoformat()) for disclosure in built]}
 
 
-# Both are idempotent, so running them more often than their period only makes them prompt.
+def run_export_job(database: Database, job_id: int) -> str | None:
+    settings = Settings.from_env()
+    return run_job(database, job_id, settings.var_dir, settings.school_timezone)
+
+
+def run_export_sweep(database: Database) -> dict:
+    settings = Settings.from_env()
+    return sweep(database, settings.var_dir, settings.school_timezone)
+
+
+# All are idempotent, so running them more often than their period only makes them prompt.
 JOBS = [PeriodicJob("flag_overdue_statements", 6 * 60 * 60, run_overdue_statement_check),
-        PeriodicJob("build_weekly_disclosures", 60 * 60, run_weekly_disclosure)]
+        PeriodicJob("build_weekly_disclosures", 60 * 60, run_weekly_disclosure),
+        PeriodicJob("sweep_export_jobs", 5 * 60, run_export_sweep)]
+# Tasks sent by the API: `inventory.<name>` with the arguments after the database.
+TASKS = {"run_export_job": run_export_job}

@@ -1,0 +1,227 @@
+"""Procurement bench: create-and-send purchase orders, and consolidation of 10,000 requisition lines.
+
+Everything runs in this process through procurement's real Flask app and its test client (auth,
+schemas, the unit of work), on a temporary SQLite file (WAL) migrated with shared.migrations.upgrade,
+like bench/inventory.py.
+
+* Orders: what a procurement officer does for a small purchase, through the API: `POST
+  /api/purchase-orders` (one line, under the approval threshold), `POST .../submit` (no approver
+  needed: approved at once) and `POST .../send` (`po.sent` into the outbox), three requests per
+  order, each with the ETag of the previous answer as If-Match. Against the bare insert of
+  bench.baseline_app (`POST /rows`), taking turns in slices; the ratio is orders/s ÷ inserts/s
+  (goal ≥ 0.5), and requests/s ÷ inserts/s is shown beside it. The relay is not running: the
+  outbox rows stay pending (the after-commit publish is off the request thread, bench/runner.py
+  measures it).
+* Consolidation: 10,000 approved requisition lines (500 requisitions of 20 lines, 5 demand points,
+  60 items, needs spread over four weeks) merged into one plan by `consolidation.consolidate` in a
+  unit of work (flushed, then rolled back so the same rows serve every round), against the same
+  grouping in one SQL statement (`GROUP BY` item, weekly window and demand point over the same
+  join and filters, rows fetched). The two take turns; medians; goal ≤ 2×.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from services.procurement import SPEC, create_app
+from services.procurement.accounts import create_staff_user
+from services.procurement.cli import seed_catalogue
+from services.procurement.consolidation import consolidate
+from services.procurement.demand import ensure_demand_points
+from services.procurement.models import ApprovedSupplier, Item, School
+from services.procurement.pricing import check_for
+from shared.auth import Principal, issue_token
+from shared.config import Settings
+from shared.migrations import upgrade
+
+SECRET = "bench-procurement-secret-0123456789abcdef"
+SUPPLIER_ID = 7
+REQUISITIONS, LINES_PER_REQUISITION, ITEMS = 500, 20, 60
+WINDOW_DAYS, SPAN_DAYS = 7, 28
+
+GROUP_BY_SQL = """
+SELECT rl.item_id, CAST((julianday(rl.needed_by) - julianday(:start)) AS INTEGER) / :window AS window_index,
+       r.demand_point_id, SUM(rl.quantity), MIN(rl.needed_by), COUNT(*)
+FROM requisition_lines rl
+JOIN requisitions r ON r.id = rl.requisition_id
+LEFT JOIN plan_line_sources s ON s.requisition_line_id = rl.id
+WHERE r.school_id = :school AND r.state = 'approved' AND rl.needed_by >= :start AND rl.needed_by <= :end
+  AND s.id IS NULL
+GROUP BY rl.item_id, window_index, r.demand_point_id
+ORDER BY rl.item_id, window_index, r.demand_point_id
+"""
+
+
+def build(path: Path, start: date):
+    """A migrated procurement database: the demo catalogue, an approved supplier, an officer, and
+    10,000 approved requisition lines."""
+    url = f"sqlite:///{path}"
+    upgrade(SPEC.migrations_dir, url)
+    database = SPEC.open_database(Settings(), url=url)
+    with database.unit_of_work() as uow:
+        session = uow.session
+        school = School(name="基准测试学校", timezone="Asia/Shanghai")
+        session.add(school)
+        session.flush()
+        points = ensure_demand_points(session, school.id)
+        officer = create_staff_user(session, school.id, "bench-officer", "采购员", "bench password",
+                                    ["procurement_officer"])
+        seed_catalogue(session, Principal("seed", frozenset({"admin"}), school_id=school.id), date(start.year, 1, 1))
+        session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
+                                     categories=["bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods"]))
+        uow.commit()
+        school_id, officer_id = school.id, officer.id
+        point_ids = [point.id for point in points]
+    with database.unit_of_work() as uow:
+        items = list(uow.session.scalars(text("SELECT id FROM items ORDER BY id")))[:ITEMS]
+    with database.engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        raw.executemany(
+            "INSERT INTO requisitions (id, school_id, demand_point_id, state, source, note, created_by, created_at,"
+            " version) VALUES (?, ?, ?, 'approved', 'manual', '', 'bench', '2026-11-01 00:00:00.000000', 1)",
+            [(r, school_id, point_ids[r % len(point_ids)]) for r in range(1, REQUISITIONS + 1)])
+        raw.executemany(
+            "INSERT INTO requisition_lines (school_id, requisition_id, item_id, entered_quantity, entered_unit,"
+            " quantity, needed_by) VALUES (?, ?, ?, ?, 'kg', ?, ?)",
+            [(school_id, r, items[(r * 7 + n) % len(items)], 12500, 12500,
+              (start + timedelta(days=(r + n) % SPAN_DAYS)).isoformat())
+             for r in range(1, REQUISITIONS + 1) for n in range(LINES_PER_REQUISITION)])
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    return database, school_id, officer_id
+
+
+def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Path, seconds: float,
+                     rounds: int) -> dict:
+    """Orders created, submitted and sent per second, and bare inserts per second, in alternating slices."""
+    os.environ["BASELINE_DATABASE"] = str(baseline_dir / "baseline.db")
+    from bench.baseline_app import create_app as create_baseline
+
+    app = create_app(Settings(secret_key=SECRET), database)
+    app.testing = True
+    suite = app.test_client()
+    token = issue_token(Principal(str(officer_id), frozenset({"procurement_officer"}), school_id=school_id),
+                        SECRET, 3600)
+    headers = {"Authorization": f"Bearer {token}"}
+    with database.unit_of_work() as uow:
+        # vegetables at their price rule's limit: allowed without an override
+        items = []
+        for item in uow.session.scalars(select(Item).where(Item.school_id == school_id,
+                                                           Item.category == "vegetables").order_by(Item.id)):
+            check = check_for(uow.session, item, date.today())
+            items.append((item.id, item.base_unit, str(check.limit if check else "1.00")))
+    baseline = create_baseline().test_client()
+    delivery = (date.today() + timedelta(days=3)).isoformat()
+    counter = iter(range(10**9))
+
+    def order():
+        item_id, unit, price = items[next(counter) % len(items)]
+        created = suite.post("/api/purchase-orders", headers=headers, json={
+            "supplier_id": SUPPLIER_ID, "lines": [{"item_id": item_id, "quantity": "20", "unit": unit,
+                                                  "unit_price": price, "destination": "DH1",
+                                                  "delivery_date": delivery}]})
+        assert created.status_code == 201, created.get_data(as_text=True)
+        path = f"/api/purchase-orders/{created.json['id']}"
+        submitted = suite.post(f"{path}/submit", headers={**headers, "If-Match": created.headers["ETag"]})
+        assert submitted.status_code == 200 and submitted.json["state"] == "approved", submitted.json
+        sent = suite.post(f"{path}/send", headers={**headers, "If-Match": submitted.headers["ETag"]})
+        assert sent.status_code == 200 and sent.json["state"] == "sent", sent.json
+
+    def insert():
+        response = baseline.post("/rows", json={"company_name": "某某蔬菜公司", "contact_email": "a@b.cn",
+                                                "categories": ["vegetables"]})
+        assert response.status_code == 201
+
+    counts, spent = {"orders": 0, "inserts": 0}, {"orders": 0.0, "inserts": 0.0}
+    for call in (order, insert):
+        for _ in range(10):
+            call()  # warm-up
+    for _ in range(rounds):
+        for side, call in (("orders", order), ("inserts", insert)):
+            started = time.perf_counter()
+            deadline = started + seconds / rounds
+            while time.perf_counter() < deadline:
+                call()
+                counts[side] += 1
+            spent[side] += time.perf_counter() - started
+    rates = {side: counts[side] / spent[side] for side in counts}
+    return {"orders_per_s": rates["orders"], "inserts_per_s": rates["inserts"], "requests": counts,
+            "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"]}
+
+
+def consolidation_timing(database, school_id: int, start: date, repeats: int) -> dict:
+    """Median seconds of consolidate() (flushed, rolled back) and of the equivalent GROUP BY, taking turns."""
+    end = start + timedelta(days=SPAN_DAYS - 1)
+    officer = Principal("bench", frozenset({"procurement_officer"}), school_id=school_id)
+    samples: dict = {"consolidate": [], "group_by": []}
+    plan_lines = groups = 0
+    for attempt in range(repeats + 1):  # the first round warms caches
+        with database.unit_of_work() as uow:
+            started = time.perf_counter()
+            plan = consolidate(uow.session, officer, start, end, WINDOW_DAYS)
+            uow.session.flush()
+            elapsed = time.perf_counter() - started
+            plan_lines = len(plan.lines)
+            sources = sum(len(line.sources) for line in plan.lines)
+        assert sources == REQUISITIONS * LINES_PER_REQUISITION, sources
+        if attempt:
+            samples["consolidate"].append(elapsed)
+        with database.unit_of_work(read_only=True) as uow:
+            started = time.perf_counter()
+            rows = uow.session.execute(text(GROUP_BY_SQL), {"start": start.isoformat(), "end": end.isoformat(),
+                                                            "window": WINDOW_DAYS, "school": school_id}).all()
+            elapsed = time.perf_counter() - started
+            groups = len(rows)
+        assert sum(row[5] for row in rows) == REQUISITIONS * LINES_PER_REQUISITION
+        if attempt:
+            samples["group_by"].append(elapsed)
+    medians = {side: statistics.median(values) for side, values in samples.items()}
+    return {"lines": REQUISITIONS * LINES_PER_REQUISITION, "plan_lines": plan_lines, "groups": groups,
+            "consolidate_s": medians["consolidate"], "group_by_s": medians["group_by"],
+            "ratio": medians["consolidate"] / medians["group_by"]}
+
+
+def run(quick: bool = False, parts: tuple[str, ...] = ("po", "consolidation")) -> dict:
+    seconds, repeats = (2.0, 3) if quick else (6.0, 7)
+    start = date.today() + timedelta(days=7)
+    work = Path(tempfile.mkdtemp(prefix="canteen-bench-procurement-"))
+    results: dict = {}
+    try:
+        database, school_id, officer_id = build(work / "procurement.db", start)
+        if "consolidation" in parts:
+            results["consolidation"] = consolidation_timing(database, school_id, start, repeats)
+        if "po" in parts:
+            results["orders"] = order_throughput(database, school_id, officer_id, work, seconds, 3)
+        database.engine.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def render(results: dict) -> str:
+    lines = []
+    if "orders" in results:
+        orders = results["orders"]
+        lines += ["Purchase orders in-process: create + submit + send (3 requests) vs bench.baseline_app POST /rows",
+                  f"orders/s {orders['orders_per_s']:.1f} ({orders['requests']['orders']} sent), "
+                  f"bare inserts/s {orders['inserts_per_s']:.1f} ({orders['requests']['inserts']}), "
+                  f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)"]
+    if "consolidation" in results:
+        c = results["consolidation"]
+        lines += [f"Consolidation of {c['lines']:,} approved requisition lines into "
+                  f"{c['plan_lines']} plan lines vs SQL GROUP BY ({c['groups']} groups), medians",
+                  f"consolidate {c['consolidate_s'] * 1000:.0f} ms, GROUP BY {c['group_by_s'] * 1000:.1f} ms, "
+                  f"ratio {c['ratio']:.2f}x"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(run()))

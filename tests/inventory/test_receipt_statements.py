@@ -1,0 +1,61 @@
+"""Goods receipts in few statements: what bench/inventory.py measures, held here so it cannot creep back."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import event, func, select
+
+from services.inventory.models import Lot, StockBalance
+from services.inventory.receipts import post_receipt
+
+from .conftest import MILK, RICE, TODAY, days, receipt_line
+from .test_api import TODAY as SHANGHAI_TODAY
+from .test_api import line
+from .test_api import post_receipt as post_receipt_api
+
+
+def test_a_one_line_goods_receipt_takes_nine_statements_and_answers_without_reading_back(
+        inventory, inventory_db, keeper_headers, setup):
+    statements = []
+
+    def count(_connection, _cursor, statement, *_):
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's own rolled-back transaction
+            statements.append(statement.split()[0])
+
+    event.listen(inventory_db.engine, "before_cursor_execute", count)
+    try:
+        response = post_receipt_api(inventory, keeper_headers, setup["CSR"],
+                                    line(RICE, "25.000", "4.20", "R-COUNT", SHANGHAI_TODAY - timedelta(3)))
+    finally:
+        event.remove(inventory_db.engine, "before_cursor_execute", count)
+    assert response.status_code == 201, response.json
+    # location, item, receipt, position (create-and-lock), lot (make-or-find), lot balance (increment),
+    # position update, ledger row, reorder rule
+    assert statements == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT", "SELECT"]
+    [movement] = response.json["movements"]
+    assert (movement["lot_number"], movement["quantity"], movement["lot_balance"]) == (
+        "R-COUNT", "25.000", "25.000")
+
+
+def test_two_lines_of_one_lot_in_one_receipt_make_one_lot_and_record_each_running_balance(
+        session, keeper, locations, items):
+    receipt = post_receipt(session, keeper, locations["CSR"].id, [
+        receipt_line(RICE, "10", "4.00", "R-TWICE", TODAY - days(2)),
+        receipt_line(MILK, "3", "5.00", "M-1", TODAY - days(1)),
+        receipt_line(RICE, "15", "4.00", "R-TWICE", TODAY - days(2))], TODAY, supplier_id=7)
+    assert session.scalar(select(func.count()).select_from(Lot).where(Lot.lot_number == "R-TWICE")) == 1
+    assert [(m.lot.lot_number, m.lot_balance, m.balance_quantity) for m in receipt.movements] == [
+        ("R-TWICE", Decimal("10.000"), Decimal("10.000")), ("M-1", Decimal("3.000"), Decimal("3.000")),
+        ("R-TWICE", Decimal("25.000"), Decimal("25.000"))]
+    assert session.scalar(select(StockBalance.quantity).where(
+        StockBalance.lot_id == receipt.movements[0].lot_id)) == Decimal("25.000")
+
+
+def test_a_lot_without_a_supplier_is_found_again_on_its_next_receipt(session, keeper, locations, items):
+    first = post_receipt(session, keeper, locations["CSR"].id,
+                         [receipt_line(RICE, "4", "4.00", "R-NOSUP", TODAY - days(2))], TODAY)
+    second = post_receipt(session, keeper, locations["DH1"].id,
+                          [receipt_line(RICE, "6", "4.00", "R-NOSUP", TODAY - days(2))], TODAY)
+    assert first.movements[0].lot_id == second.movements[0].lot_id
+    assert session.scalar(select(func.count()).select_from(Lot).where(Lot.lot_number == "R-NOSUP")) == 1
