@@ -134,7 +134,7 @@ def _procurement(client, staff, deliver_event, new_item, callers, supplier_id, s
 
 
 def _inventory(client, staff, databases, school, supplier_id) -> dict:
-    _, everyone = staff("admin", "supervisor")
+    _, everyone = staff("admin", "finance", "supervisor")
     with databases["inventory"].unit_of_work() as uow:
         halls = {location.code: location.id for location in ensure_standard_locations(uow.session, school.id)}
         upsert_items(uow.session, school.id, ITEMS)
@@ -178,11 +178,14 @@ def _inventory(client, staff, databases, school, supplier_id) -> dict:
     complaint = post("/api/costing/complaints", {"category": "food_quality", "text": "米饭夹生",
                                                  "filer_kind": "meal_quality_judge", "location_id": halls["DH1"]})
     disclosure = post("/api/costing/disclosures", {"week_of": MONDAY.isoformat()}, status=200)
+    job = post("/api/costing/export-jobs", {"kind": "cost_detail", "format": "csv", "start": TODAY.isoformat(),
+                                            "end": TODAY.isoformat()}, status=202)
     return {"location_id": halls["DH1"], "receipt_id": receipt["id"], "issue_id": issue["id"],
             "transfer_id": transfer["id"], "waste_id": waste["id"], "return_id": returned["id"],
             "stocktake_id": stocktake["id"], "sale_id": sale["id"], "expected_receipt_id": expected["id"],
             "income_id": income["id"], "expense_id": expense["id"], "statement_id": statement["id"],
             "complaint_id": complaint["id"], "week_start": disclosure["week_start"], "school_id": school.id,
+            "job_id": job["id"],
             "fmt": "csv"}
 
 
