@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SERVICES := procurement inventory supplier_portal
 PYTEST_WORKERS ?= 2
 
-.PHONY: install install-prod run run-prod load reconcile test test-e2e migrate seed bench clean
+.PHONY: install install-prod run run-prod load reconcile test test-e2e migrate seed bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test: install
 	$(BIN)/ruff check shared services tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e"
 	$(BIN)/pytest -m e2e
+
+# Schemathesis against each service's OpenAPI document as every kind of caller: FUZZ_EXAMPLES cases per
+# caller (9 to 11 callers a service); `make test` runs the same test with 100.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/contract/test_openapi_fuzz.py -n $(PYTEST_WORKERS) -q
 
 bench: install
 	$(BIN)/python -m bench

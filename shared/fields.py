@@ -31,6 +31,17 @@ class ExactDecimal(fields.Decimal):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# Ids are INTEGER columns (32 bits on PostgreSQL); a larger one can name no row, and the drivers
+# refuse it with an error instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+
+
+def RowId(**kwargs) -> fields.Integer:
+    """The id of a row, as a filter or a reference: out of range is invalid input, not a 500."""
+    kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ROW_ID))
+    return fields.Integer(**kwargs)
+
+
 def Money(*, positive: bool = False, **kwargs) -> ExactDecimal:
     """Yuan to the fen, e.g. "12.50"; never a float."""
     kwargs.setdefault("validate", validate.Range(min=Decimal("0.01") if positive else Decimal("0"),
@@ -43,3 +54,17 @@ def Quantity(*, positive: bool = False, **kwargs) -> ExactDecimal:
     kwargs.setdefault("validate", validate.Range(min=Decimal("0.001") if positive else Decimal("0"),
                                                  max=Decimal("999999999999.999")))
     return ExactDecimal(3, **kwargs)
+
+
+def decimal_strings(self, field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: a Decimal sent as a string is documented as a decimal string.
+
+    apispec documents it as a number bounded by its Range (with the bounds as strings, which is not
+    valid JSON Schema); clients and fuzzers then send and expect floats, which this suite refuses.
+    """
+    if not isinstance(field, fields.Decimal) or not field.as_string:
+        return {}
+    for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        ret.pop(bound, None)
+    places = getattr(field, "decimal_places", None) or ""
+    return {"type": "string", "pattern": rf"^-?\d+(\.\d{{1,{places}}})?$"}

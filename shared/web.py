@@ -1,15 +1,29 @@
 """The Flask app every service is built on: API docs, problem+json errors, health, correlation ids."""
 from __future__ import annotations
 
+from http import HTTPStatus
+
+import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from flask_smorest.utils import prepare_response
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .celery_app import create_celery
 from .config import Settings
 from .db import Database, UnitOfWork
-from .errors import Conflict, DomainError, handle_domain_error, handle_http_exception, handle_unexpected
+from .errors import (
+    PROBLEM_JSON,
+    Conflict,
+    DomainError,
+    handle_domain_error,
+    handle_http_exception,
+    handle_unexpected,
+)
+from .fields import MAX_ROW_ID, decimal_strings
 from .input_guard import refuse_unsafe_input
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
 from .migrations import upgrade
@@ -17,11 +31,56 @@ from .pages import is_page_request, render_error_page
 from .service import ServiceSpec
 
 
+class ProblemSchema(ma.Schema):
+    """The body of every error answer (shared.errors.problem), as the OpenAPI documents describe it."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+    correlation_id = ma.fields.String(allow_none=True, required=True)
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api answering errors as application/problem+json."""
+    """flask-smorest's Api answering errors as application/problem+json, and documenting them so."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
+
+    def _register_responses(self):
+        # flask-smorest documents its error responses as application/json with its own error schema;
+        # ours are problem documents, so clients generated from the document must read them as such.
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error, as a problem document", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in a route names a row: an id past the database's integer range matches no route
+    (404), rather than reaching the driver, which refuses it with an error (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def file_response(description: str, *content_types: str, json_schema=None) -> dict:
+    """`@blp.doc(responses=file_response(...))`: a 200 that is a file (an export, a download), so the
+    document names its content types instead of leaving clients to guess. It replaces what
+    `@blp.response` documents: a route that may also answer JSON passes its `json_schema`."""
+    content = dict.fromkeys(content_types, {"schema": {"type": "string", "format": "binary"}})
+    if json_schema is not None:
+        content["application/json"] = {"schema": json_schema}
+    return {"200": {"description": description, "content": content}}
 
 
 def unit_of_work() -> UnitOfWork:
@@ -39,6 +98,7 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
     config.check()
     configure_logging(spec.name)
     app = Flask(spec.name, root_path=str(spec.package_dir))
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=config.secret_key,
         MAX_CONTENT_LENGTH=config.max_content_length,
@@ -60,6 +120,8 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
 
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+    api.ma_plugin.converter.add_attribute_function(decimal_strings)
+    api.register_converter(RowIdConverter, integerconverter2paramschema)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     def domain_error(error: DomainError):

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared import tabular
 from shared.events import SUPPLIER_CATEGORIES
-from shared.fields import Money, Quantity
+from shared.fields import Money, Quantity, RowId
 from shared.pagination import PageQuerySchema
 
 from .catalogue import item_units
@@ -141,8 +141,8 @@ class RequisitionSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
     created_by = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
-    decided_by = fields.String(dump_only=True)
-    decision_reason = fields.String(dump_only=True)
+    decided_by = fields.String(dump_only=True, allow_none=True)
+    decision_reason = fields.String(dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     lines = fields.List(fields.Nested(RequisitionLineSchema), required=True, validate=validate.Length(min=1, max=200))
 
@@ -322,7 +322,7 @@ class DeliveryNoticeSchema(Schema):
 
 class OrderQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(PO_STATES))
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 class AmendLineSchema(Schema):
@@ -458,7 +458,7 @@ INVOICE_STATES = ("matched", "disputed", "paid")
 
 class InvoiceQuery(PageQuerySchema):
     state = fields.String(validate=validate.OneOf(INVOICE_STATES))
-    order_id = fields.Integer()
+    order_id = RowId()
 
 
 class TolerancesSchema(Schema):

@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from shared.fields import Money as ExactMoney
 from shared.fields import Quantity as ExactQuantity
+from shared.fields import RowId
 from shared.pagination import PageQuerySchema, page_schema
 
 from .credit_code import credit_code_problem
@@ -17,17 +18,17 @@ Text = lambda maximum, **kw: fields.String(validate=validate.Length(min=1, max=m
 class SupplierSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String()
-    credit_code = fields.String()
-    address = fields.String()
-    contact_name = fields.String()
-    contact_phone = fields.String()
+    credit_code = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
     contact_email = fields.Email()
     categories = fields.List(fields.String())
     status = fields.String()
-    status_reason = fields.String()
-    status_changed_at = fields.AwareDateTime()
-    invited_by_school_id = fields.Integer()
-    registered_at = fields.AwareDateTime()
+    status_reason = fields.String(allow_none=True)
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    invited_by_school_id = fields.Integer(allow_none=True)
+    registered_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
 
 
@@ -132,8 +133,8 @@ class DocumentSchema(Schema):
     sha256 = fields.String()
     original_filename = fields.String()
     uploaded_at = fields.AwareDateTime()
-    reviewed_at = fields.AwareDateTime()
-    review_note = fields.String()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    review_note = fields.String(allow_none=True)
 
 
 class DocumentFormSchema(Schema):
@@ -147,7 +148,7 @@ class DocumentFileSchema(Schema):
 
 
 class DocumentQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
     status = fields.String(validate=validate.OneOf(DOCUMENT_STATUSES))
 
 
@@ -160,7 +161,7 @@ class NotificationSchema(Schema):
     kind = fields.String()
     message = fields.String()
     created_at = fields.AwareDateTime()
-    read_at = fields.AwareDateTime()
+    read_at = fields.AwareDateTime(allow_none=True)
 
 
 class NotificationQuerySchema(PageQuerySchema):
@@ -198,7 +199,7 @@ class ReceiptLineSchema(Schema):
     rejection_reason = fields.String()
     lot_number = fields.String()
     production_date = fields.Date()
-    expiry_date = fields.Date()
+    expiry_date = fields.Date(allow_none=True)
 
 
 class ReceiptSchema(Schema):
@@ -222,12 +223,12 @@ class OrderSchema(Schema):
     total = ExactMoney()
     status = fields.String()
     sent_at = fields.AwareDateTime()
-    responded_at = fields.AwareDateTime()
-    decline_reason = fields.String()
-    cancelled_at = fields.AwareDateTime()
-    cancel_reason = fields.String()
-    closed_at = fields.AwareDateTime()
-    close_reason = fields.String()
+    responded_at = fields.AwareDateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineSchema))
     receipts = fields.List(fields.Nested(ReceiptSchema))
 
@@ -280,19 +281,20 @@ class QuoteSchema(Schema):
     rfq_title = fields.String(attribute="rfq.title")
     quote_deadline = fields.AwareDateTime(attribute="rfq.quote_deadline")
     status = fields.String()
-    valid_until = fields.Date()
+    valid_until = fields.Date(allow_none=True)
     updated_at = fields.AwareDateTime()
-    submitted_at = fields.AwareDateTime()
-    outcome = fields.String(metadata={"enum": QUOTE_OUTCOMES, "description": "null until the school awards the RFQ"})
-    outcome_at = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True,
+                            metadata={"enum": QUOTE_OUTCOMES, "description": "null until the school awards the RFQ"})
+    outcome_at = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(QuoteLineSchema))
 
 
 class QuoteSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
-    submitted_at = fields.AwareDateTime()
-    outcome = fields.String()
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
 
 
 class RfqSchema(Schema):
@@ -304,7 +306,7 @@ class RfqSchema(Schema):
     title = fields.String()
     quote_deadline = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
-    awarded_at = fields.AwareDateTime()
+    awarded_at = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(RfqLineSchema))
     quote = fields.Nested(QuoteSummarySchema, allow_none=True)
 
@@ -379,7 +381,7 @@ class NewDeliveryNoteSchema(Schema):
 
 
 class DeliveryNoteQuerySchema(PageQuerySchema):
-    order_id = fields.Integer()
+    order_id = RowId()
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
 
 
@@ -415,10 +417,10 @@ class InvoiceSchema(Schema):
     total = ExactMoney()
     status = fields.String()
     submitted_at = fields.AwareDateTime()
-    matched_amount = ExactMoney()
-    matched_at = fields.AwareDateTime()
-    dispute_reasons = fields.List(fields.String())
-    disputed_at = fields.AwareDateTime()
+    matched_amount = ExactMoney(allow_none=True)
+    matched_at = fields.AwareDateTime(allow_none=True)
+    dispute_reasons = fields.List(fields.String(), allow_none=True)
+    disputed_at = fields.AwareDateTime(allow_none=True)
     paid_amount = ExactMoney()
     lines = fields.List(fields.Nested(InvoiceLineSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
@@ -433,7 +435,7 @@ class NewInvoiceSchema(Schema):
 
 
 class InvoiceQuerySchema(PageQuerySchema):
-    order_id = fields.Integer()
+    order_id = RowId()
     status = fields.String(validate=validate.OneOf(INVOICE_STATUSES))
 
 
@@ -460,8 +462,8 @@ class DeclarationSchema(Schema):
     size_bytes = fields.Integer()
     original_filename = fields.String()
     declared_at = fields.AwareDateTime()
-    assessed_on = fields.Date()
-    assessment_note = fields.String()
+    assessed_on = fields.Date(allow_none=True)
+    assessment_note = fields.String(allow_none=True)
 
 
 class DeclarationFormSchema(Schema):
@@ -508,7 +510,7 @@ class NewUnifiedPriceListSchema(Schema):
 
 
 class UnifiedPriceQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 UnifiedPriceListPageSchema = page_schema(UnifiedPriceListSchema)
@@ -523,9 +525,10 @@ class ScorecardSchema(Schema):
     period_start = fields.Date()
     period_end = fields.Date()
     deliveries = fields.Integer()
-    on_time_rate = ExactQuantity(metadata={"description": "percent"})
-    acceptance_rate = ExactQuantity(metadata={"description": "percent: accepted ÷ delivered"})
-    price_compliance_rate = ExactQuantity(metadata={"description": "percent of invoice lines at the order price"})
+    on_time_rate = ExactQuantity(metadata={"description": "percent"}, allow_none=True)
+    acceptance_rate = ExactQuantity(metadata={"description": "percent: accepted ÷ delivered"}, allow_none=True)
+    price_compliance_rate = ExactQuantity(allow_none=True,
+                                          metadata={"description": "percent of invoice lines at the order price"})
     disputes = fields.Integer()
     rating = fields.String()
     comment = fields.String()
@@ -541,7 +544,7 @@ class NewScorecardSchema(Schema):
 
 
 class ScorecardQuerySchema(PageQuerySchema):
-    supplier_id = fields.Integer()
+    supplier_id = RowId()
 
 
 ScorecardPageSchema = page_schema(ScorecardSchema)

@@ -1,4 +1,6 @@
-"""No input makes an inventory endpoint answer 500: random JSON, and random values under the right keys."""
+"""Plausible documents with any value in one field reach the domain rules and never answer 500.
+
+Arbitrary bodies and queries on every route are fuzzed by tests/contract/test_openapi_fuzz.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -29,25 +31,6 @@ bodies = values | st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
 @pytest.fixture
 def writer_headers(staff, setup):
     return staff("admin", "canteen_manager", "store_manager")[1]
-
-
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.sampled_from(WRITES), bodies)
-def test_no_write_answers_500_to_any_body(inventory, writer_headers, route, body):
-    method, path = route
-    response = getattr(inventory, method)(path, json=body, headers=writer_headers)
-    assert response.status_code < 500, (path, body, response.json)
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.sampled_from(["/api/ledger", "/api/stock", "/api/valuation", "/api/expiring-lots",
-                        "/api/meals-served", "/api/expected-receipts"]),
-       st.dictionaries(st.sampled_from(["page", "per_page", "item_id", "location_id", "kind", "sort", "within_days",
-                                        "occurred_from", "date_from", "date_to", "lot_id"]),
-                       st.text(max_size=12) | st.integers(-2**40, 2**40).map(str), max_size=4))
-def test_no_read_answers_500_to_any_query(inventory, keeper_headers, path, query):
-    response = inventory.get(path, query_string=query, headers=keeper_headers)
-    assert response.status_code < 500, (path, query, response.json)
 
 
 TODAY = date.today()

@@ -1,26 +1,9 @@
-"""Whatever a client sends, procurement answers 2xx/4xx with problem+json, never 500."""
+"""Nearly valid documents with one odd value, and absurd ids and dates, are refused, never answered 500.
+
+Arbitrary bodies and queries on every route are fuzzed by tests/contract/test_openapi_fuzz.py."""
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.text(max_size=30)
-    | st.sampled_from(["4.20", "-1", "1e400", "NaN", "2026-02-30", "DH1", "bag", "kg", "0.0001", "", "9" * 40]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
-    max_leaves=12)
-FIELDS = ["code", "name_zh", "name_en", "category", "base_unit", "packaging", "demand_point", "lines", "item_id",
-          "quantity", "unit", "needed_by", "supplier_id", "unit_price", "destination", "delivery_date", "window_start",
-          "window_end", "window_days", "prices", "plan_line_id", "reason", "price", "effective_from", "source",
-          "rules", "above_amount", "approvers", "awards", "quote_line_id", "rfq_line_id", "plan_line_ids", "title",
-          "quote_deadline", "amount", "paid_on", "kind", "rate", "name", "ingredients", "week_start", "meals",
-          "dish_ids", "diners", "date", "meal", "valid_from", "valid_to", "reference"]
-bodies = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6) | json_values
-POSTS = ["/api/items", "/api/items/1/reference-prices", "/api/requisitions", "/api/requisitions/1/reject",
-         "/api/purchase-plans", "/api/purchase-orders", "/api/purchase-plans/1/purchase-orders",
-         "/api/purchase-orders/1/approve", "/api/purchase-orders/1/amend", "/api/purchase-plans/1/rfqs",
-         "/api/rfqs/1/award", "/api/invoices/1/payments", "/api/dishes", "/api/menus", "/api/menus/1/requisition",
-         "/api/agreements", "/api/agreements/1/purchase-orders"]
-PUTS = ["/api/price-rules", "/api/approval-rules", "/api/matching-tolerances", "/api/staff/1/demand-point"]
 
 
 @pytest.fixture
@@ -28,28 +11,6 @@ def everyone(staff, demand_points, make_item):
     make_item()
     _, headers = staff("admin", "procurement_officer", "approver", "finance", "canteen_manager")
     return headers
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(body=bodies, path=st.sampled_from(POSTS + PUTS))
-def test_no_body_makes_a_500(procurement, everyone, body, path):
-    method = procurement.put if path in PUTS else procurement.post
-    response = method(path, json=body, headers=everyone)
-    assert response.status_code < 500, (path, body, response.get_data(as_text=True))
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(query=st.dictionaries(st.sampled_from(["page", "per_page", "state", "category", "q", "bulk", "on", "unit",
-                                              "supplier_id", "demand_point", "restricted_food", "order_id",
-                                              "group_by", "date_from", "date_to", "format", "only_above", "overdue",
-                                              "item_id", "in_force_on"]),
-                             st.text(max_size=20), max_size=4),
-       path=st.sampled_from(["/api/items", "/api/requisitions", "/api/purchase-orders", "/api/purchase-plans",
-                             "/api/rfqs", "/api/invoices", "/api/items/1/price-limit", "/api/agreements",
-                             "/api/reports/spend", "/api/reports/price-compliance", "/api/reports/open-orders"]))
-def test_no_query_makes_a_500(procurement, everyone, query, path):
-    response = procurement.get(path, query_string=query, headers=everyone)
-    assert response.status_code < 500, (path, query, response.get_data(as_text=True))
 
 
 weird = st.sampled_from(["1e400", "1E-400", "0.001", "99999999999999999999", "-0", "1.5", 1.5, 10**30, True, None,

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from shared import tabular
 from shared.auth import current_principal, require_roles
-from shared.web import settings, unit_of_work
+from shared.web import file_response, settings, unit_of_work
 
 from .. import reports
 from ..schemas import (
@@ -21,6 +21,11 @@ blp = Blueprint("reports", __name__, url_prefix="/api/reports",
                 description="Finance reports as JSON, or downloads as CSV (UTF-8 with BOM) or XLSX with Chinese "
                             "headers (`format=csv|xlsx`)")
 SECURITY = [{"bearerAuth": []}]
+
+
+def rows_or_file(schema) -> dict:
+    return file_response("the rows as JSON, or as a file with format=csv or xlsx", *tabular.MIMETYPES.values(),
+                         json_schema=schema(many=True))
 
 
 def _answer(report, keyed_columns, name, query):
@@ -49,7 +54,7 @@ def _zone():
 
 
 @blp.get("/spend")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_file(SpendRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(SpendQuery, location="query")
 @blp.response(200, SpendRowSchema(many=True))
@@ -61,7 +66,7 @@ def spend(query):
 
 
 @blp.get("/price-compliance")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_file(ComplianceRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(ComplianceQuery, location="query")
 @blp.response(200, ComplianceRowSchema(many=True))
@@ -73,7 +78,7 @@ def price_compliance(query):
 
 
 @blp.get("/open-orders")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses=rows_or_file(OpenOrderRowSchema))
 @require_roles(*reports.READERS)
 @blp.arguments(OpenOrderQuery, location="query")
 @blp.response(200, OpenOrderRowSchema(many=True))

@@ -1,13 +1,16 @@
 """What every portal blueprint shares: who reviews suppliers, the signed-in caller, the school's clock."""
 from shared.auth import current_principal
 from shared.db import utcnow
-from shared.web import settings
+from shared.web import file_response, settings
 
 from ..clock import school_today
+from ..documents import SIGNATURES
 
 REVIEWERS = ("procurement_officer", "approver", "admin")
 SUPPLIER_USERS = ("supplier_owner", "supplier_staff")
 AUTH = [{"bearerAuth": []}]
+# Licences and evidence are served as uploaded: one of the types their content was checked to be.
+AS_UPLOADED = file_response("the file as uploaded", *(content_type for _, _, content_type in SIGNATURES))
 
 
 def today():
@@ -18,4 +21,4 @@ def now():
     return utcnow()
 
 
-__all__ = ["AUTH", "REVIEWERS", "SUPPLIER_USERS", "current_principal", "now", "today"]
+__all__ = ["AS_UPLOADED", "AUTH", "REVIEWERS", "SUPPLIER_USERS", "current_principal", "now", "today"]

@@ -20,7 +20,7 @@ from ..schemas import (
     DocumentReviewSchema,
     DocumentSchema,
 )
-from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
+from .common import AS_UPLOADED, AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, today
 
 blp = Blueprint("documents", __name__, url_prefix="/api/documents",
                 description="Qualification documents on file (索证索票)")
@@ -74,7 +74,7 @@ def show(document_id):
 
 
 @blp.get("/<int:document_id>/file")
-@blp.doc(security=AUTH)
+@blp.doc(security=AUTH, responses=AS_UPLOADED)
 @require_roles(*REVIEWERS, *SUPPLIER_USERS)
 def download(document_id):
     with unit_of_work() as uow:

@@ -18,7 +18,7 @@ from ..schemas import (
     UnifiedPriceQuerySchema,
 )
 from ..six_unifications import assess, compliance, declare, evidence, get_price_list, list_price_lists, publish_prices
-from .common import AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, now, today
+from .common import AS_UPLOADED, AUTH, REVIEWERS, SUPPLIER_USERS, current_principal, now, today
 from .documents import MULTIPART_OVERHEAD
 
 blp = Blueprint("six_unifications", __name__, url_prefix="/api",
@@ -63,7 +63,7 @@ def declare_item(form, files):
 
 
 @blp.get("/six-unifications/declarations/<int:declaration_id>/evidence")
-@blp.doc(security=AUTH)
+@blp.doc(security=AUTH, responses=AS_UPLOADED)
 @require_roles(*REVIEWERS, *SUPPLIER_USERS)
 def download_evidence(declaration_id):
     with unit_of_work() as uow:

@@ -8,7 +8,7 @@ from shared import tabular
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import settings, unit_of_work
+from shared.web import file_response, settings, unit_of_work
 
 from ..export_jobs import create_job, get_job, job_file, list_jobs
 from ..models import ExportJob
@@ -79,7 +79,7 @@ def get_one(job_id):
 
 
 @blp.get("/<int:job_id>/file")
-@blp.doc(security=SECURITY, responses={"200": {"description": "the CSV or XLSX file"},
+@blp.doc(security=SECURITY, responses={**file_response("the CSV or XLSX file", *tabular.MIMETYPES.values()),
                                        "409": {"description": "the job is not done"}})
 @require_roles(*JOB_READERS)
 def get_file(job_id):

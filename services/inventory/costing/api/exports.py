@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from shared import tabular
 from shared.auth import current_principal, require_roles
 from shared.errors import NotFound
-from shared.web import unit_of_work
+from shared.web import file_response, unit_of_work
 
 from ..accounts import get_dining_hall
 from ..exports import REPORTS, statement_table
@@ -22,7 +22,7 @@ def _check_format(fmt: str) -> None:
 
 
 @blp.get("/statements/<int:statement_id>/export.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "the statement as CSV or XLSX"}})
+@blp.doc(security=SECURITY, responses=file_response("the statement as CSV or XLSX", *tabular.MIMETYPES.values()))
 @require_roles(*EXPORTERS)
 def export_statement(statement_id, fmt):
     _check_format(fmt)
@@ -34,7 +34,7 @@ def export_statement(statement_id, fmt):
 
 
 @blp.get("/cost-detail.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "every issue movement of the period"}})
+@blp.doc(security=SECURITY, responses=file_response("every issue movement of the period", *tabular.MIMETYPES.values()))
 @require_roles(*EXPORTERS)
 @blp.arguments(CostDetailQuerySchema, location="query")
 def export_cost_detail(args, fmt):
@@ -43,7 +43,8 @@ def export_cost_detail(args, fmt):
 
 
 @blp.get("/spend.<string:fmt>")
-@blp.doc(security=SECURITY, responses={"200": {"description": "received less returned, by supplier and category"}})
+@blp.doc(security=SECURITY, responses=file_response("received less returned, by supplier and category",
+                                                    *tabular.MIMETYPES.values()))
 @require_roles(*EXPORTERS)
 @blp.arguments(CostDetailQuerySchema, location="query")
 def export_spend(args, fmt):
