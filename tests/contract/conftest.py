@@ -186,7 +186,7 @@ def _inventory(client, staff, databases, school, supplier_id) -> dict:
             "income_id": income["id"], "expense_id": expense["id"], "statement_id": statement["id"],
             "complaint_id": complaint["id"], "week_start": disclosure["week_start"], "school_id": school.id,
             "job_id": job["id"],
-            "fmt": "csv"}
+            "fmt": "csv", "direction": "income"}
 
 
 @pytest.fixture
