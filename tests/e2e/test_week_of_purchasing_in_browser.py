@@ -1,0 +1,222 @@
+"""A week of purchasing across the three services in a real headless Chromium, with a real worker process
+carrying the events: the canteen manager plans the week's menu and drafts its requisition, raises a purchase
+order that the approver approves and the officer sends; the supplier acknowledges and delivers (through the
+portal's API); the manager receives the delivery with the incoming inspection and issues rice to the kitchen
+first-expiry-first-out; the supplier invoices; finance sees the invoice matched and downloads the XLSX exports.
+
+Every page visited has a title and labelled fields, and its screenshot is kept under test-artifacts/."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from services.inventory.items import refresh_items
+from shared.auth import service_token
+from tests.browser import chromium_page, live_services
+from tests.e2e.test_inventory_pages_in_browser import check_and_keep
+from tests.e2e.test_purchasing_cycle import (
+    PASSWORD,
+    ProcurementOverTestClient,
+    eventually,
+    ok,
+    register_approved_supplier,
+    school,  # noqa: F401 (the fixture: a school of its own, its locations and staff)
+)
+
+pytestmark = [pytest.mark.e2e]
+RICE_PRICE = Decimal("5.50")  # the tender reference price, and what the manager orders at
+ORDERED_BAGS, BAG_KG = 20, Decimal("25")
+ISSUED_KG = Decimal("120")
+LOT = "R-WEEK-1"
+
+
+class Walk:
+    """One browser, signed in as one person at a time; every page it checks is kept as a screenshot."""
+
+    def __init__(self, page, artifacts):
+        self.page, self.artifacts, self.shots = page, artifacts, 0
+
+    def sign_in(self, base, username, path):
+        self.page.context.clear_cookies()
+        self.page.goto(base + path)
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(PASSWORD)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_url(f"**{path}")
+        self.check(f"signed-in-{path}")
+
+    def check(self, name):
+        self.shots += 1
+        slug = name.strip("/").split("?")[0].replace("/", "-") or "home"
+        check_and_keep(self.page, self.artifacts / f"{self.shots:02d}-{slug}.png")
+
+
+def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(suite, worker, school, artifacts):  # noqa: F811
+    procurement, inventory, portal = (suite.client(name) for name in ("procurement", "inventory", "supplier_portal"))
+    staff, today, suffix = school.staff, school.today, school.suffix
+    manager, buyer = f"manager1-{suffix}", f"buyer-{suffix}"
+    dh1 = school.location_ids["DH1"]
+
+    # --- what no page does: the catalogue, inventory's copy of it, the supplier, the week's menu ----------
+    rice = ok(procurement.post("/api/items", headers=staff["buyer"], json={
+        "code": f"WRICE-{suffix}", "name_zh": f"周大米{suffix}", "name_en": "Rice for the week",
+        "category": "rice", "specification": "一级粳米 25kg袋", "base_unit": "kg", "packaging": {"bag": str(BAG_KG)},
+        "shelf_life_days": 365}), 201)
+    ok(procurement.post(f"/api/items/{rice['id']}/reference-prices", headers=staff["buyer"], json={
+        "price": str(RICE_PRICE), "effective_from": today.replace(month=1, day=1).isoformat(), "source": "tender"}),
+        201)
+    with suite.database("inventory").unit_of_work() as uow:
+        assert refresh_items(uow.session, school.id, ProcurementOverTestClient(procurement, {
+            "Authorization": f"Bearer {service_token('inventory', school.id, suite.settings.secret_key)}"})) == 1
+        uow.commit()
+    supplier, owner = register_approved_supplier(suite, school, staff["buyer"])
+    manager_id = next(user["id"] for user in ok(procurement.get("/api/staff", headers=staff["admin"]))
+                      if user["username"] == manager)
+    ok(procurement.put(f"/api/staff/{manager_id}/demand-point", headers=staff["admin"], json={"demand_point": "DH1"}))
+    dish = ok(procurement.post("/api/dishes", headers=staff["manager1"], json={
+        "name": "米饭", "ingredients": [{"item_id": rice["id"], "quantity": "0.150"}]}), 201)
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    menu = ok(procurement.post("/api/menus", headers=staff["manager1"], json={
+        "demand_point": "DH1", "week_start": monday.isoformat(), "meals": [
+            {"date": monday.isoformat(), "meal": "lunch", "diners": 800, "dish_ids": [dish["id"]]}]}), 201)
+
+    with live_services(suite.settings, ["procurement", "inventory"]) as urls, chromium_page() as page:
+        walk = Walk(page, artifacts)
+        buying, stores = urls["procurement"], urls["inventory"]
+
+        # the canteen manager plans the week: 800 diners × 0.150 kg = 120 kg of rice, five 25 kg bags
+        walk.sign_in(buying, manager, "/menus")
+        page.locator(f'a[href="/menus/{menu["id"]}"]').click()
+        assert page.get_by_text("5 × bag (125 kg)").count() == 1, page.locator("table").last.inner_text()
+        walk.check("menu")
+        page.get_by_role("button", name="生成申购单草稿").click()
+        page.get_by_role("button", name="提交审批").click()
+        page.wait_for_selector("#requisition-state:has-text('已提交')")
+        walk.check("requisition-submitted")
+
+        # ... and raises the week's order directly, at the reference price
+        page.goto(buying + "/orders/new")
+        walk.check("new-order")
+        page.select_option("#f-supplier_id", str(supplier["id"]))
+        page.select_option("#line-1-item_id", str(rice["id"]))
+        page.fill("#line-1-quantity", str(ORDERED_BAGS))
+        page.fill("#line-1-unit", "bag")
+        page.fill("#line-1-unit_price", str(RICE_PRICE))
+        page.select_option("#line-1-destination", "DH1")
+        page.fill("#line-1-delivery_date", today.isoformat())
+        page.get_by_role("button", name="保存订单草稿").nth(-1).click()
+        page.wait_for_selector("#order-state:has-text('草稿')")
+        order_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        page.get_by_role("button", name="提交审批").click()
+        page.wait_for_selector("#order-state:has-text('待审批')")
+        walk.check("order-submitted")
+
+        # the approver approves it on the approvals page
+        walk.sign_in(buying, f"approver1-{suffix}", "/approvals")
+        assert page.get_by_text("¥2,750.00").count() >= 1
+        page.get_by_role("link", name="审批 ›").click()
+        page.locator("#f-approve-reason").fill("限价内，同意")
+        page.get_by_role("button", name="批准").click()
+        page.wait_for_selector("text=没有待审批的订单")
+        walk.check("approved")
+
+        # the officer sends it
+        walk.sign_in(buying, buyer, f"/orders/{order_id}")
+        page.get_by_role("button", name="发送给供应商").click()
+        page.wait_for_selector("#order-state:has-text('已发送')")
+        walk.check("order-sent")
+
+        # the supplier acknowledges and sends a delivery note with the lot
+        def order_on_portal():
+            return next((o for o in ok(portal.get("/api/orders", headers=owner))["items"] if o["po_id"] == order_id),
+                        None)
+
+        portal_order = eventually(order_on_portal, "po.sent on the portal")
+        ok(portal.post(f"/api/orders/{portal_order['id']}/acknowledge", headers=owner,
+                       json={"revision": portal_order["revision"]}))
+        [po_line] = portal_order["lines"]
+        expires = today + timedelta(days=355)
+        note = ok(portal.post(f"/api/orders/{portal_order['id']}/delivery-notes", headers=owner, json={
+            "planned_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+            "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_BAGS * BAG_KG), "lot_number": LOT,
+                       "production_date": (today - timedelta(days=10)).isoformat(),
+                       "expiry_date": expires.isoformat(), "certificate_ref": f"合格证 {LOT}"}]}), 201)
+
+        def announced_in_inventory():
+            page_of = ok(inventory.get("/api/expected-receipts", headers=staff["keeper"]))
+            expected = next((e for e in page_of["items"] if e["po_id"] == order_id), None)
+            return expected if expected and any(n["delivery_note_id"] == note["id"]
+                                                for n in expected["delivery_notes"]) else None
+
+        eventually(announced_in_inventory, "po.sent and delivery.dispatched in inventory")
+
+        # the manager receives it on inventory's receiving page: the note fills the form, two inspectors sign
+        walk.sign_in(stores, manager, f"/receiving?location_id={dh1}")
+        page.get_by_role("link", name=portal_order["number"]).click()
+        assert page.get_by_label(f"批号 ({rice['name_zh']})").input_value() == LOT
+        for document in ("营业执照及食品经营许可证", "产品合格证", "送货单"):
+            page.get_by_label(document).check()
+        page.get_by_label("验收人", exact=True).fill("王敏")
+        page.get_by_label("第二验收人（大宗物资须双人验收）").fill("刘洋")
+        walk.check("inspection-form")
+        page.get_by_role("button", name="提交查验记录").click()
+        page.wait_for_selector("text=查验已记录")
+        walk.check("received")
+
+        # ... and issues 120 kg to the kitchen, shown the lot FEFO takes first
+        page.goto(stores + f"/issues/new?location_id={dh1}")
+        page.get_by_label(f"领用数量 ({rice['name_zh']})").fill(str(ISSUED_KG))
+        page.get_by_role("button", name="查看先到期先出的批次").click()
+        assert f"{LOT} × 120.000" in page.locator("tr.preview").inner_text()
+        walk.check("issue-fefo-preview")
+        page.get_by_role("button", name="过账领用").click()
+        page.wait_for_selector("text=已发往厨房：成本 ¥660.00")
+        walk.check("issued")
+
+        # the supplier invoices what was accepted; procurement matches it against order and receipt
+        def invoiceable():
+            current = ok(portal.get(f"/api/orders/{portal_order['id']}", headers=owner))
+            return Decimal(current["lines"][0]["to_invoice_quantity"]) == ORDERED_BAGS * BAG_KG
+
+        eventually(invoiceable, "goods.received on the portal")
+        invoice = ok(portal.post(f"/api/orders/{portal_order['id']}/invoices", headers=owner, json={
+            "invoice_number": f"3700W{suffix}", "issued_on": today.isoformat(),
+            "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_BAGS * BAG_KG)}]}), 201)
+
+        def matched():
+            page_of = ok(procurement.get(f"/api/invoices?order_id={order_id}", headers=staff["finance"]))
+            return page_of["items"] and page_of["items"][0]["state"] == "matched"
+
+        eventually(matched, "invoice.submitted matched by procurement")
+
+        # finance sees it matched on the invoices page and downloads the exports as XLSX
+        walk.sign_in(buying, f"finance-{suffix}", "/invoices")
+        row = page.locator("tr", has=page.get_by_role("link", name=invoice["invoice_number"])).inner_text()
+        assert "已匹配" in row and "¥2,750.00" in row, row
+        walk.check("invoice-matched")
+        period = f"start={today.isoformat()}&end={today.isoformat()}&location_id={dh1}"
+        spend = xlsx_rows(page.request.get(f"{stores}/api/costing/spend.xlsx?{period}", headers=staff["finance"]))
+        assert spend[0] == ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
+        assert [[cell if isinstance(cell, str | None) else Decimal(str(cell)) for cell in row] for row in spend[1:]] \
+            == [[supplier["id"], "大米", Decimal("2750"), 0, Decimal("2750")],
+                ["合计", None, Decimal("2750"), 0, Decimal("2750")]]
+        detail = xlsx_rows(page.request.get(f"{stores}/api/costing/cost-detail.xlsx?{period}",
+                                            headers=staff["finance"]))
+        header, [issued], total = detail[0], detail[1:-1], detail[-1]
+        figures = dict(zip(header, issued, strict=True))
+        assert (figures["物资名称"], figures["批次号"], figures["供应商编号"]) == (rice["name_zh"], LOT, supplier["id"])
+        assert (Decimal(str(figures["数量"])), Decimal(str(figures["金额"]))) == (ISSUED_KG, Decimal("660"))
+        assert total[0] == "合计" and Decimal(str(total[-1])) == Decimal("660")
+
+
+def xlsx_rows(response) -> list[list]:
+    """The first sheet of a downloaded workbook, as lists of cell values."""
+    assert response.status == 200, response.text()
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body()), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
