@@ -29,7 +29,7 @@ from tests.e2e.test_purchasing_cycle import (
 
 pytestmark = [pytest.mark.e2e]
 RICE_PRICE = Decimal("5.50")  # the tender reference price, and what the manager orders at
-ORDERED_BAGS, BAG_KG = 20, Decimal("25")
+ORDERED_BAGS, BAG_KG = 80, Decimal("25")  # ¥11,000.00: above ¥10,000 an order needs an approver
 ISSUED_KG = Decimal("120")
 LOT = "R-WEEK-1"
 
@@ -94,6 +94,8 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         assert page.get_by_text("5 × bag (125 kg)").count() == 1, page.locator("table").last.inner_text()
         walk.check("menu")
         page.get_by_role("button", name="生成申购单草稿").click()
+        page.wait_for_selector("#requisition-state:has-text('草稿')")
+        walk.check("requisition-draft")
         page.get_by_role("button", name="提交审批").click()
         page.wait_for_selector("#requisition-state:has-text('已提交')")
         walk.check("requisition-submitted")
@@ -111,13 +113,14 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         page.get_by_role("button", name="保存订单草稿").nth(-1).click()
         page.wait_for_selector("#order-state:has-text('草稿')")
         order_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        walk.check("order-draft")
         page.get_by_role("button", name="提交审批").click()
         page.wait_for_selector("#order-state:has-text('待审批')")
         walk.check("order-submitted")
 
         # the approver approves it on the approvals page
         walk.sign_in(buying, f"approver1-{suffix}", "/approvals")
-        assert page.get_by_text("¥2,750.00").count() >= 1
+        assert page.get_by_text("¥11,000.00").count() >= 1
         page.get_by_role("link", name="审批 ›").click()
         page.locator("#f-approve-reason").fill("限价内，同意")
         page.get_by_role("button", name="批准").click()
@@ -157,9 +160,10 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         # the manager receives it on inventory's receiving page: the note fills the form, two inspectors sign
         walk.sign_in(stores, manager, f"/receiving?location_id={dh1}")
         page.get_by_role("link", name=portal_order["number"]).click()
+        assert page.locator("#f-delivery_note_id").input_value() == str(note["id"])
         assert page.get_by_label(f"批号 ({rice['name_zh']})").input_value() == LOT
         for document in ("营业执照及食品经营许可证", "产品合格证", "送货单"):
-            page.get_by_label(document).check()
+            page.get_by_role("checkbox", name=document).check()
         page.get_by_label("验收人", exact=True).fill("王敏")
         page.get_by_label("第二验收人（大宗物资须双人验收）").fill("刘洋")
         walk.check("inspection-form")
@@ -171,7 +175,7 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         page.goto(stores + f"/issues/new?location_id={dh1}")
         page.get_by_label(f"领用数量 ({rice['name_zh']})").fill(str(ISSUED_KG))
         page.get_by_role("button", name="查看先到期先出的批次").click()
-        assert f"{LOT} × 120.000" in page.locator("tr.preview").inner_text()
+        assert f"{LOT} × 120 kg (到期 {expires})" in page.locator("tr.preview").inner_text()
         walk.check("issue-fefo-preview")
         page.get_by_role("button", name="过账领用").click()
         page.wait_for_selector("text=已发往厨房：成本 ¥660.00")
@@ -196,14 +200,14 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         # finance sees it matched on the invoices page and downloads the exports as XLSX
         walk.sign_in(buying, f"finance-{suffix}", "/invoices")
         row = page.locator("tr", has=page.get_by_role("link", name=invoice["invoice_number"])).inner_text()
-        assert "已匹配" in row and "¥2,750.00" in row, row
+        assert "已匹配" in row and "¥11,000.00" in row, row
         walk.check("invoice-matched")
         period = f"start={today.isoformat()}&end={today.isoformat()}&location_id={dh1}"
         spend = xlsx_rows(page.request.get(f"{stores}/api/costing/spend.xlsx?{period}", headers=staff["finance"]))
         assert spend[0] == ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
         assert [[cell if isinstance(cell, str | None) else Decimal(str(cell)) for cell in row] for row in spend[1:]] \
-            == [[supplier["id"], "大米", Decimal("2750"), 0, Decimal("2750")],
-                ["合计", None, Decimal("2750"), 0, Decimal("2750")]]
+            == [[supplier["id"], "大米", Decimal("11000"), 0, Decimal("11000")],
+                ["合计", None, Decimal("11000"), 0, Decimal("11000")]]
         detail = xlsx_rows(page.request.get(f"{stores}/api/costing/cost-detail.xlsx?{period}",
                                             headers=staff["finance"]))
         header, [issued], total = detail[0], detail[1:-1], detail[-1]
