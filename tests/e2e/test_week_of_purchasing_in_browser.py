@@ -47,7 +47,7 @@ class Walk:
         self.page.get_by_label("密码").fill(PASSWORD)
         self.page.get_by_role("button", name="登录").click()
         self.page.wait_for_url(f"**{path}")
-        self.check(f"signed-in-{path}")
+        self.check(f"signed-in{path}")
 
     def check(self, name):
         self.shots += 1
