@@ -16,6 +16,7 @@ import pytest
 
 from services.inventory.items import refresh_items
 from shared.auth import service_token
+from shared.pages import yuan
 from tests.browser import chromium_page, live_services
 from tests.e2e.test_inventory_pages_in_browser import check_and_keep
 from tests.e2e.test_purchasing_cycle import (
@@ -30,8 +31,11 @@ from tests.e2e.test_purchasing_cycle import (
 pytestmark = [pytest.mark.e2e]
 RICE_PRICE = Decimal("5.50")  # the tender reference price, and what the manager orders at
 ORDERED_BAGS, BAG_KG = 80, Decimal("25")  # ¥11,000.00: above ¥10,000 an order needs an approver
-ISSUED_KG = Decimal("120")
-LOT = "R-WEEK-1"
+ORDERED_KG = ORDERED_BAGS * BAG_KG
+ISSUED_KG = Decimal("120")  # what the menu's Monday lunch uses: 800 diners × 0.150 kg
+ORDERED_VALUE, ISSUED_VALUE = ORDERED_KG * RICE_PRICE, ISSUED_KG * RICE_PRICE
+SHELF_LIFE_DAYS = 365
+SOON_LOT, LATE_LOT = "R-WEEK-SOON", "R-WEEK-LATE"  # two deliveries of half the order each
 
 
 class Walk:
@@ -65,7 +69,7 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
     rice = ok(procurement.post("/api/items", headers=staff["buyer"], json={
         "code": f"WRICE-{suffix}", "name_zh": f"周大米{suffix}", "name_en": "Rice for the week",
         "category": "rice", "specification": "一级粳米 25kg袋", "base_unit": "kg", "packaging": {"bag": str(BAG_KG)},
-        "shelf_life_days": 365}), 201)
+        "shelf_life_days": SHELF_LIFE_DAYS}), 201)
     ok(procurement.post(f"/api/items/{rice['id']}/reference-prices", headers=staff["buyer"], json={
         "price": str(RICE_PRICE), "effective_from": today.replace(month=1, day=1).isoformat(), "source": "tender"}),
         201)
@@ -120,7 +124,7 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
 
         # the approver approves it on the approvals page
         walk.sign_in(buying, f"approver1-{suffix}", "/approvals")
-        assert page.get_by_text("¥11,000.00").count() >= 1
+        assert page.get_by_text(yuan(ORDERED_VALUE)).count() >= 1
         page.get_by_role("link", name="审批 ›").click()
         page.locator("#f-approve-reason").fill("限价内，同意")
         page.get_by_role("button", name="批准").click()
@@ -142,54 +146,67 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         ok(portal.post(f"/api/orders/{portal_order['id']}/acknowledge", headers=owner,
                        json={"revision": portal_order["revision"]}))
         [po_line] = portal_order["lines"]
-        expires = today + timedelta(days=355)
-        note = ok(portal.post(f"/api/orders/{portal_order['id']}/delivery-notes", headers=owner, json={
-            "planned_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
-            "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_BAGS * BAG_KG), "lot_number": LOT,
-                       "production_date": (today - timedelta(days=10)).isoformat(),
-                       "expiry_date": expires.isoformat(), "certificate_ref": f"合格证 {LOT}"}]}), 201)
+        notes = {}
+        for lot, produced_days_ago in ((SOON_LOT, 335), (LATE_LOT, 10)):  # the sooner-expiring lot comes first
+            produced = today - timedelta(days=produced_days_ago)
+            notes[lot] = ok(portal.post(f"/api/orders/{portal_order['id']}/delivery-notes", headers=owner, json={
+                "planned_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+                "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_KG / 2), "lot_number": lot,
+                           "production_date": produced.isoformat(),
+                           "expiry_date": (produced + timedelta(days=SHELF_LIFE_DAYS)).isoformat(),
+                           "certificate_ref": f"合格证 {lot}"}]}), 201)
 
         def announced_in_inventory():
             page_of = ok(inventory.get("/api/expected-receipts", headers=staff["keeper"]))
             expected = next((e for e in page_of["items"] if e["po_id"] == order_id), None)
-            return expected if expected and any(n["delivery_note_id"] == note["id"]
-                                                for n in expected["delivery_notes"]) else None
+            arrived = {n["delivery_note_id"] for n in expected["delivery_notes"]} if expected else set()
+            return arrived >= {note["id"] for note in notes.values()}
 
-        eventually(announced_in_inventory, "po.sent and delivery.dispatched in inventory")
+        eventually(announced_in_inventory, "po.sent and both delivery.dispatched in inventory")
 
-        # the manager receives it on inventory's receiving page: the note fills the form, two inspectors sign
+        # the manager receives both deliveries on inventory's receiving page, two inspectors signing each; the
+        # form comes filled from the latest note, and the earlier note's lot is typed in from its paper
         walk.sign_in(stores, manager, f"/receiving?location_id={dh1}")
         page.get_by_role("link", name=portal_order["number"]).click()
-        assert page.locator("#f-delivery_note_id").input_value() == str(note["id"])
-        assert page.get_by_label(f"批号 ({rice['name_zh']})").input_value() == LOT
-        for document in ("营业执照及食品经营许可证", "产品合格证", "送货单"):
-            page.get_by_role("checkbox", name=document).check()
-        page.get_by_label("验收人", exact=True).fill("王敏")
-        page.get_by_label("第二验收人（大宗物资须双人验收）").fill("刘洋")
-        walk.check("inspection-form")
-        page.get_by_role("button", name="提交查验记录").click()
-        page.wait_for_selector("text=查验已记录")
-        walk.check("received")
+        for lot in (LATE_LOT, SOON_LOT):
+            line = notes[lot]["lines"][0]
+            if page.locator("#f-delivery_note_id").input_value() != str(notes[lot]["id"]):
+                page.select_option("#f-delivery_note_id", str(notes[lot]["id"]))
+                page.get_by_label(f"验收合格数量 ({rice['name_zh']})").fill(str(ORDERED_KG / 2))
+                page.get_by_label(f"批号 ({rice['name_zh']})").fill(lot)
+                page.get_by_label(f"生产日期 ({rice['name_zh']})").fill(line["production_date"])
+                page.get_by_label(f"到期日期 ({rice['name_zh']})").fill(line["expiry_date"])
+            assert page.get_by_label(f"批号 ({rice['name_zh']})").input_value() == lot
+            for document in ("营业执照及食品经营许可证", "产品合格证", "送货单"):
+                page.get_by_role("checkbox", name=document).check()
+            page.get_by_label("验收人", exact=True).fill("王敏")
+            page.get_by_label("第二验收人（大宗物资须双人验收）").fill("刘洋")
+            walk.check(f"inspection-form-{lot}")
+            page.get_by_role("button", name="提交查验记录").click()
+            page.wait_for_selector(f"text=查验已记录：{ORDERED_KG / 2:.3f} 验收入库")
+            walk.check(f"received-{lot}")
 
-        # ... and issues 120 kg to the kitchen, shown the lot FEFO takes first
+        # ... and issues 120 kg to the kitchen: FEFO takes the lot received last, as it expires first
         page.goto(stores + f"/issues/new?location_id={dh1}")
         page.get_by_label(f"领用数量 ({rice['name_zh']})").fill(str(ISSUED_KG))
         page.get_by_role("button", name="查看先到期先出的批次").click()
-        assert f"{LOT} × 120 kg (到期 {expires})" in page.locator("tr.preview").inner_text()
+        preview = page.locator("tr.preview").inner_text()
+        soon_expiry = notes[SOON_LOT]["lines"][0]["expiry_date"]
+        assert f"{SOON_LOT} × 120 kg (到期 {soon_expiry})" in preview and LATE_LOT not in preview, preview
         walk.check("issue-fefo-preview")
         page.get_by_role("button", name="过账领用").click()
-        page.wait_for_selector("text=已发往厨房：成本 ¥660.00")
+        page.wait_for_selector(f"text=已发往厨房：成本 {yuan(ISSUED_VALUE)}")
         walk.check("issued")
 
         # the supplier invoices what was accepted; procurement matches it against order and receipt
         def invoiceable():
             current = ok(portal.get(f"/api/orders/{portal_order['id']}", headers=owner))
-            return Decimal(current["lines"][0]["to_invoice_quantity"]) == ORDERED_BAGS * BAG_KG
+            return Decimal(current["lines"][0]["to_invoice_quantity"]) == ORDERED_KG
 
         eventually(invoiceable, "goods.received on the portal")
         invoice = ok(portal.post(f"/api/orders/{portal_order['id']}/invoices", headers=owner, json={
             "invoice_number": f"3700W{suffix}", "issued_on": today.isoformat(),
-            "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_BAGS * BAG_KG)}]}), 201)
+            "lines": [{"po_line_id": po_line["po_line_id"], "quantity": str(ORDERED_KG)}]}), 201)
 
         def matched():
             page_of = ok(procurement.get(f"/api/invoices?order_id={order_id}", headers=staff["finance"]))
@@ -200,21 +217,22 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         # finance sees it matched on the invoices page and downloads the exports as XLSX
         walk.sign_in(buying, f"finance-{suffix}", "/invoices")
         row = page.locator("tr", has=page.get_by_role("link", name=invoice["invoice_number"])).inner_text()
-        assert "已匹配" in row and "¥11,000.00" in row, row
+        assert "已匹配" in row and yuan(ORDERED_VALUE) in row, row
         walk.check("invoice-matched")
         period = f"start={today.isoformat()}&end={today.isoformat()}&location_id={dh1}"
         spend = xlsx_rows(page.request.get(f"{stores}/api/costing/spend.xlsx?{period}", headers=staff["finance"]))
         assert spend[0] == ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
         assert [[cell if isinstance(cell, str | None) else Decimal(str(cell)) for cell in row] for row in spend[1:]] \
-            == [[supplier["id"], "大米", Decimal("11000"), 0, Decimal("11000")],
-                ["合计", None, Decimal("11000"), 0, Decimal("11000")]]
+            == [[supplier["id"], "大米", ORDERED_VALUE, 0, ORDERED_VALUE],
+                ["合计", None, ORDERED_VALUE, 0, ORDERED_VALUE]]
         detail = xlsx_rows(page.request.get(f"{stores}/api/costing/cost-detail.xlsx?{period}",
                                             headers=staff["finance"]))
         header, [issued], total = detail[0], detail[1:-1], detail[-1]
         figures = dict(zip(header, issued, strict=True))
-        assert (figures["物资名称"], figures["批次号"], figures["供应商编号"]) == (rice["name_zh"], LOT, supplier["id"])
-        assert (Decimal(str(figures["数量"])), Decimal(str(figures["金额"]))) == (ISSUED_KG, Decimal("660"))
-        assert total[0] == "合计" and Decimal(str(total[-1])) == Decimal("660")
+        assert (figures["物资名称"], figures["批次号"], figures["供应商编号"]) == (
+            rice["name_zh"], SOON_LOT, supplier["id"])
+        assert (Decimal(str(figures["数量"])), Decimal(str(figures["金额"]))) == (ISSUED_KG, ISSUED_VALUE)
+        assert total[0] == "合计" and Decimal(str(total[-1])) == ISSUED_VALUE
 
 
 def xlsx_rows(response) -> list[list]:
