@@ -45,4 +45,5 @@ SUITE_NAV = [
     NavEntry("inventory", "/costing/entries/income", "Income and spending", frozenset({"finance", "admin"})),
     NavEntry("inventory", "/costing/chart", "Meal cost chart",
              frozenset({"finance", "approver", "admin", "supervisor"})),
+    NavEntry("inventory", "/costing/exports", "Finance exports", frozenset({"finance", "admin"})),
 ]

@@ -142,6 +142,11 @@ def refused_renders(page_endpoint: str):
     return decorator
 
 
+def page_number() -> int:
+    """The list page asked for by `?page=` (1 when absent or nonsense)."""
+    return max(request.args.get("page", 1, type=int), 1)
+
+
 def form_value(name: str, default=""):
     """What the user typed in `name` when their form was refused, else `default`."""
     typed = g.get("refused_form")

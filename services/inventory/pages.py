@@ -18,7 +18,7 @@ from shared.auth import STAFF_ROLES
 from shared.errors import DomainError, TooManyRequests, Unauthorized
 from shared.http import ServiceClient
 from shared.i18n import gettext as _
-from shared.pages import load_form, page_principal, page_roles, refused_renders, yuan
+from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders, yuan
 from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
 
@@ -81,10 +81,6 @@ def sign_in(username: str, password: str) -> str:
     if answer.status_code in (401, 422):
         raise Unauthorized(_("Wrong username or password."))
     raise DomainError(_("Sign-in is unavailable right now; try again in a minute."))
-
-
-def page_number() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _list_page(rows: list) -> Page:

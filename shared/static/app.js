@@ -79,3 +79,16 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-chart]").forEach(drawStackedBars);
   document.querySelectorAll("[data-line-chart]").forEach(drawLines);
 });
+
+// A part of a page that is still changing (an export job's progress) fetches the page again and
+// replaces itself, until the server renders it without data-refresh.
+function refreshPart(part) {
+  setTimeout(async () => {
+    const response = await fetch(location.href, {credentials: "same-origin"});
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(part.id);
+    if (!fresh) return;
+    part.replaceWith(fresh);
+    if (fresh.hasAttribute("data-refresh")) refreshPart(fresh);
+  }, Number(part.dataset.refresh) || 2000);
+}
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[id][data-refresh]").forEach(refreshPart));

@@ -1,15 +1,17 @@
 """Inventory's pages in a real headless Chromium, signing in with procurement's accounts over HTTP: a canteen
 manager receives a bulk delivery with its inspection, issues rice first-expiry-first-out and records diners,
-the storekeeper checks stock and counts a stocktake, the store manager sells, finance signs the statement and
-sees the chart. Every page has a title and every field a label; screenshots are kept."""
+the storekeeper checks stock and counts a stocktake, the store manager sells, finance signs the statement, sees the
+chart and exports a period. Every page has a title and every field a label; screenshots are kept."""
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from services.inventory.costing.export_jobs import run_job
+from services.inventory.costing.models import ExportJob
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.receipts import post_receipt
@@ -154,7 +156,22 @@ def test_inventory_pages_for_manager_keeper_store_and_finance(suite, artifacts):
         page.wait_for_selector(".chart svg circle", state="attached")  # drawn by app.js from the JSON
         assert "¥0.25" in page.locator("table").inner_text()  # ¥100.00 of rice over 400 diner-meals
         check_and_keep(page, artifacts / "11-meal-cost-chart.png")
+        page.goto(base + "/costing/exports")
+        page.get_by_label("报表").select_option("cost_detail")
+        page.get_by_label("格式").select_option("xlsx")
+        page.get_by_role("button", name="开始导出").click()
+        page.wait_for_selector("#export-jobs >> text=排队中")
+        check_and_keep(page, artifacts / "12-export-queued.png")
+        with suite.database("inventory").unit_of_work() as uow:
+            job_id = uow.session.scalar(select(func.max(ExportJob.id)))
+        assert run_job(suite.database("inventory"), job_id, suite.settings.var_dir, "Asia/Shanghai") == "done"
+        page.wait_for_selector("#export-jobs >> text=已完成")  # the list refreshed itself: no reload
+        with page.expect_download() as download:
+            page.get_by_role("button", name="下载").first.click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        check_and_keep(page, artifacts / "13-export-done.png")
+        page.goto(base + "/costing/statements")
+        page.get_by_role("link", name=month).click()
         page.set_viewport_size({"width": 390, "height": 800})  # a phone: wide tables scroll inside the page
-        page.go_back()
-        check_and_keep(page, artifacts / "12-statement-on-a-phone.png")
+        check_and_keep(page, artifacts / "14-statement-on-a-phone.png")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from services.inventory.costing.export_jobs import run_job
+from services.inventory.costing.models import ExportJob
 from services.inventory.costing.periods import month_start, previous_month
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
@@ -406,7 +408,7 @@ def test_the_chart_embeds_the_cost_per_diner_meal_of_each_hall_for_the_script_to
 
 @pytest.mark.parametrize("url", ["/", "/receiving", "/issues/new", "/meals-served", "/stock", "/transfers",
                                  "/stocktakes", "/waste", "/store", "/costing/statements", "/costing/entries/income",
-                                 "/costing/entries/expense", "/costing/chart"])
+                                 "/costing/entries/expense", "/costing/chart", "/costing/exports"])
 def test_every_page_renders_in_english_with_a_title_and_every_field_labelled(inventory, staff, stocked, url):
     sign_in(inventory, staff, "admin")
     with inventory.session_transaction() as session:
@@ -441,3 +443,28 @@ def test_another_schools_documents_are_not_found_on_the_pages(inventory, staff, 
     assert inventory.get(sheet).status_code == 404
     assert inventory.get(f"/receiving/{order}").status_code == 404
     assert "PO-2026-000801" not in text(inventory.get("/receiving"))
+
+
+def test_finance_starts_an_export_follows_it_and_downloads_it_when_done(inventory, staff, stocked, databases,
+                                                                        test_settings):
+    sign_in(inventory, staff, "finance")
+    refused = post(inventory, "/costing/exports", kind="cost_detail", format="xlsx", start=TODAY.isoformat(),
+                   end=(TODAY - timedelta(days=3)).isoformat(), location_id="")
+    assert refused.status_code == 422 and f'value="{TODAY.isoformat()}"' in text(refused)
+    started = post(inventory, "/costing/exports", kind="cost_detail", format="csv",
+                   start=(TODAY - timedelta(days=30)).isoformat(), end=TODAY.isoformat(),
+                   location_id=str(stocked["DH1"]))
+    assert started.status_code == 302
+    waiting = text(inventory.get(started.headers["Location"]))
+    assert "导出已开始" in waiting and "排队中" in waiting and 'data-refresh="2000"' in waiting
+    with databases["inventory"].unit_of_work() as uow:
+        job_id = uow.session.scalars(select(ExportJob.id)).one()
+    assert post(inventory, f"/costing/exports/{job_id}/file").status_code == 409  # not written yet
+    assert run_job(databases["inventory"], job_id, test_settings.var_dir, "Asia/Shanghai") == "done"
+    finished = text(inventory.get("/costing/exports"))
+    assert "已完成" in finished and "data-refresh" not in finished and 'value="100"' in finished
+    download = post(inventory, f"/costing/exports/{job_id}/file")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert download.get_data().startswith("\ufeff".encode())  # a CSV Excel opens as UTF-8
+    sign_in(inventory, staff, "canteen_manager")
+    assert inventory.get("/costing/exports").status_code == 403

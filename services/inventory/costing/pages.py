@@ -8,19 +8,29 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from shared import tabular
 from shared.errors import NotFound
 from shared.i18n import gettext as _
-from shared.pages import load_form, page_principal, page_roles, refused_renders
+from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders
 from shared.pagination import paginate
-from shared.web import unit_of_work
+from shared.web import settings, unit_of_work
 
-from ..pages import form_id, page_number
+from ..pages import form_id
 from .accounts import dining_halls, period_accounts
 from .api.common import ENTRY_WRITERS, READERS, SIGNERS, school_timezone, school_today
+from .api.export_jobs import JOB_READERS, dispatch_job
 from .entries import ENTRY_MODELS, add_entry, delete_entry
-from .models import SIGNATURE_SLOTS
+from .export_jobs import create_job, get_job, job_file, list_jobs
+from .models import EXPORT_FORMATS, EXPORT_KINDS, EXPORT_STATES, SIGNATURE_SLOTS, ExportJob
 from .periods import month_end, month_start, previous_month
-from .schemas import ExpenseEntrySchema, IncomeEntrySchema, SignSchema, StatementSummarySchema
+from .schemas import (
+    ExpenseEntrySchema,
+    ExportJobRequestSchema,
+    ExportJobSchema,
+    IncomeEntrySchema,
+    SignSchema,
+    StatementSummarySchema,
+)
 from .statements import (
     SLOT_ROLES,
     get_statement,
@@ -156,3 +166,56 @@ def chart():
                 line["values"].append(hall.statement.as_dict()["cost_per_diner_meal"])
     return render_template("costing/chart.html", chart={"months": [f"{m:%Y-%m}" for m in months],
                                                         "series": list(series.values())})
+
+
+@blp.get("/exports")
+@page_roles(*JOB_READERS)
+def exports():
+    """Start an export of a period, follow its progress (the page refreshes the list while a job runs),
+    download it when done."""
+    principal = page_principal()
+    state = request.args.get("state") if request.args.get("state") in EXPORT_STATES else None
+    with unit_of_work() as uow:
+        statement = list_jobs(principal)
+        if state:
+            statement = statement.where(ExportJob.state == state)
+        page = paginate(uow.session, statement, page_number(), PER_PAGE)
+        jobs = ExportJobSchema(many=True).dump(page.items)
+        halls = dining_halls(uow.session, principal.school_id)
+        last_month = previous_month(month_start(school_today()))
+        return render_template("costing/exports.html", page=page, jobs=jobs, state=state,
+                               kind_options=[(kind, _(kind)) for kind in EXPORT_KINDS],
+                               format_options=[(fmt, fmt.upper()) for fmt in EXPORT_FORMATS],
+                               state_options=[(name, _(name)) for name in EXPORT_STATES],
+                               hall_options=[(hall.id, hall.name) for hall in halls],
+                               names={hall.id: hall.name for hall in halls}, start=last_month,
+                               end=month_end(last_month),
+                               running=any(job["state"] in ("queued", "running") for job in jobs))
+
+
+@blp.post("/exports")
+@page_roles(*JOB_READERS)
+@refused_renders(".exports")
+def start_export():
+    data = load_form(ExportJobRequestSchema(), {
+        "kind": request.form.get("kind", ""), "format": request.form.get("format", ""),
+        "start": request.form.get("start", ""), "end": request.form.get("end", ""),
+        "location_id": form_id(request.form.get("location_id"))})
+    with unit_of_work() as uow:
+        job = create_job(uow.session, page_principal(), data["kind"], data["format"], data["start"], data["end"],
+                         data["location_id"])
+        uow.commit()
+        job_id = job.id
+    dispatch_job(job_id)
+    flash(_("Export started: its progress shows below."), "ok")
+    return redirect(url_for(".exports"))
+
+
+@blp.post("/exports/<int:job_id>/file")  # a form's button: the every-page walk renders GET pages only
+@page_roles(*JOB_READERS)
+@refused_renders(".exports")
+def export_file(job_id):
+    with unit_of_work() as uow:
+        job = get_job(uow.session, page_principal(), job_id)
+        path, filename = job_file(job, settings().var_dir)
+    return tabular.send_file(path, job.format, filename)

@@ -23,8 +23,8 @@ JOB_READERS = ("finance", "admin")
 RUN_TASK = "inventory.run_export_job"
 
 
-def _dispatch(job_id: int) -> None:
-    """Hand the job to a worker, after the commit that made it visible.
+def dispatch_job(job_id: int) -> None:
+    """Hand the job to a worker, after the commit that made it visible (the API and the exports page).
 
     A broker that is down is no failure: the periodic sweep runs queued jobs whose task never came,
     as it does all of them where publishing after commit is switched off (PUBLISH_AFTER_COMMIT=0).
@@ -52,7 +52,7 @@ def post_job(data):
         job = create_job(uow.session, current_principal(), data["kind"], data["format"], data["start"], data["end"],
                          data["location_id"])
         uow.commit()
-    _dispatch(job.id)
+    dispatch_job(job.id)
     return job
 
 
