@@ -2,12 +2,12 @@
 carrying the events: the canteen manager plans the week's menu and drafts its requisition, raises a purchase
 order that the approver approves and the officer sends; the supplier acknowledges and delivers (through the
 portal's API); the manager receives the delivery with the incoming inspection and issues rice to the kitchen
-first-expiry-first-out; the supplier invoices; finance sees the invoice matched and downloads the XLSX exports.
+first-expiry-first-out; the supplier invoices; finance sees the invoice matched and, on inventory's exports page,
+has the worker write the XLSX exports and downloads them.
 
 Every page visited has a title and labelled fields, and its screenshot is kept under test-artifacts/."""
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -219,14 +219,15 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         row = page.locator("tr", has=page.get_by_role("link", name=invoice["invoice_number"])).inner_text()
         assert "已匹配" in row and yuan(ORDERED_VALUE) in row, row
         walk.check("invoice-matched")
-        period = f"start={today.isoformat()}&end={today.isoformat()}&location_id={dh1}"
-        spend = xlsx_rows(page.request.get(f"{stores}/api/costing/spend.xlsx?{period}", headers=staff["finance"]))
+        # ... and on inventory's exports page starts the period's spend and cost detail as XLSX: the worker
+        # writes each file while the page follows its progress, then finance downloads it
+        walk.sign_in(stores, f"finance-{suffix}", "/costing/exports")
+        spend = export_in_browser(walk, "spend", today, dh1)
         assert spend[0] == ["供应商编号", "物资类别", "收货金额", "退货金额", "净采购额"]
         assert [[cell if isinstance(cell, str | None) else Decimal(str(cell)) for cell in row] for row in spend[1:]] \
             == [[supplier["id"], "大米", ORDERED_VALUE, 0, ORDERED_VALUE],
                 ["合计", None, ORDERED_VALUE, 0, ORDERED_VALUE]]
-        detail = xlsx_rows(page.request.get(f"{stores}/api/costing/cost-detail.xlsx?{period}",
-                                            headers=staff["finance"]))
+        detail = export_in_browser(walk, "cost_detail", today, dh1)
         header, [issued], total = detail[0], detail[1:-1], detail[-1]
         figures = dict(zip(header, issued, strict=True))
         assert (figures["物资名称"], figures["批次号"], figures["供应商编号"]) == (
@@ -235,10 +236,26 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         assert total[0] == "合计" and Decimal(str(total[-1])) == ISSUED_VALUE
 
 
-def xlsx_rows(response) -> list[list]:
-    """The first sheet of a downloaded workbook, as lists of cell values."""
-    assert response.status == 200, response.text()
-    assert response.headers["content-type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.body()), read_only=True).worksheets[0]
+def export_in_browser(walk, kind, day, location_id) -> list[list]:
+    """Start an XLSX export of `day` on the exports page, wait for the worker to finish it, download it and
+    read its first sheet as lists of cell values."""
+    page = walk.page
+    page.get_by_label("报表").select_option(kind)
+    page.get_by_label("格式").select_option("xlsx")
+    page.get_by_label("起始日期").fill(day.isoformat())
+    page.get_by_label("截止日期").fill(day.isoformat())
+    page.get_by_label("食堂").select_option(str(location_id))
+    page.get_by_role("button", name="开始导出").click()
+    page.wait_for_selector("text=导出已开始")
+    newest = page.locator("#export-jobs tbody tr").first
+    # the list refreshes itself while the worker writes the file
+    page.wait_for_selector("#export-jobs tbody tr:first-child >> text=已完成", timeout=30_000)
+    assert f"{day} – {day}" in newest.inner_text()
+    walk.check(f"export-{kind}-done")
+    with page.expect_download() as download:
+        newest.get_by_role("button", name="下载").click()
+    kept = walk.artifacts / download.value.suggested_filename  # the file is kept with the screenshots
+    assert kept.suffix == ".xlsx"
+    download.value.save_as(kept)
+    sheet = openpyxl.load_workbook(kept, read_only=True).worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
