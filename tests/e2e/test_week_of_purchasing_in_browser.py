@@ -1,7 +1,7 @@
 """A week of purchasing across the three services in a real headless Chromium, with a real worker process
 carrying the events: the canteen manager plans the week's menu and drafts its requisition, raises a purchase
 order that the approver approves and the officer sends; the supplier acknowledges and delivers (through the
-portal's API); the manager receives the delivery with the incoming inspection and issues rice to the kitchen
+portal's API) in two deliveries; the manager receives both with the incoming inspection and issues rice to the kitchen
 first-expiry-first-out; the supplier invoices; finance sees the invoice matched and, on inventory's exports page,
 has the worker write the XLSX exports and downloads them.
 
