@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def suite(database_server, tmp_path_factory):
 def artifacts(request):
     """Screenshots and other evidence a run keeps: test-artifacts/<test name>/."""
     folder = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / request.node.name
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # a previous run's screenshots would mix with this run's
+    folder.mkdir(parents=True)
     return folder
 
 

@@ -111,6 +111,38 @@ def credit_code() -> str:
     return body + check_character(body)
 
 
+def register_approved_supplier(suite, school: SchoolSetup, buyer: dict) -> tuple[dict, dict]:
+    """A grain-and-oil supplier registers on the portal, files its licences and is approved by the school's
+    buyer; returns it and its owner's Authorization header once procurement knows it as approved."""
+    portal, today = suite.client("supplier_portal"), school.today
+    email = f"boss-{school.suffix}@luliang.example.cn"
+    supplier = ok(portal.post("/api/auth/register", json={
+        "name": f"山东鲁粮粮油有限公司-{school.suffix}", "credit_code": credit_code(),
+        "address": "济南市历下区经十路1号", "contact_name": "王经理", "contact_phone": "0531-88888888",
+        "contact_email": email, "categories": ["bulk_grain_oil"],
+        "owner": {"email": email, "display_name": "王总", "password": PASSWORD}}), 201)
+    assert supplier["status"] == "pending"
+    signed_in = ok(portal.post("/api/auth/login", json={"email": email, "password": PASSWORD}))
+    assert signed_in["supplier_id"] == supplier["id"]
+    owner = {"Authorization": f"Bearer {signed_in['access_token']}"}
+    for kind, number in (("business_licence", "91370100MA3C000001"), ("food_business_licence", "JY13701020000001")):
+        document = ok(portal.post("/api/documents", headers=owner, content_type="multipart/form-data", data={
+            "kind": kind, "number": number, "expires_on": (today + timedelta(days=365)).isoformat(),
+            "file": (io.BytesIO(PDF), f"{kind}.pdf")}), 201)
+        assert ok(portal.post(f"/api/documents/{document['id']}/approve", headers=buyer, json={}))["status"] == \
+            "approved"
+    assert ok(portal.post(f"/api/suppliers/{supplier['id']}/approve", headers=buyer))["status"] == "approved"
+
+    def approved_in_procurement():
+        # procurement has no API that lists the suppliers it knows as approved: read its table
+        with suite.database("procurement").unit_of_work() as uow:
+            row = uow.session.scalar(select(ApprovedSupplier).where(ApprovedSupplier.supplier_id == supplier["id"]))
+            return row is not None and row.status == "approved" and row.categories == ["bulk_grain_oil"]
+
+    eventually(approved_in_procurement, "supplier.approved applied by procurement")
+    return supplier, owner
+
+
 def test_requisitions_from_two_dining_halls_are_bought_received_invoiced_and_paid_across_all_three_services(
         suite, worker, school):
     procurement, inventory, portal = (suite.client(name) for name in ("procurement", "inventory", "supplier_portal"))
@@ -142,31 +174,7 @@ def test_requisitions_from_two_dining_halls_are_bought_received_invoiced_and_pai
     assert cached[items["rice"]["id"]]["shelf_life_days"] == 365 and cached[items["oil"]["id"]]["base_unit"] == "L"
 
     # --- the supplier registers on the portal, files its licences, and the school approves it ----------
-    email = f"boss-{school.suffix}@luliang.example.cn"
-    supplier = ok(portal.post("/api/auth/register", json={
-        "name": f"山东鲁粮粮油有限公司-{school.suffix}", "credit_code": credit_code(),
-        "address": "济南市历下区经十路1号", "contact_name": "王经理", "contact_phone": "0531-88888888",
-        "contact_email": email, "categories": ["bulk_grain_oil"],
-        "owner": {"email": email, "display_name": "王总", "password": PASSWORD}}), 201)
-    assert supplier["status"] == "pending"
-    signed_in = ok(portal.post("/api/auth/login", json={"email": email, "password": PASSWORD}))
-    assert signed_in["supplier_id"] == supplier["id"]
-    owner = {"Authorization": f"Bearer {signed_in['access_token']}"}
-    for kind, number in (("business_licence", "91370100MA3C000001"), ("food_business_licence", "JY13701020000001")):
-        document = ok(portal.post("/api/documents", headers=owner, content_type="multipart/form-data", data={
-            "kind": kind, "number": number, "expires_on": (today + timedelta(days=365)).isoformat(),
-            "file": (io.BytesIO(PDF), f"{kind}.pdf")}), 201)
-        assert ok(portal.post(f"/api/documents/{document['id']}/approve", headers=buyer, json={}))["status"] == \
-            "approved"
-    assert ok(portal.post(f"/api/suppliers/{supplier['id']}/approve", headers=buyer))["status"] == "approved"
-
-    def approved_in_procurement():
-        # procurement has no API that lists the suppliers it knows as approved: read its table
-        with suite.database("procurement").unit_of_work() as uow:
-            row = uow.session.scalar(select(ApprovedSupplier).where(ApprovedSupplier.supplier_id == supplier["id"]))
-            return row is not None and row.status == "approved" and row.categories == ["bulk_grain_oil"]
-
-    eventually(approved_in_procurement, "supplier.approved applied by procurement")
+    supplier, owner = register_approved_supplier(suite, school, buyer)
 
     # --- two dining halls raise requisitions, in purchase units and in base units ----------------------
     for username, code in (("manager1", "DH1"), ("manager2", "DH2")):
