@@ -143,6 +143,16 @@ def delivery_notes_of(session: Session, expected: ExpectedReceipt) -> list[Deliv
                                 .order_by(DeliveryNote.id)))
 
 
+def notes_awaiting_inspection(session: Session, expected: ExpectedReceipt) -> list[DeliveryNote]:
+    """The order's delivery notes with a line not yet inspected (a note may go to two dining halls)."""
+    inspected = set(session.execute(
+        select(Inspection.delivery_note_id, InspectionLine.po_line_id)
+        .join(InspectionLine, InspectionLine.inspection_id == Inspection.id)
+        .where(Inspection.expected_receipt_id == expected.id, Inspection.delivery_note_id.is_not(None))).all())
+    return [note for note in delivery_notes_of(session, expected)
+            if any((note.delivery_note_id, line.po_line_id) not in inspected for line in note.lines)]
+
+
 def _check_line(index: int, data: dict, ordered: ExpectedReceiptLine | None, today: date):
     """The line's expiry date, after the rules of the inspection; raises InvalidInput naming the field."""
     field = f"lines.{index}"
@@ -188,6 +198,14 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                                                           DeliveryNote.school_id == expected.school_id)).first()
         if note is None:
             raise InvalidInput("delivery_note_id", f"no delivery note {delivery_note_id} for this order")
+        # A note's line is inspected once: recording it again would post its goods twice.
+        again = sorted(set(session.scalars(
+            select(InspectionLine.po_line_id).join(Inspection, Inspection.id == InspectionLine.inspection_id)
+            .where(Inspection.expected_receipt_id == expected.id, Inspection.delivery_note_id == delivery_note_id,
+                   InspectionLine.po_line_id.in_([data["po_line_id"] for data in lines])))))
+        if again:
+            raise Conflict(f"Delivery note {note.number} was already inspected for order lines "
+                           f"{', '.join(map(str, again))}")
     ordered = {line.po_line_id: line for line in expected.lines}
     seen, checked = set(), []
     for index, data in enumerate(lines):

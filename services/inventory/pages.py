@@ -30,7 +30,7 @@ from .costing.entries import record_meals_served
 from .costing.periods import utc_bounds
 from .expiry_alerts import horizon_days
 from .fefo import NotEnoughStock
-from .inspection import DOCUMENTS, delivery_notes_of, get_expected_receipt, inspect_delivery
+from .inspection import DOCUMENTS, get_expected_receipt, inspect_delivery, notes_awaiting_inspection
 from .issues import issue_to_kitchen, preview_fefo
 from .models import (
     MEALS,
@@ -183,7 +183,7 @@ def receiving():
 def expected_receipt(expected_receipt_id):
     with unit_of_work() as uow:
         expected = get_expected_receipt(uow.session, page_principal(), expected_receipt_id)
-        notes = delivery_notes_of(uow.session, expected)
+        notes = notes_awaiting_inspection(uow.session, expected)
         shipped = {line.po_line_id: line for note in notes for line in note.lines}
         return render_template("inventory/expected_receipt.html", expected=expected, notes=notes, shipped=shipped,
                                documents=DOCUMENTS, today=school_today())

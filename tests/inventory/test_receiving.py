@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from services.inventory.inspection import notes_awaiting_inspection
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.models import ExpectedReceipt, Item, Outbox, StockValuation
 from services.inventory.tasks import consumer
@@ -109,6 +110,30 @@ def test_inspected_goods_post_at_the_order_price_and_goods_received_is_emitted(d
     assert expected["status"] == "partially_received"
     assert [line["accepted_quantity"] for line in expected["lines"]] == ["975.000", "0.000", "0.000"]
 
+
+
+def awaiting(databases, order):
+    with databases["inventory"].unit_of_work() as uow:
+        return notes_awaiting_inspection(uow.session, uow.session.get(ExpectedReceipt, order["id"]))
+
+
+def test_a_delivery_note_inspected_twice_posted_its_goods_twice(databases, order, inventory, staff):
+    _, headers = staff("storekeeper")
+    send(databases, "delivery.dispatched", {
+        "delivery_note_id": 72, "po_id": 501, "supplier_id": 31, "school_id": order["payload"]["school_id"],
+        "number": "DN-72", "planned_at": datetime.now(timezone.utc).isoformat(),
+        "lines": [{"po_line_id": 1, "item_id": 201, "quantity": "400", "lot_number": "LR-7",
+                   "production_date": (TODAY - timedelta(5)).isoformat()}]})
+    line = {"po_line_id": 1, "accepted_quantity": "400", "lot_number": "LR-7",
+            "production_date": (TODAY - timedelta(5)).isoformat()}
+    assert [note.number for note in awaiting(databases, order)] == ["DN-72"]
+    assert inspect(inventory, headers, order, [line], delivery_note_id=72).status_code == 201
+    assert awaiting(databases, order) == []  # the receiving page no longer offers it
+    again = inspect(inventory, headers, order, [line], delivery_note_id=72)
+    assert again.status_code == 409 and "DN-72" in again.json["detail"]
+    expected = inventory.get(f"/api/expected-receipts/{order['id']}", headers=headers).json
+    assert expected["lines"][0]["accepted_quantity"] == "400.000"
+    assert len(outbox(databases, "goods.received")) == 1
 
 @pytest.mark.parametrize("lines, extra, field", [
     ([{"po_line_id": 2, "accepted_quantity": "10", "lot_number": "T-1",
