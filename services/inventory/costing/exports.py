@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import BigInteger, DateTime, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from shared.db import Money, Quantity
@@ -97,10 +97,11 @@ COST_DETAIL_COLUMNS = columns(("日期", "date"), "时间", "食堂", "核算类
 
 def _cost_detail_query(school_id: int, start: date, end: date, school_timezone: str, location_id: int | None):
     begin, finish = utc_bounds(start, end, school_timezone)
-    # the scaled integers as stored: cost_detail_rows makes the Decimals itself, which saves the
-    # column types' per-value calls on a million rows
-    query = (select(StockMovement.occurred_at, Location.name, Item.category, Item.code, Item.name, Item.base_unit,
-                    Lot.lot_number, Lot.supplier_id, Lot.delivery_reference, StockMovement.source_id,
+    # the time and the scaled integers as the driver reads them: cost_detail_rows makes the wall
+    # clock and the Decimals itself, which saves the column types' per-value calls on a million rows
+    query = (select(type_coerce(StockMovement.occurred_at, DateTime(timezone=True)), Location.name, Item.category,
+                    Item.code, Item.name, Item.base_unit, Lot.lot_number, Lot.supplier_id, Lot.delivery_reference,
+                    StockMovement.source_id,
                     Issue.meal_date, Issue.meal, type_coerce(StockMovement.quantity, BigInteger),
                     type_coerce(StockMovement.valuation_rate, BigInteger), type_coerce(StockMovement.value, BigInteger))
              .join(Location, Location.id == StockMovement.location_id)
@@ -114,6 +115,24 @@ def _cost_detail_query(school_id: int, start: date, end: date, school_timezone: 
     if location_id is not None:
         query = query.where(StockMovement.location_id == location_id)
     return query
+
+
+def wall_clock_shift(moment: datetime, zone: ZoneInfo) -> tuple[datetime, datetime, timedelta]:
+    """What to add to `moment` (UTC when naive) and to its neighbours in [start, end) for the school's wall clock.
+
+    The span is the moment's hour when the zone's offset is the same at both its ends (no zone
+    changes its offset twice within an hour), else the moment alone. Ledger rows come in time
+    order, so a million of them need a few thousand offsets instead of a conversion each.
+    """
+    def offset(instant: datetime) -> timedelta:
+        return (instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).astimezone(zone).utcoffset()
+
+    own = moment.utcoffset() or timedelta(0)
+    start = moment.replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    if offset(start) != offset(end - timedelta(microseconds=1)):
+        start, end = moment, moment + timedelta(microseconds=1)
+    return start, end, offset(moment) - own
 
 
 @cache
@@ -131,11 +150,14 @@ def cost_detail_rows(session: Session, school_id: int, start: date, end: date, s
     query = _cost_detail_query(school_id, start, end, school_timezone, location_id)
     quantity_places, rate_places, money_places = -Quantity.places, -Rate.places, -Money.places
     total_fen = 0
+    start = end = shift = None
     for (occurred_at, hall, category, code, name, unit, lot_number, supplier_id, delivery_reference, issue_id,
          meal_date, meal, quantity, rate, value) in session.connection().execute(
             query, execution_options={"yield_per": batch}):
         # Core rows, not ORM ones: a year has a million of them, and the ORM's loading doubles the cost
-        local = occurred_at.astimezone(zone)
+        if start is None or not start <= occurred_at < end:
+            start, end, shift = wall_clock_shift(occurred_at, zone)
+        local = occurred_at + shift
         total_fen -= value  # issues are negative in the ledger
         yield [local.date(), local.time().isoformat("minutes"), hall, _category_name(category), code, name, unit,
                lot_number, supplier_id, delivery_reference, "领用出库", f"ISSUE-{issue_id}", meal_date,
