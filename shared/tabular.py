@@ -6,7 +6,7 @@ a `Cell` carrying its own kind: the monthly statement has counts, amounts and pe
 column. Only "flag" and "mixed" columns are converted value by value for CSV; the rest go to
 `csv.writer` as they are, which keeps a million-row export close to a bare `csv.writer`.
 
-Nothing here holds the rows: CSV goes out in chunks of a few hundred rows, and the XLSX goes
+Nothing here holds the rows: CSV goes out in chunks of a thousand rows, and the XLSX goes
 through openpyxl's write-only workbook, which writes each row to a temporary file as it is
 appended (a zip needs its whole body before its central directory, so the workbook is a file
 first and is streamed from there).
@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from typing import IO, NamedTuple
 
 from flask import Response, stream_with_context
@@ -68,28 +69,35 @@ def _csv_value(value):
     return FLAG_TEXT[value] if isinstance(value, bool) else value
 
 
-def csv_chunks(table_columns: Sequence[Column], rows: Iterable[Sequence], rows_per_chunk: int = 500
+def csv_chunks(table_columns: Sequence[Column], rows: Iterable[Sequence], rows_per_chunk: int = 1000
                ) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (Excel shows Chinese right only with it), a chunk per few hundred rows.
+    """UTF-8 with a byte-order mark (Excel shows Chinese right only with it), a chunk per thousand rows.
 
     csv writes None as "", and Decimal, int and date by str(): plain numbers and ISO dates.
+    `writerows` takes each chunk's rows in C: a loop of our own around `writerow` showed in a
+    profile of the million-row export.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([column.title for column in table_columns])
     converted = [index for index, column in enumerate(table_columns) if column.kind in ("flag", "mixed")]
-    for count, row in enumerate(rows, start=1):
-        if converted:
+    if converted:
+        def convert(row):
             row = list(row)
             for index in converted:
                 row[index] = _csv_value(row[index])
-        writer.writerow(row)
-        if count % rows_per_chunk == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+            return row
+        rows = map(convert, rows)
+    rows = iter(rows)
+    while True:
+        writer.writerows(islice(rows, rows_per_chunk))
+        chunk = buffer.getvalue()
+        if not chunk:
+            return
+        yield chunk.encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def write_csv(target: IO[bytes], table_columns: Sequence[Column], rows: Iterable[Sequence]) -> None:

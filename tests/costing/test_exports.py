@@ -5,13 +5,14 @@ import csv
 import io
 import itertools
 import tracemalloc
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
-from services.inventory.costing.exports import COST_DETAIL_COLUMNS
+from services.inventory.costing.exports import COST_DETAIL_COLUMNS, wall_clock_shift
 from shared.auth import Principal
 from shared.tabular import csv_chunks, write_xlsx
 from tests.conftest import bearer
@@ -176,3 +177,24 @@ def test_spend_by_supplier_and_category_is_what_came_into_stock(inventory, finan
     november = read_csv(inventory.get("/api/costing/spend.csv?start=2026-11-01&end=2026-11-30",
                                       headers=finance_token))
     assert november[1:] == [["合计", "", "0.00", "0.00", "0.00"]]
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+@pytest.mark.parametrize("reading", ["naive", "utc", "shanghai"])
+def test_the_cached_wall_clock_shift_agrees_with_astimezone_across_offset_changes(zone_name, reading):
+    """The cost detail shifts rows by an offset kept for an hour; every minute around each zone's 2026
+    changes of offset (Lord Howe's is half an hour, at half past) must read as astimezone reads it."""
+    zone = ZoneInfo(zone_name)
+    as_read = {"naive": lambda moment: moment.replace(tzinfo=None), "utc": lambda moment: moment,
+               "shanghai": lambda moment: moment.astimezone(ZoneInfo("Asia/Shanghai"))}[reading]
+    changes = [datetime(2026, 4, 4, 15, 0, tzinfo=timezone.utc), datetime(2026, 10, 3, 15, 30, tzinfo=timezone.utc),
+               datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc), datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc)]
+    start = end = shift = None
+    for change in changes:
+        for seconds in range(-7200, 7200, 37):
+            utc_moment = change + timedelta(seconds=seconds)
+            moment = as_read(utc_moment)
+            if start is None or not start <= moment < end:
+                start, end, shift = wall_clock_shift(moment, zone)
+            expected = utc_moment.astimezone(zone)
+            assert ((moment + shift).date(), (moment + shift).time()) == (expected.date(), expected.time())
