@@ -10,7 +10,7 @@ from shared.idempotency import idempotent
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
-from .. import disclosure
+from .. import disclosure as weekly_disclosure
 from ..disclosure import build_disclosure, disclosures_of
 from ..schemas import (
     AnswerSchema,
@@ -102,8 +102,8 @@ def answer(data, complaint_id):
 def build(data):
     with unit_of_work() as uow:
         # service_clients is looked up at call time, so tests can put the services' test clients in its place
-        built = build_disclosure(uow.session, current_principal().school_id, data["week_of"],
-                                 school_timezone(), utcnow(), disclosure.service_clients(settings()))
+        built = build_disclosure(uow.session, current_principal().school_id, data["week_of"], school_timezone(),
+                                 utcnow(), weekly_disclosure.service_clients(settings()))
         uow.commit()
     return built
 
