@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -192,3 +193,16 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.start()
+
+
+class ServiceOverTestClient:
+    """A service's Flask test client behind the interface services call each other through (ServiceClient.get)."""
+
+    def __init__(self, client, headers):
+        self.client, self.headers = client, headers
+        self.requests: list[tuple[str, dict]] = []
+
+    def get(self, path, params=None):
+        self.requests.append((path, dict(params or {})))
+        response = self.client.get(path, query_string=params or {}, headers=self.headers)
+        return SimpleNamespace(status_code=response.status_code, json=lambda: response.get_json())
