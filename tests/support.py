@@ -206,3 +206,19 @@ class ServiceOverTestClient:
         self.requests.append((path, dict(params or {})))
         response = self.client.get(path, query_string=params or {}, headers=self.headers)
         return SimpleNamespace(status_code=response.status_code, json=lambda: response.get_json())
+
+
+def as_inventory_over(test_clients: dict):
+    """clients(school_id) -> {service: ServiceOverTestClient} asking with inventory's service token, as
+    services.inventory.costing.disclosure.service_clients does over HTTP; `clients.made` keeps what it made."""
+    from shared.auth import service_token
+
+    made = []
+
+    def clients(school_id: int) -> dict[str, ServiceOverTestClient]:
+        headers = {"Authorization": f"Bearer {service_token('inventory', school_id, TEST_SECRET)}"}
+        made.append({name: ServiceOverTestClient(client, headers) for name, client in test_clients.items()})
+        return made[-1]
+
+    clients.made = made
+    return clients

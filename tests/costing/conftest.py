@@ -20,8 +20,8 @@ from services.procurement.catalogue import create_item
 from services.procurement.demand import ensure_demand_points
 from services.procurement.menus import create_dish, create_menu
 from services.supplier_portal.models import QualificationDocument, Supplier
-from shared.auth import Principal, service_token
-from tests.support import TEST_SECRET, ServiceOverTestClient
+from shared.auth import Principal
+from tests.support import as_inventory_over
 
 CATALOGUE = [
     {"id": 201, "code": "RICE", "name": "大米", "category": "rice", "base_unit": "kg", "shelf_life_days": 365},
@@ -138,23 +138,19 @@ def october(session, keeper, finance, halls, items, clock):
     return {"DH1": dh1, "DH2": dh2, "DH3": halls["DH3"]}
 
 
-@pytest.fixture
-def week_sources(databases, procurement, portal, school_id):
-    """The week of 28 Sep 2026 in the other services, and clients(school_id) that read them as inventory does.
+def seed_week_sources(procurement_db, portal_db, school_id: int, monday: date) -> None:
+    """A week's menu in procurement and bulk suppliers on the portal, for the disclosure to read.
 
     Procurement: DH1's menu, Monday lunch (米饭 0.150 kg rice for 800) and Monday breakfast (馒头 0.100 kg
     flour for 600). Portal: approved 粮油公司 (valid licences), approved 煤炭公司 (business licence expiring in
     10 days), a pending 待审粮油 and an approved 蔬菜公司 (neither is listed).
     """
     buyer = Principal("1", frozenset({"procurement_officer"}), school_id=school_id)
-    monday = date(2026, 9, 28)
-    with databases["procurement"].unit_of_work() as uow:
+    with procurement_db.unit_of_work() as uow:
         ensure_demand_points(uow.session, school_id)
-        rice = create_item(uow.session, buyer, {"code": "RICE", "name_zh": "大米", "name_en": "Rice", "category": "rice",
-                                                "base_unit": "kg"})
-        flour = create_item(uow.session, buyer, {"code": "FLOUR", "name_zh": "面粉", "name_en": "Flour", "category": "flour",
-                                                 "base_unit": "kg"})
-        uow.session.flush()
+        rice, flour = (create_item(uow.session, buyer, {"code": code, "name_zh": name, "name_en": code,
+                                                        "category": category, "base_unit": "kg"})
+                       for code, name, category in (("RICE", "大米", "rice"), ("FLOUR", "面粉", "flour")))
         steamed_rice = create_dish(uow.session, buyer, "米饭", [{"item_id": rice.id, "quantity": Decimal("0.150")}])
         bun = create_dish(uow.session, buyer, "馒头", [{"item_id": flour.id, "quantity": Decimal("0.100")}])
         create_menu(uow.session, buyer, "DH1", monday, [
@@ -162,7 +158,7 @@ def week_sources(databases, procurement, portal, school_id):
             {"date": monday, "meal": "breakfast", "diners": 600, "dish_ids": [bun.id]}])
         uow.commit()
     today = date.today()
-    with databases["supplier_portal"].unit_of_work() as uow:
+    with portal_db.unit_of_work() as uow:
         for serial, (name, status, categories, licences) in enumerate((
                 ("粮油公司", "approved", ["bulk_grain_oil"], {"business_licence": 400, "food_business_licence": 200}),
                 ("煤炭公司", "approved", ["coal"], {"business_licence": 10}),
@@ -179,13 +175,10 @@ def week_sources(databases, procurement, portal, school_id):
                     content_type="application/pdf", size_bytes=1, sha256="0" * 64, original_filename="l.pdf",
                     uploaded_by="1"))
         uow.commit()
-    made = []
 
-    def clients(asked_for: int) -> dict[str, ServiceOverTestClient]:
-        headers = {"Authorization": f"Bearer {service_token('inventory', asked_for, TEST_SECRET)}"}
-        made.append({"procurement": ServiceOverTestClient(procurement, headers),
-                     "supplier_portal": ServiceOverTestClient(portal, headers)})
-        return made[-1]
 
-    clients.made = made
-    return clients
+@pytest.fixture
+def week_sources(databases, procurement, portal, school_id):
+    """The week of 28 Sep 2026 in the other services (seed_week_sources), and clients(school_id) reading them."""
+    seed_week_sources(databases["procurement"], databases["supplier_portal"], school_id, date(2026, 9, 28))
+    return as_inventory_over({"procurement": procurement, "supplier_portal": portal})
