@@ -1,4 +1,4 @@
-"""The weekly job retries later (Celery retry) when procurement or the portal cannot answer, and stores nothing meanwhile."""
+"""The weekly job retries later (Celery retry) when procurement or the portal cannot answer; nothing is kept."""
 from __future__ import annotations
 
 import requests
