@@ -208,6 +208,15 @@ class ServiceOverTestClient:
         return SimpleNamespace(status_code=response.status_code, json=lambda: response.get_json())
 
 
+class RefusingClient:
+    """A service that cannot be reached, behind the ServiceClient interface."""
+
+    def get(self, path, params=None):
+        import requests
+
+        raise requests.ConnectionError(f"connection to {path} refused")
+
+
 def as_inventory_over(test_clients: dict):
     """clients(school_id) -> {service: ServiceOverTestClient} asking with inventory's service token, as
     services.inventory.costing.disclosure.service_clients does over HTTP; `clients.made` keeps what it made."""

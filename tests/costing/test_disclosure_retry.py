@@ -1,20 +1,15 @@
 """The weekly job retries later (Celery retry) when procurement or the portal cannot answer; nothing is kept."""
 from __future__ import annotations
 
-import requests
 from sqlalchemy import select
 
 import services.inventory.costing.tasks as costing_tasks
 import services.worker as worker
 from services.inventory.costing.disclosure import SourceUnavailable
 from services.inventory.costing.models import WeeklyDisclosure
+from tests.support import RefusingClient
 
 TASK = "inventory.build_weekly_disclosures"
-
-
-class Refused:
-    def get(self, path, params=None):
-        raise requests.ConnectionError("refused")
 
 
 def test_the_worker_retries_the_job_with_backoff_when_a_service_is_unavailable():
@@ -33,7 +28,7 @@ def test_a_refused_first_run_is_retried_and_the_retry_publishes_the_whole_disclo
         def clients(asked_for):
             attempts.append(asked_for)
             answer = week_sources(asked_for)
-            return {**answer, "procurement": Refused()} if len(attempts) == 1 else answer
+            return {**answer, "procurement": RefusingClient()} if len(attempts) == 1 else answer
         return clients
 
     monkeypatch.setattr(worker, "database", lambda service: databases[service])

@@ -25,6 +25,7 @@ from services.inventory.costing.supervision import answer_complaint, file_compla
 from shared.auth import Principal
 from shared.errors import Conflict
 from tests.conftest import bearer
+from tests.support import RefusingClient
 
 from .conftest import at
 
@@ -121,14 +122,8 @@ def test_the_disclosure_shows_the_weeks_menus_and_bulk_suppliers_read_from_the_s
 @pytest.mark.parametrize("down", ["procurement", "supplier_portal"])
 def test_nothing_is_kept_when_a_service_cannot_answer(session, school_id, week_of_28_september, week_sources,
                                                       down):
-    import requests
-
-    class Refused:
-        def get(self, path, params=None):
-            raise requests.ConnectionError("refused")
-
     def clients(asked_for):
-        return {**week_sources(asked_for), down: Refused()}
+        return {**week_sources(asked_for), down: RefusingClient()}
 
     with pytest.raises(SourceUnavailable):
         build_due_disclosures(session, date(2026, 10, 7), TZ, NOW, clients)
@@ -216,3 +211,12 @@ def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens
     assert inventory.get("/api/costing/disclosures/2026-09-28", headers=tokens["parent"]).status_code == 200
     assert inventory.post("/api/costing/disclosures", json={"week_of": "2026-10-12"},
                           headers=tokens["parent"]).status_code == 403
+
+
+def test_building_through_the_api_while_the_portal_is_down_answers_503_and_keeps_nothing(
+        inventory, tokens, week_of_28_september, week_sources, monkeypatch):
+    monkeypatch.setattr(disclosure, "service_clients",
+                        lambda settings: lambda school_id: {**week_sources(school_id), "supplier_portal": RefusingClient()})
+    response = inventory.post("/api/costing/disclosures", json={"week_of": "2026-09-28"}, headers=tokens["finance"])
+    assert response.status_code == 503 and "supplier_portal" in response.json["detail"]
+    assert inventory.get("/api/costing/disclosures", headers=tokens["parent"]).json == []
