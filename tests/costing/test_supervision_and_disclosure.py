@@ -215,8 +215,10 @@ def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens
 
 def test_building_through_the_api_while_the_portal_is_down_answers_503_and_keeps_nothing(
         inventory, tokens, week_of_28_september, week_sources, monkeypatch):
-    monkeypatch.setattr(disclosure, "service_clients",
-                        lambda settings: lambda school_id: {**week_sources(school_id), "supplier_portal": RefusingClient()})
+    def portal_down(school_id):
+        return {**week_sources(school_id), "supplier_portal": RefusingClient()}
+
+    monkeypatch.setattr(disclosure, "service_clients", lambda settings: portal_down)
     response = inventory.post("/api/costing/disclosures", json={"week_of": "2026-09-28"}, headers=tokens["finance"])
     assert response.status_code == 503 and "supplier_portal" in response.json["detail"]
     assert inventory.get("/api/costing/disclosures", headers=tokens["parent"]).json == []
