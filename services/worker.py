@@ -68,7 +68,8 @@ def _register(spec):
         def run_job(job=job):
             return job.run(database(spec.name))
 
-        app.task(name=name)(run_job)
+        app.task(name=name, autoretry_for=job.retry_on, retry_backoff=30, retry_backoff_max=15 * 60,
+                 max_retries=8)(run_job)
         app.conf.beat_schedule[name] = {"task": name, "schedule": job.every_seconds}
 
 

@@ -18,6 +18,8 @@ class PeriodicJob:
     name: str
     every_seconds: float
     run: Callable[[Database], object]
+    # Exceptions after which the worker runs the job again later (Celery retry with backoff) instead of failing.
+    retry_on: tuple[type[Exception], ...] = ()
 
 
 @dataclass

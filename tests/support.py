@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -192,3 +193,41 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.start()
+
+
+class ServiceOverTestClient:
+    """A service's Flask test client behind the interface services call each other through (ServiceClient.get)."""
+
+    def __init__(self, client, headers):
+        self.client, self.headers = client, headers
+        self.requests: list[tuple[str, dict]] = []
+
+    def get(self, path, params=None):
+        self.requests.append((path, dict(params or {})))
+        response = self.client.get(path, query_string=params or {}, headers=self.headers)
+        return SimpleNamespace(status_code=response.status_code, json=lambda: response.get_json())
+
+
+class RefusingClient:
+    """A service that cannot be reached, behind the ServiceClient interface."""
+
+    def get(self, path, params=None):
+        import requests
+
+        raise requests.ConnectionError(f"connection to {path} refused")
+
+
+def as_inventory_over(test_clients: dict):
+    """clients(school_id) -> {service: ServiceOverTestClient} asking with inventory's service token, as
+    services.inventory.costing.disclosure.service_clients does over HTTP; `clients.made` keeps what it made."""
+    from shared.auth import service_token
+
+    made = []
+
+    def clients(school_id: int) -> dict[str, ServiceOverTestClient]:
+        headers = {"Authorization": f"Bearer {service_token('inventory', school_id, TEST_SECRET)}"}
+        made.append({name: ServiceOverTestClient(client, headers) for name, client in test_clients.items()})
+        return made[-1]
+
+    clients.made = made
+    return clients

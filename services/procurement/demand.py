@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shared.auth import Principal
+from shared.auth import SERVICE_ROLE, Principal
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.pagination import Page, paginate
 
@@ -58,7 +58,7 @@ def demand_point_by_code(session: Session, school_id: int, code: str, field: str
 
 def own_demand_point(session: Session, principal: Principal) -> int | None:
     """The one demand point a manager acts for; None for a role that acts for the whole school."""
-    if principal.roles & SCHOOL_WIDE or principal.user_id == SYSTEM:
+    if principal.roles & SCHOOL_WIDE or principal.roles == {SERVICE_ROLE} or principal.user_id == SYSTEM:
         return None
     user = session.get(StaffUser, int(principal.user_id)) if principal.user_id.isdigit() else None
     if user is None or user.demand_point_id is None:

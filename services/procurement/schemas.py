@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from shared import tabular
 from shared.events import SUPPLIER_CATEGORIES
 from shared.fields import Money, Quantity, RowId
-from shared.pagination import PageQuerySchema
+from shared.pagination import PageQuerySchema, page_schema
 
 from .catalogue import item_units
 from .models import BULK_CATEGORIES, DEMAND_POINT_KINDS, ITEM_CATEGORIES, PRICE_RULE_KINDS, PRICE_SOURCES
@@ -521,6 +521,8 @@ class MenuMealOutSchema(Schema):
     meal = fields.String()
     diners = fields.Integer()
     dish_ids = fields.Function(lambda meal: [entry.dish_id for entry in meal.dishes])
+    # the dishes in full, so that a reader (the weekly disclosure) needs no second request per dish
+    dishes = fields.Function(lambda meal: DishSchema(many=True).dump([entry.dish for entry in meal.dishes]))
 
 
 class MenuSchema(Schema):
@@ -530,6 +532,9 @@ class MenuSchema(Schema):
     created_by = fields.String()
     requisition_id = fields.Integer(allow_none=True)
     meals = fields.List(fields.Nested(MenuMealOutSchema))
+
+
+MenuPageSchema = page_schema(MenuSchema)
 
 
 class NeedSchema(Schema):

@@ -32,6 +32,22 @@ class SupplierSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
+class PublicLicenceSchema(Schema):
+    kind = fields.String()
+    expires_on = fields.Date(allow_none=True, metadata={"description": "null when no approved licence is on file"})
+    state = fields.String(metadata={"description": "valid, expiring (within 30 days) or expired"})
+
+
+class BulkSupplierSchema(Schema):
+    """What the weekly public disclosure may show of a bulk-commodity supplier: no contacts, no credit code."""
+
+    supplier_id = fields.Integer()
+    name = fields.String()
+    categories = fields.List(fields.String())
+    licence_state = fields.String()
+    licences = fields.List(fields.Nested(PublicLicenceSchema))
+
+
 class SupplierQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(SUPPLIER_STATUSES))
 

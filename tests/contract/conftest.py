@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from services.inventory.costing import disclosure as weekly_disclosure
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.tasks import consumer as inventory_consumer
@@ -33,6 +34,7 @@ from tests.supplier_portal.conftest import (  # noqa: F401
     store_root,
 )
 from tests.supplier_portal.test_isolation import tenants  # noqa: F401
+from tests.support import as_inventory_over
 
 TODAY = date.today()
 NOW = datetime.now(timezone.utc)
@@ -70,6 +72,9 @@ def world(procurement, inventory, portal, staff, deliver, make_item, demand_poin
           callers, databases, monkeypatch):
     """{service: {path parameter: id of a real record}}; the portal's are supplier A's."""
     monkeypatch.setattr(menus, "stock_on_hand", lambda config, school_id, code: {})
+    # the disclosure reads procurement's menus and the portal's suppliers through their test clients
+    sources = as_inventory_over({"procurement": procurement, "supplier_portal": portal})
+    monkeypatch.setattr(weekly_disclosure, "service_clients", lambda settings: sources)
     a = tenants[0]
     return {"procurement": _procurement(procurement, staff, deliver, make_item, callers, a.supplier_id, school),
             "inventory": _inventory(inventory, staff, databases, school, a.supplier_id),

@@ -5,7 +5,7 @@ listed in `test_fixture_month_by_hand.py` with its arithmetic.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,12 @@ from services.inventory.issues import issue_to_kitchen
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
 from services.inventory.receipts import post_receipt
+from services.procurement.catalogue import create_item
+from services.procurement.demand import ensure_demand_points
+from services.procurement.menus import create_dish, create_menu
+from services.supplier_portal.models import QualificationDocument, Supplier
 from shared.auth import Principal
+from tests.support import as_inventory_over
 
 CATALOGUE = [
     {"id": 201, "code": "RICE", "name": "大米", "category": "rice", "base_unit": "kg", "shelf_life_days": 365},
@@ -131,3 +136,49 @@ def october(session, keeper, finance, halls, items, clock):
                                     (dh2, date(2026, 10, 31), "wages", "60.00")]:
         add_entry(session, finance, "expense", hall.id, day, kind, Decimal(amount))
     return {"DH1": dh1, "DH2": dh2, "DH3": halls["DH3"]}
+
+
+def seed_week_sources(procurement_db, portal_db, school_id: int, monday: date) -> None:
+    """A week's menu in procurement and bulk suppliers on the portal, for the disclosure to read.
+
+    Procurement: DH1's menu, Monday lunch (米饭 0.150 kg rice for 800) and Monday breakfast (馒头 0.100 kg
+    flour for 600). Portal: approved 粮油公司 (valid licences), approved 煤炭公司 (business licence expiring in
+    10 days), a pending 待审粮油 and an approved 蔬菜公司 (neither is listed).
+    """
+    buyer = Principal("1", frozenset({"procurement_officer"}), school_id=school_id)
+    with procurement_db.unit_of_work() as uow:
+        ensure_demand_points(uow.session, school_id)
+        rice, flour = (create_item(uow.session, buyer, {"code": code, "name_zh": name, "name_en": code,
+                                                        "category": category, "base_unit": "kg"})
+                       for code, name, category in (("RICE", "大米", "rice"), ("FLOUR", "面粉", "flour")))
+        steamed_rice = create_dish(uow.session, buyer, "米饭", [{"item_id": rice.id, "quantity": Decimal("0.150")}])
+        bun = create_dish(uow.session, buyer, "馒头", [{"item_id": flour.id, "quantity": Decimal("0.100")}])
+        create_menu(uow.session, buyer, "DH1", monday, [
+            {"date": monday, "meal": "lunch", "diners": 800, "dish_ids": [steamed_rice.id]},
+            {"date": monday, "meal": "breakfast", "diners": 600, "dish_ids": [bun.id]}])
+        uow.commit()
+    today = date.today()
+    with portal_db.unit_of_work() as uow:
+        for serial, (name, status, categories, licences) in enumerate((
+                ("粮油公司", "approved", ["bulk_grain_oil"], {"business_licence": 400, "food_business_licence": 200}),
+                ("煤炭公司", "approved", ["coal"], {"business_licence": 10}),
+                ("待审粮油", "pending", ["bulk_grain_oil"], {"business_licence": 400}),
+                ("蔬菜公司", "approved", ["vegetables"], {"business_licence": 400}))):
+            supplier = Supplier(name=name, contact_email=f"sales{serial}@example.cn", categories=categories,
+                                status=status, contact_phone="0531-88888888")
+            uow.session.add(supplier)
+            uow.session.flush()
+            for kind, days in licences.items():
+                uow.session.add(QualificationDocument(
+                    supplier_id=supplier.id, kind=kind, number=f"JY{serial}{kind}", status="approved",
+                    expires_on=today + timedelta(days=days), storage_key=f"documents/{supplier.id}/{kind}.pdf",
+                    content_type="application/pdf", size_bytes=1, sha256="0" * 64, original_filename="l.pdf",
+                    uploaded_by="1"))
+        uow.commit()
+
+
+@pytest.fixture
+def week_sources(databases, procurement, portal, school_id):
+    """The week of 28 Sep 2026 in the other services (seed_week_sources), and clients(school_id) reading them."""
+    seed_week_sources(databases["procurement"], databases["supplier_portal"], school_id, date(2026, 9, 28))
+    return as_inventory_over({"procurement": procurement, "supplier_portal": portal})

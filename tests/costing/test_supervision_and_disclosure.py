@@ -12,18 +12,20 @@ Deliveries received on 1 Oct: DH1 6 lines 420.00 + 90.00 + 530.00 + 23.50 + 60.0
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+import services.inventory.costing.disclosure as disclosure
 import services.inventory.costing.supervision as supervision
-from services.inventory.costing.disclosure import build_disclosure, build_due_disclosures
+from services.inventory.costing.disclosure import SourceUnavailable, build_disclosure, build_due_disclosures
 from services.inventory.costing.models import WeeklyDisclosure
 from services.inventory.costing.supervision import answer_complaint, file_complaint, rate_week
 from shared.auth import Principal
 from shared.errors import Conflict
 from tests.conftest import bearer
+from tests.support import RefusingClient
 
 from .conftest import at
 
@@ -68,8 +70,9 @@ def week_of_28_september(session, october, supervisors, manager, monkeypatch):
     return october
 
 
-def test_the_weekly_disclosure_is_computed_from_the_weeks_records(session, school_id, week_of_28_september):
-    content = build_disclosure(session, school_id, date(2026, 10, 1), TZ, NOW).content
+def test_the_weekly_disclosure_is_computed_from_the_weeks_records(session, school_id, week_of_28_september,
+                                                                  week_sources):
+    content = build_disclosure(session, school_id, date(2026, 10, 1), TZ, NOW, week_sources).content
     assert (content["week_start"], content["week_end"]) == ("2026-09-28", "2026-10-04")
     dh1 = next(hall for hall in content["halls"] if hall["code"] == "DH1")
     assert (dh1["diner_meals"], dh1["ingredient_total"], dh1["ingredient_cost_per_diner_meal"],
@@ -92,8 +95,43 @@ def test_the_weekly_disclosure_is_computed_from_the_weeks_records(session, schoo
     assert all(week["ingredient_cost_per_diner_meal"] is None for week in content["trend"][:-1])
 
 
-def test_the_trend_reaches_back_twelve_weeks(session, school_id, week_of_28_september):
-    trend = build_disclosure(session, school_id, date(2026, 10, 12), TZ, NOW).content["trend"]
+def test_the_disclosure_shows_the_weeks_menus_and_bulk_suppliers_read_from_the_services(
+        session, school_id, week_of_28_september, week_sources):
+    content = build_disclosure(session, school_id, date(2026, 10, 1), TZ, NOW, week_sources).content
+    [asked] = week_sources.made
+    assert asked["procurement"].requests == [("/api/menus", {"week_start": "2026-09-28", "page": 1, "per_page": 100})]
+    assert asked["supplier_portal"].requests == [("/api/suppliers/bulk-commodity-licences", {})]
+    # breakfast before lunch, whatever order procurement keeps them in; the hall named as inventory names it
+    assert content["menus"] == [{"code": "DH1", "name": "第一食堂", "meals": [
+        {"date": "2026-09-28", "meal": "breakfast", "diners": 600,
+         "dishes": [{"name": "馒头", "ingredients": [{"item": "面粉", "per_serving": "0.100", "unit": "kg"}]}]},
+        {"date": "2026-09-28", "meal": "lunch", "diners": 800,
+         "dishes": [{"name": "米饭", "ingredients": [{"item": "大米", "per_serving": "0.150", "unit": "kg"}]}]}]}]
+    today = date.today()
+    assert content["bulk_suppliers"] == [
+        {"name": "煤炭公司", "categories": ["coal"], "licence_state": "expiring",
+         "licences": [{"kind": "business_licence", "expires_on": (today + timedelta(days=10)).isoformat(),
+                       "state": "expiring"}]},
+        {"name": "粮油公司", "categories": ["bulk_grain_oil"], "licence_state": "valid",
+         "licences": [{"kind": "business_licence", "expires_on": (today + timedelta(days=400)).isoformat(),
+                       "state": "valid"},
+                      {"kind": "food_business_licence", "expires_on": (today + timedelta(days=200)).isoformat(),
+                       "state": "valid"}]}]
+
+
+@pytest.mark.parametrize("down", ["procurement", "supplier_portal"])
+def test_nothing_is_kept_when_a_service_cannot_answer(session, school_id, week_of_28_september, week_sources,
+                                                      down):
+    def clients(asked_for):
+        return {**week_sources(asked_for), down: RefusingClient()}
+
+    with pytest.raises(SourceUnavailable):
+        build_due_disclosures(session, date(2026, 10, 7), TZ, NOW, clients)
+    assert session.scalar(select(func.count()).select_from(WeeklyDisclosure)) == 0
+
+
+def test_the_trend_reaches_back_twelve_weeks(session, school_id, week_of_28_september, week_sources):
+    trend = build_disclosure(session, school_id, date(2026, 10, 12), TZ, NOW, week_sources).content["trend"]
     # 12 Oct week: pork 193.45 + salt 4.00 = 197.45 over 55 lunches = 3.59; the week of 5 Oct served nobody
     assert [(week["week_start"], week["ingredient_cost_per_diner_meal"]) for week in trend[-3:]] == [
         ("2026-09-28", "0.94"), ("2026-10-05", None), ("2026-10-12", "3.59")]
@@ -101,13 +139,14 @@ def test_the_trend_reaches_back_twelve_weeks(session, school_id, week_of_28_sept
 
 
 def test_the_job_builds_last_weeks_disclosure_once_and_keeps_it(session, school_id, week_of_28_september,
-                                                                 supervisors):
-    [built] = build_due_disclosures(session, date(2026, 10, 7), TZ, NOW)
+                                                                 supervisors, week_sources):
+    [built] = build_due_disclosures(session, date(2026, 10, 7), TZ, NOW, week_sources)
     assert (built.school_id, built.week_start) == (school_id, date(2026, 9, 28))
     kept = dict(built.content)
     file_complaint(session, supervisors[0], "other", "之后的投诉", "parent_representative")
-    assert build_due_disclosures(session, date(2026, 10, 9), TZ, NOW) == []
-    assert build_disclosure(session, school_id, date(2026, 9, 30), TZ, NOW).content == kept
+    assert build_due_disclosures(session, date(2026, 10, 9), TZ, NOW, week_sources) == []
+    assert build_disclosure(session, school_id, date(2026, 9, 30), TZ, NOW, week_sources).content == kept
+    assert len(week_sources.made) == 1  # a kept week asks the services nothing
     assert session.scalar(select(func.count()).select_from(WeeklyDisclosure)) == 1
 
 
@@ -148,7 +187,9 @@ def test_supervisors_rate_and_complain_through_the_api(inventory, tokens, octobe
     assert inventory.get("/api/costing/complaints?status=answered", headers=tokens["parent"]).json["total"] == 1
 
 
-def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens, school_id, week_of_28_september):
+def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens, school_id, week_of_28_september,
+                                                                week_sources, monkeypatch):
+    monkeypatch.setattr(disclosure, "service_clients", lambda settings: week_sources)
     assert inventory.get(f"/disclosure/{school_id}").status_code == 404  # nothing published yet
     for week in ("2026-09-28", "2026-10-12"):
         built = inventory.post("/api/costing/disclosures", json={"week_of": week}, headers=tokens["finance"])
@@ -161,6 +202,7 @@ def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens
     earlier = inventory.get(f"/disclosure/{school_id}/2026-09-28").get_data(as_text=True)
     assert "午餐份量偏少" in earlier and "已按标准增加份量" in earlier and "57.50%" in earlier
     assert "1673.50" in earlier and "3.50" in earlier
+    assert "馒头" in earlier and "面粉 0.100 kg" in earlier and "煤炭公司" in earlier and "即将到期" in earlier
     for missing in (f"/disclosure/{school_id}/2026-01-05", f"/disclosure/{school_id}/not-a-date",
                     f"/disclosure/{school_id + 1}"):
         assert inventory.get(missing).status_code == 404
@@ -169,3 +211,14 @@ def test_the_public_page_needs_no_sign_in_and_keeps_past_weeks(inventory, tokens
     assert inventory.get("/api/costing/disclosures/2026-09-28", headers=tokens["parent"]).status_code == 200
     assert inventory.post("/api/costing/disclosures", json={"week_of": "2026-10-12"},
                           headers=tokens["parent"]).status_code == 403
+
+
+def test_building_through_the_api_while_the_portal_is_down_answers_503_and_keeps_nothing(
+        inventory, tokens, week_of_28_september, week_sources, monkeypatch):
+    def portal_down(school_id):
+        return {**week_sources(school_id), "supplier_portal": RefusingClient()}
+
+    monkeypatch.setattr(disclosure, "service_clients", lambda settings: portal_down)
+    response = inventory.post("/api/costing/disclosures", json={"week_of": "2026-09-28"}, headers=tokens["finance"])
+    assert response.status_code == 503 and "supplier_portal" in response.json["detail"]
+    assert inventory.get("/api/costing/disclosures", headers=tokens["parent"]).json == []

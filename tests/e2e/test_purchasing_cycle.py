@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +22,7 @@ from services.procurement.models import ApprovedSupplier, School
 from services.supplier_portal.credit_code import check_character
 from shared.auth import service_token
 from shared.money import money
-from tests.support import wait_for
+from tests.support import ServiceOverTestClient, wait_for
 
 pytestmark = [pytest.mark.e2e]
 
@@ -95,17 +94,6 @@ def school(suite) -> SchoolSetup:
     return SchoolSetup(school_id, today, suffix, staff, {location["code"]: location["id"] for location in locations})
 
 
-class ProcurementOverTestClient:
-    """procurement's Flask test client behind the interface inventory's refresh uses (shared.http.ServiceClient)."""
-
-    def __init__(self, client, headers):
-        self.client, self.headers = client, headers
-
-    def get(self, path, params=None):
-        response = self.client.get(path, query_string=params or {}, headers=self.headers)
-        return SimpleNamespace(status_code=response.status_code, json=lambda: response.get_json())
-
-
 def credit_code() -> str:
     body = f"913701{uuid.uuid4().int % 10**11:011d}"
     return body + check_character(body)
@@ -166,7 +154,7 @@ def test_requisitions_from_two_dining_halls_are_bought_received_invoiced_and_pai
     item_name = {item["id"]: name for name, item in items.items()}
     # inventory's cache of the catalogue, refreshed from procurement's API
     with suite.database("inventory").unit_of_work() as uow:
-        http = ProcurementOverTestClient(procurement, {
+        http = ServiceOverTestClient(procurement, {
             "Authorization": f"Bearer {service_token('inventory', school.id, suite.settings.secret_key)}"})
         assert refresh_items(uow.session, school.id, http) == 2
         uow.commit()

@@ -23,9 +23,9 @@ from tests.inventory.conftest import ITEMS, RICE
 ZONE = "Asia/Shanghai"
 
 
-def seed_inventory(database, school_id: int) -> dict:
+def seed_inventory(database, school_id: int, disclosure_clients) -> dict:
     """The URL values of inventory's pages: {expected_receipt_id, stocktake_id, statement_id, direction,
-    school_id, week_start}."""
+    school_id, week_start}; `disclosure_clients` reads procurement and the portal for the disclosure."""
     today = datetime.now(ZoneInfo(ZONE)).date()
     staff = Principal("page-seed", frozenset({"storekeeper", "finance"}), school_id=school_id)
     with database.unit_of_work() as uow:
@@ -51,7 +51,7 @@ def seed_inventory(database, school_id: int) -> dict:
         stocktake = open_stocktake(uow.session, staff, locations["CSR"].id)
         statement = prepare_statement(uow.session, staff, previous_month(month_start(today)))
         disclosure = build_disclosure(uow.session, school_id, today - timedelta(days=7), ZONE,
-                                      datetime.now(timezone.utc))
+                                      datetime.now(timezone.utc), disclosure_clients)
         uow.commit()
         return {"expected_receipt_id": expected_id, "stocktake_id": stocktake.id, "statement_id": statement.id,
                 "direction": "income", "school_id": school_id, "week_start": disclosure.week_start.isoformat()}

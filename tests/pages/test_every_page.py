@@ -27,6 +27,7 @@ from tests.supplier_portal.conftest import (  # noqa: F401  (the portal's fixtur
     store_root,
 )
 from tests.supplier_portal.factories import acknowledged_order, deliver, goods_received, rfq_copy, rfq_issued
+from tests.support import as_inventory_over
 
 NOT_PAGES = ("/api/", "/healthz", "/readyz", "/assets/")
 FIELDS = ("input", "select", "textarea")
@@ -119,13 +120,14 @@ def no_inventory_call(monkeypatch):
 
 
 def test_every_staff_page_renders_in_both_languages_with_a_title_labels_and_no_missing_message(
-        procurement, inventory, databases, staff, no_inventory_call):
+        procurement, inventory, portal, databases, staff, no_inventory_call):  # noqa: F811
     seeded = seed_purchasing(databases, staff)
     # every staff role at once sees every staff page; the principal is narrowed to each page's roles
     everyone = Principal(str(seeded.officer.id), frozenset(STAFF_ROLES), school_id=seeded.officer.school_id)
     url_values = {"menu_id": seeded.menu_id, "requisition_id": seeded.requisition_id, "plan_id": seeded.plan_id,
                   "rfq_id": seeded.rfq_id, "order_id": seeded.order_id, "invoice_id": seeded.invoice_id,
-                  **seed_inventory(databases["inventory"], seeded.officer.school_id)}
+                  **seed_inventory(databases["inventory"], seeded.officer.school_id,
+                                   as_inventory_over({"procurement": procurement, "supplier_portal": portal}))}
     problems = render_everywhere(procurement, everyone, url_values) + render_everywhere(inventory, everyone,
                                                                                           url_values)
     assert problems == [], "\n".join(problems)

@@ -304,3 +304,30 @@ def test_a_menu_makes_one_live_requisition_and_another_only_after_a_rejection(pr
     assert rejected.status_code == 200, rejected.json
     again = procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers)
     assert again.status_code == 201 and again.json["id"] != first.json["id"]
+
+
+def test_inventorys_service_token_lists_the_weeks_menus_with_their_dishes_and_nothing_else(procurement, menu,
+                                                                                            school, manager, items):
+    """The weekly disclosure reads the week's menus with inventory's service token; that is all it may read."""
+    from shared.auth import service_token
+    from tests.support import TEST_SECRET
+    body, _ = menu
+    service = {"Authorization": f"Bearer {service_token('inventory', school.id, TEST_SECRET)}"}
+    listed = procurement.get("/api/menus", query_string={"week_start": body["week_start"]}, headers=service)
+    assert listed.status_code == 200, listed.json
+    [found] = listed.json["items"]
+    assert (found["id"], found["demand_point"], listed.json["total"]) == (body["id"], "DH1", 1)
+    lunch = found["meals"][0]
+    assert (lunch["date"], lunch["meal"], lunch["diners"]) == (body["week_start"], "lunch", 800)
+    assert [(dish["name"], [(i["item_name"], i["per_serving"], i["base_unit"]) for i in dish["ingredients"]])
+            for dish in lunch["dishes"]] == [
+        ("米饭", [(items["rice"].name_zh, "0.150", "kg")]),
+        ("炒白菜", [(items["cabbage"].name_zh, "0.200", "kg"), (items["oil"].name_zh, "0.010", "L")])]
+    assert procurement.get("/api/menus", query_string={"week_start": "2020-01-06"},
+                           headers=service).json["total"] == 0
+    for path in (f"/api/menus/{body['id']}", f"/api/menus/{body['id']}/needs", "/api/dishes"):
+        assert procurement.get(path, headers=service).status_code == 403, path
+    assert procurement.post("/api/menus", json={}, headers=service).status_code in (403, 422)
+    assert procurement.get("/api/menus").status_code == 401
+    _, other_hall = manager("DH2")  # a manager lists only their own hall's menus
+    assert procurement.get("/api/menus", headers=other_hall).json["total"] == 0

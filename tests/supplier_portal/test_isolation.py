@@ -81,6 +81,7 @@ ROUTES = {
     ("POST", "/api/suppliers/<int:supplier_id>/reject"): Probe(403, json={"reason": "x"}),
     ("POST", "/api/suppliers/<int:supplier_id>/invitation-code"): Probe(403),
     ("GET", "/api/suppliers"): Probe(403),
+    ("GET", "/api/suppliers/bulk-commodity-licences"): Probe(403),
     ("POST", "/api/users/<int:user_id>/deactivate"): Probe(404, own=200),
     ("POST", "/api/users/<int:user_id>/reactivate"): Probe(404, own=200),
     ("GET", "/api/documents/<int:document_id>"): Probe(404, own=200),

@@ -1,29 +1,96 @@
 """The weekly public disclosure (每周公示): built once per school and week by a periodic job, then kept.
 
 It is stored, so that a page view never computes or fans out, and so that what was
-published for a week stays what it was. Built from inventory's own records: meal cost per
+published for a week stays what it was. Built from inventory's own records (meal cost per
 diner-meal and food share per dining hall, deliveries received, complaints and how they
-were handled, the supervisors' rating averages, and the 12-week trend of the meal cost.
+were handled, the supervisors' rating averages, the 12-week trend of the meal cost) and from
+the other services over HTTP: the week's menus from procurement and the bulk-commodity
+suppliers' licence state from the supplier portal. When either cannot answer, nothing is
+stored (SourceUnavailable): a disclosure without its menu must not be published and kept.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+import requests
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from shared.auth import service_token
+from shared.config import Settings
+from shared.errors import DomainError
+from shared.http import ServiceClient
+
 from ..models import Location, Receipt, StockMovement
 from .accounts import period_accounts
-from .models import Complaint, Rating, WeeklyDisclosure
+from .models import MEALS, Complaint, Rating, WeeklyDisclosure
 from .periods import utc_bounds
 from .supervision import week_start
 
 log = logging.getLogger(__name__)
 TREND_WEEKS = 12
 AVERAGE = Decimal("0.01")
+SOURCES = ("procurement", "supplier_portal")
+# what a source client must offer: ServiceClient's get (tests put the services' Flask test clients behind it)
+Clients = Callable[[int], Mapping[str, ServiceClient]]
+
+
+class SourceUnavailable(DomainError):
+    status, title = 503, "A service the disclosure reads is unavailable"
+
+
+def service_clients(settings: Settings) -> Clients:
+    """Per school, clients of procurement and the portal that ask as inventory (short-lived service tokens)."""
+    def clients(school_id: int) -> dict[str, ServiceClient]:
+        return {name: ServiceClient(settings.service_url(name), timeout=10.0,
+                                    token=service_token("inventory", school_id, settings.secret_key))
+                for name in SOURCES}
+
+    return clients
+
+
+def _ask(client: ServiceClient, service: str, path: str, params: dict | None = None):
+    try:
+        response = client.get(path, params=params or {})
+    except requests.RequestException:
+        raise SourceUnavailable(f"{service} did not answer {path}; the disclosure is built later") from None
+    if response.status_code != 200:
+        raise SourceUnavailable(f"{service} answered {response.status_code} for {path}")
+    return response.json()
+
+
+def week_menus(client: ServiceClient, monday: date, hall_names: Mapping[str, str]) -> list[dict]:
+    """Procurement's menus of the week per dining hall: each meal's dishes with the quantity per serving."""
+    menus, page = [], 1
+    while True:
+        body = _ask(client, "procurement", "/api/menus",
+                    {"week_start": monday.isoformat(), "page": page, "per_page": 100})
+        menus += body["items"]
+        if not body["items"] or len(menus) >= body["total"]:
+            break
+        page += 1
+    return [{"code": menu["demand_point"], "name": hall_names.get(menu["demand_point"], menu["demand_point"]),
+             "meals": [{"date": meal["date"], "meal": meal["meal"], "diners": meal["diners"],
+                        "dishes": [{"name": dish["name"],
+                                    "ingredients": [{"item": ingredient["item_name"],
+                                                     "per_serving": ingredient["per_serving"],
+                                                     "unit": ingredient["base_unit"]}
+                                                    for ingredient in dish["ingredients"]]}
+                                   for dish in meal["dishes"]]}
+                       for meal in sorted(menu["meals"], key=lambda meal: (meal["date"], MEALS.index(meal["meal"])))]}
+            for menu in sorted(menus, key=lambda menu: menu["demand_point"])]
+
+
+def bulk_suppliers(client: ServiceClient) -> list[dict]:
+    """The portal's approved bulk-commodity suppliers with their licence state (public details only)."""
+    return [{"name": row["name"], "categories": row["categories"], "licence_state": row["licence_state"],
+             "licences": [{"kind": licence["kind"], "expires_on": licence["expires_on"], "state": licence["state"]}
+                          for licence in row["licences"]]}
+            for row in _ask(client, "supplier_portal", "/api/suppliers/bulk-commodity-licences")]
 
 
 def _average(total: int, count: int) -> str | None:
@@ -40,12 +107,17 @@ def _cost_lines(statement) -> dict:
 
 
 def disclosure_content(session: Session, school_id: int, monday: date, school_timezone: str,
-                       built_at: datetime) -> dict:
+                       built_at: datetime, clients: Clients) -> dict:
     sunday = monday + timedelta(days=6)
     zone = ZoneInfo(school_timezone)
     begin, finish = utc_bounds(monday, sunday, school_timezone)
     accounts = period_accounts(session, school_id, monday, sunday, school_timezone)
     names = {hall.location.id: hall.location.name for hall in accounts.halls}
+    # asked first: when a service is down, nothing of the week is computed in vain
+    sources = clients(school_id)
+    menus = week_menus(sources["procurement"], monday, {hall.location.code: hall.location.name
+                                                        for hall in accounts.halls})
+    suppliers = bulk_suppliers(sources["supplier_portal"])
 
     trend = []
     for weeks_back in range(TREND_WEEKS - 1, -1, -1):
@@ -92,6 +164,8 @@ def disclosure_content(session: Session, school_id: int, monday: date, school_ti
         "halls": [{"location_id": hall.location.id, "code": hall.location.code, "name": hall.location.name,
                    **_cost_lines(hall.statement)} for hall in accounts.halls],
         "school": _cost_lines(accounts.school),
+        "menus": menus,
+        "bulk_suppliers": suppliers,
         "trend": trend,
         "deliveries": deliveries,
         "complaints": {
@@ -111,7 +185,7 @@ def disclosure_content(session: Session, school_id: int, monday: date, school_ti
 
 
 def build_disclosure(session: Session, school_id: int, day: date, school_timezone: str,
-                     now: datetime) -> WeeklyDisclosure:
+                     now: datetime, clients: Clients) -> WeeklyDisclosure:
     """The disclosure of the week containing `day`: built when missing, otherwise the one kept."""
     monday = week_start(day)
     existing = session.scalars(select(WeeklyDisclosure).where(WeeklyDisclosure.school_id == school_id,
@@ -119,13 +193,15 @@ def build_disclosure(session: Session, school_id: int, day: date, school_timezon
     if existing is not None:
         return existing
     disclosure = WeeklyDisclosure(school_id=school_id, week_start=monday, built_at=now,
-                                  content=disclosure_content(session, school_id, monday, school_timezone, now))
+                                  content=disclosure_content(session, school_id, monday, school_timezone, now,
+                                                             clients))
     session.add(disclosure)
     session.flush()
     return disclosure
 
 
-def build_due_disclosures(session: Session, today: date, school_timezone: str, now: datetime) -> list:
+def build_due_disclosures(session: Session, today: date, school_timezone: str, now: datetime,
+                          clients: Clients) -> list:
     """Every school's disclosure of the last complete week (idempotent: a kept week is not rebuilt)."""
     last_week = week_start(today) - timedelta(days=7)
     built = []
@@ -134,7 +210,7 @@ def build_due_disclosures(session: Session, today: date, school_timezone: str, n
         exists = session.scalar(select(WeeklyDisclosure.id).where(WeeklyDisclosure.school_id == school_id,
                                                                   WeeklyDisclosure.week_start == last_week))
         if exists is None:
-            built.append(build_disclosure(session, school_id, last_week, school_timezone, now))
+            built.append(build_disclosure(session, school_id, last_week, school_timezone, now, clients))
             log.info("weekly disclosure of school %s for the week of %s built", school_id, last_week)
     return built
 

@@ -1,10 +1,18 @@
 from flask_smorest import Blueprint
 
-from shared.auth import STAFF_ROLES, current_principal, require_roles
+from shared.auth import SERVICE_ROLE, STAFF_ROLES, current_principal, require_roles
 from shared.web import settings, unit_of_work
 
 from .. import menus
-from ..schemas import DishSchema, MenuInSchema, MenuNeedsSchema, MenuSchema, RequisitionOutSchema
+from ..schemas import (
+    DishSchema,
+    MenuInSchema,
+    MenuNeedsSchema,
+    MenuPageSchema,
+    MenuQuery,
+    MenuSchema,
+    RequisitionOutSchema,
+)
 from .catalogue import school_today
 
 blp = Blueprint("menus", __name__, url_prefix="/api", description="Dishes, weekly menus and the demand they make")
@@ -44,6 +52,16 @@ def create_menu(data):
         menu = menus.create_menu(uow.session, current_principal(), data["demand_point"], data["week_start"], meals)
         uow.commit()
         return menus.get_menu(uow.session, current_principal(), menu.id)
+
+
+@blp.get("/menus")
+@blp.doc(security=SECURITY)
+@require_roles(*STAFF_ROLES, SERVICE_ROLE)  # inventory's weekly disclosure shows the week's menus
+@blp.arguments(MenuQuery, location="query")
+@blp.response(200, MenuPageSchema)
+def list_menus(query):
+    with unit_of_work() as uow:
+        return menus.list_menus(uow.session, current_principal(), **query)
 
 
 @blp.get("/menus/<int:menu_id>")

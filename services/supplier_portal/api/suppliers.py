@@ -1,13 +1,15 @@
 from flask_smorest import Blueprint
 
-from shared.auth import require_roles
+from shared.auth import SERVICE_ROLE, require_roles
 from shared.web import unit_of_work
 
 from ..approval import approve_supplier, list_suppliers, reject_supplier, resubmit_supplier
 from ..isolation import get_visible
+from ..licence_expiry import bulk_supplier_licences
 from ..models import Supplier
 from ..registration import issue_invitation_code, update_contact
 from ..schemas import (
+    BulkSupplierSchema,
     InvitationCodeSchema,
     ProfileUpdateSchema,
     ReasonSchema,
@@ -28,6 +30,15 @@ blp = Blueprint("suppliers", __name__, url_prefix="/api/suppliers", description=
 def index(query):
     with unit_of_work() as uow:
         return list_suppliers(uow.session, current_principal(), **query)
+
+
+@blp.get("/bulk-commodity-licences")
+@blp.doc(security=AUTH, description="Approved suppliers of bulk commodities and their licence state")
+@require_roles(*REVIEWERS, SERVICE_ROLE)  # inventory's weekly disclosure publishes them
+@blp.response(200, BulkSupplierSchema(many=True))
+def bulk_commodity_licences():
+    with unit_of_work() as uow:
+        return bulk_supplier_licences(uow.session, today())
 
 
 @blp.get("/<int:supplier_id>")

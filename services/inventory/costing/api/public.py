@@ -18,6 +18,11 @@ blp = Blueprint("costing_public", __name__, template_folder=str(Path(__file__).p
 
 CATEGORY_NAMES = {"food_quality": "饭菜质量", "food_safety": "食品安全", "price": "价格", "portion": "份量",
                   "hygiene": "卫生", "service": "服务", "other": "其他"}
+NAMES = {"meals": {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"},
+         "supplier_categories": {"bulk_grain_oil": "粮油", "coal": "煤"},
+         "licences": {"business_licence": "营业执照", "food_business_licence": "食品经营许可证",
+                      "food_production_licence": "食品生产许可证"},
+         "licence_states": {"valid": "有效", "expiring": "即将到期（30 天内）", "expired": "已过期"}}
 
 
 def disclosure_page(school_id: int, week_start: str | None = None):
@@ -37,7 +42,7 @@ def disclosure_page(school_id: int, week_start: str | None = None):
     content = chosen.content
     return render_template("costing/disclosure.html", content=content, school_id=school_id,
                            history=[disclosure.week_start.isoformat() for disclosure in kept],
-                           chart=chart_points(content["trend"]), categories=CATEGORY_NAMES)
+                           chart=chart_points(content["trend"]), categories=CATEGORY_NAMES, names=NAMES)
 
 
 flask.Blueprint.add_url_rule(blp, "/disclosure/<int:school_id>", "latest", disclosure_page)

@@ -8,8 +8,9 @@ from shared.db import utcnow
 from shared.errors import NotFound
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import unit_of_work
+from shared.web import settings, unit_of_work
 
+from .. import disclosure as weekly_disclosure
 from ..disclosure import build_disclosure, disclosures_of
 from ..schemas import (
     AnswerSchema,
@@ -100,10 +101,11 @@ def answer(data, complaint_id):
 @blp.response(200, DisclosureSchema)
 def build(data):
     with unit_of_work() as uow:
-        disclosure = build_disclosure(uow.session, current_principal().school_id, data["week_of"],
-                                      school_timezone(), utcnow())
+        # service_clients is looked up at call time, so tests can put the services' test clients in its place
+        built = build_disclosure(uow.session, current_principal().school_id, data["week_of"], school_timezone(),
+                                 utcnow(), weekly_disclosure.service_clients(settings()))
         uow.commit()
-    return disclosure
+    return built
 
 
 @blp.get("/disclosures")
