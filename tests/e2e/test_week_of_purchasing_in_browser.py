@@ -21,12 +21,12 @@ from tests.browser import chromium_page, live_services
 from tests.e2e.test_inventory_pages_in_browser import check_and_keep
 from tests.e2e.test_purchasing_cycle import (
     PASSWORD,
-    ProcurementOverTestClient,
     eventually,
     ok,
     register_approved_supplier,
     school,  # noqa: F401 (the fixture: a school of its own, its locations and staff)
 )
+from tests.support import ServiceOverTestClient
 
 pytestmark = [pytest.mark.e2e]
 RICE_PRICE = Decimal("5.50")  # the tender reference price, and what the manager orders at
@@ -74,7 +74,7 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         "price": str(RICE_PRICE), "effective_from": today.replace(month=1, day=1).isoformat(), "source": "tender"}),
         201)
     with suite.database("inventory").unit_of_work() as uow:
-        assert refresh_items(uow.session, school.id, ProcurementOverTestClient(procurement, {
+        assert refresh_items(uow.session, school.id, ServiceOverTestClient(procurement, {
             "Authorization": f"Bearer {service_token('inventory', school.id, suite.settings.secret_key)}"})) == 1
         uow.commit()
     supplier, owner = register_approved_supplier(suite, school, staff["buyer"])
