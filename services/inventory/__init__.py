@@ -5,6 +5,7 @@ from shared.config import Settings
 from shared.db import Database
 from shared.pages import init_pages
 from shared.service import ServiceSpec
+from shared.uploads import LocalFileStore
 from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
@@ -24,6 +25,8 @@ def create_app(config: Settings | None = None, database: Database | None = None)
     from .pages import sign_in
 
     app = create_service_app(SPEC, config, database, BLUEPRINTS + COSTING_BLUEPRINTS, "Inventory 库存", COMMANDS)
+    # Complaint photos are kept apart from everything a page serves; keys are complaint_photos/<school>/<uuid>.
+    app.extensions["complaint_photos"] = LocalFileStore(app.extensions["settings"].var_dir, "complaint_photos")
     init_pages(app, sign_in)
     app.register_blueprint(pages_blp)
     app.register_blueprint(costing_pages_blp)

@@ -9,11 +9,11 @@ from shared.db import Database
 from shared.errors import Unauthorized
 from shared.pages import init_pages
 from shared.service import ServiceSpec
+from shared.uploads import FileStore, LocalFileStore
 from shared.web import create_service_app
 
 from . import events  # noqa: F401  (registers the payload schemas)
 from .accounts import ensure_active_user
-from .document_store import DocumentStore, LocalDocumentStore
 from .models import Base, IdempotencyKey, Inbox, Outbox
 from .tasks import PERIODIC_JOBS, consumer
 
@@ -40,7 +40,7 @@ def refuse_stale_supplier_tokens():
 
 
 def create_app(config: Settings | None = None, database: Database | None = None,
-               document_store: DocumentStore | None = None):
+               document_store: FileStore | None = None):
     from . import account_pages, record_pages  # noqa: F401  (their routes join the pages blueprint)
     from .api import BLUEPRINTS
     from .pages import blp as pages_blp
@@ -52,5 +52,5 @@ def create_app(config: Settings | None = None, database: Database | None = None,
     init_pages(app, sign_in)
     app.register_blueprint(pages_blp)
     # Licence files go under VAR_DIR by default; pass another store (object storage) to keep them elsewhere.
-    app.extensions["document_store"] = document_store or LocalDocumentStore(app.extensions["settings"].var_dir)
+    app.extensions["document_store"] = document_store or LocalFileStore(app.extensions["settings"].var_dir)
     return app

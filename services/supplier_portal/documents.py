@@ -2,33 +2,26 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared import uploads
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import Conflict, DomainError, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
+from shared.uploads import FileStore
 
 from .approval import lift_licence_suspension
-from .document_store import DocumentStore
 from .isolation import get_visible, visible
 from .models import Audit, QualificationDocument
 
 DOCUMENT_KINDS = ("business_licence", "food_business_licence", "food_production_licence")
 DOCUMENT_STATUSES = ("pending", "approved", "rejected")
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-# What the bytes must begin with, whatever the file is called.
-SIGNATURES = (
-    (b"%PDF-", "pdf", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
-    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
-)
-EXTENSIONS = {"pdf": "pdf", "png": "png", "jpg": "jpg", "jpeg": "jpg"}
 
 
 DOCUMENT_REVIEW = StateMachine("qualification document", {
@@ -37,45 +30,11 @@ DOCUMENT_REVIEW = StateMachine("qualification document", {
 }, Audit)
 
 
-class PayloadTooLarge(DomainError):
-    status, title = 413, "Payload too large"
-
-
-def detect_type(data: bytes) -> tuple[str, str] | None:
-    """(extension, content type) from the file's first bytes, or None for anything else."""
-    for magic, extension, content_type in SIGNATURES:
-        if data.startswith(magic):
-            return extension, content_type
-    return None
-
-
-def safe_display_name(filename: str) -> str:
-    """The client's file name, refused when it tries to be a path; it is only ever displayed."""
-    if not filename or len(filename) > 200:
-        raise InvalidInput("file", "needs a file name of 1 to 200 characters")
-    if ("/" in filename or "\\" in filename or filename.startswith(".") or ".." in filename
-            or any(unicodedata.category(char).startswith("C") for char in filename)):
-        raise InvalidInput("file", "the file name may not contain a path, control characters or start with a dot")
-    return filename
-
-
 def check_upload(filename: str, data: bytes) -> tuple[str, str]:
-    """(extension, content type) of an acceptable upload; the name's extension must agree with the bytes."""
-    safe_display_name(filename)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise PayloadTooLarge(f"A document may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-    if not data:
-        raise InvalidInput("file", "is empty")
-    detected = detect_type(data)
-    if detected is None:
-        raise InvalidInput("file", "must be a PDF, PNG or JPEG document")
-    claimed = EXTENSIONS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
-    if claimed != detected[0]:
-        raise InvalidInput("file", f"the name says .{claimed or '?'} but the content is {detected[0].upper()}")
-    return detected
+    return uploads.check_upload(filename, data, MAX_DOCUMENT_BYTES)
 
 
-def upload_document(session: Session, store: DocumentStore, principal: Principal, *, kind: str, number: str,
+def upload_document(session: Session, store: FileStore, principal: Principal, *, kind: str, number: str,
                     expires_on: date, filename: str, data: bytes, today: date) -> QualificationDocument:
     if kind not in DOCUMENT_KINDS:
         raise InvalidInput("kind", f"must be one of {', '.join(DOCUMENT_KINDS)}")
@@ -107,7 +66,7 @@ def get_document(session: Session, principal: Principal, document_id: int) -> Qu
     return get_visible(session, QualificationDocument, document_id, principal)
 
 
-def document_file(session: Session, store: DocumentStore, principal: Principal,
+def document_file(session: Session, store: FileStore, principal: Principal,
                   document_id: int) -> tuple[QualificationDocument, bytes]:
     document = get_document(session, principal, document_id)
     try:

@@ -21,8 +21,8 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events import emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
+from shared.uploads import FileStore
 
-from .document_store import DocumentStore
 from .documents import check_upload
 from .isolation import get_visible, visible
 from .models import Audit, ComplianceDeclaration, Supplier, UnifiedPriceLine, UnifiedPriceList
@@ -62,7 +62,7 @@ def _store_supplier(session: Session, principal: Principal, supplier_id: int) ->
     return supplier
 
 
-def declare(session: Session, store: DocumentStore, principal: Principal, item_code: str, statement: str,
+def declare(session: Session, store: FileStore, principal: Principal, item_code: str, statement: str,
             filename: str, data: bytes) -> ComplianceDeclaration:
     """The supplier declares how it meets one item, with a file as evidence, for school staff to assess."""
     codes = dict(checklist())
@@ -96,7 +96,7 @@ def assess(session: Session, principal: Principal, declaration_id: int, accepted
     return declaration
 
 
-def evidence(session: Session, store: DocumentStore, principal: Principal,
+def evidence(session: Session, store: FileStore, principal: Principal,
              declaration_id: int) -> tuple[ComplianceDeclaration, bytes]:
     declaration = get_visible(session, ComplianceDeclaration, declaration_id, principal)
     try:

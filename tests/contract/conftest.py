@@ -5,6 +5,7 @@ authorization matrix is called on something real: `world[service][path parameter
 """
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -182,6 +183,9 @@ def _inventory(client, staff, databases, school, supplier_id) -> dict:
                                                  .replace(day=1).isoformat()})
     complaint = post("/api/costing/complaints", {"category": "food_quality", "text": "米饭夹生",
                                                  "filer_kind": "meal_quality_judge", "location_id": halls["DH1"]})
+    created(client.put(f"/api/costing/complaints/{complaint['id']}/photo", headers=everyone,
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), "photo.png")}), 200)
     disclosure = post("/api/costing/disclosures", {"week_of": MONDAY.isoformat()}, status=200)
     job = post("/api/costing/export-jobs", {"kind": "cost_detail", "format": "csv", "start": TODAY.isoformat(),
                                             "end": TODAY.isoformat()}, status=202)

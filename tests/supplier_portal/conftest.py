@@ -9,9 +9,9 @@ import pytest
 from services.supplier_portal import create_app
 from services.supplier_portal.accounts import create_supplier_user, principal_for
 from services.supplier_portal.credit_code import check_character
-from services.supplier_portal.document_store import LocalDocumentStore
 from services.supplier_portal.models import QualificationDocument, Supplier
 from shared.db import utcnow
+from shared.uploads import LocalFileStore
 from tests.conftest import bearer
 
 PASSWORD = "correct horse battery staple"
@@ -34,7 +34,7 @@ def store_root(tmp_path):
 @pytest.fixture
 def portal(test_settings, databases, store_root):
     """The portal client with its document store in this test's own folder."""
-    app = create_app(test_settings, databases["supplier_portal"], LocalDocumentStore(store_root))
+    app = create_app(test_settings, databases["supplier_portal"], LocalFileStore(store_root))
     app.testing = True
     return app.test_client()
 

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from services.supplier_portal.accounts import create_supplier_user, principal_for
-from services.supplier_portal.document_store import LocalDocumentStore
 from services.supplier_portal.models import (
     ComplianceDeclaration,
     DeliveryNote,
@@ -31,6 +30,7 @@ from services.supplier_portal.models import (
 from services.supplier_portal.notifications import notify
 from services.supplier_portal.tasks import consumer
 from shared.auth import Principal, verify_password
+from shared.uploads import LocalFileStore
 from tests.conftest import bearer
 
 from .conftest import PASSWORD, PDF
@@ -192,7 +192,7 @@ class Tenant:
 def tenants(portal, portal_db, store_root, approved_supplier):
     """Two approved suppliers, each with a user, a licence, a notification, an RFQ copy and a draft quote,
     an order to answer, and an order delivered, inspected and invoiced."""
-    store = LocalDocumentStore(store_root)
+    store = LocalFileStore(store_root)
 
     def make(name):
         supplier, owner_user, owner = approved_supplier(name, categories=("vegetables", "store_goods"))

@@ -163,6 +163,12 @@ class Complaint(Base):
     answer: Mapped[str | None] = mapped_column(String(2000))
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    photo_key: Mapped[str | None] = mapped_column(String(200))
+    photo_type: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def has_photo(self) -> bool:
+        return self.photo_key is not None
 
 
 class WeeklyDisclosure(Base):

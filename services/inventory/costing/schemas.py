@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.fields import ExactDecimal, Money
@@ -237,6 +238,11 @@ class ComplaintSchema(Schema):
     answer = fields.String(dump_only=True, allow_none=True)
     answered_by = fields.String(dump_only=True, allow_none=True)
     answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    has_photo = fields.Boolean(dump_only=True)
+
+
+class ComplaintPhotoSchema(Schema):
+    file = Upload(required=True)
 
 
 class ComplaintQuerySchema(PageQuerySchema):

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.statemachine import StateMachine
+from shared.uploads import FileStore, check_upload
 
 from ..models import Audit
 from .accounts import get_dining_hall
 from .models import COMPLAINT_CATEGORIES, SUPERVISOR_KINDS, Complaint, Rating
 
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
 COMPLAINT = StateMachine("complaint", {"answer": {"open": "answered"}}, Audit)
 
 
@@ -72,6 +74,35 @@ def file_complaint(session: Session, principal: Principal, category: str, text: 
     session.add(complaint)
     session.flush()
     return complaint
+
+
+def attach_photo(session: Session, store: FileStore, principal: Principal, complaint_id: int, filename: str,
+                 data: bytes) -> Complaint:
+    """The filer adds one photo (PNG or JPEG) to their complaint.
+
+    One photo, never replaced: a replaced file could only be deleted before the commit that
+    stops pointing at it, and a rollback would then leave the complaint pointing at nothing.
+    """
+    complaint = get_complaint(session, principal, complaint_id)
+    if complaint.filed_by != principal.user_id:
+        raise Forbidden("Only the supervisor who filed the complaint may add its photo")
+    if complaint.photo_key is not None:
+        raise Conflict(f"Complaint {complaint_id} already has its photo")
+    extension, content_type = check_upload(filename, data, MAX_PHOTO_BYTES, ("png", "jpg"), "photo")
+    complaint.photo_key, complaint.photo_type = store.put(complaint.school_id, extension, data), content_type
+    session.flush()
+    return complaint
+
+
+def complaint_photo(session: Session, store: FileStore, principal: Principal,
+                    complaint_id: int) -> tuple[Complaint, bytes]:
+    complaint = get_complaint(session, principal, complaint_id)
+    if complaint.photo_key is None:
+        raise NotFound(f"Complaint {complaint_id} has no photo")
+    try:
+        return complaint, store.get(complaint.photo_key)
+    except FileNotFoundError:
+        raise NotFound("This complaint's photo is missing from the store") from None
 
 
 def get_complaint(session: Session, principal: Principal, complaint_id: int) -> Complaint:

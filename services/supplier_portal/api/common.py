@@ -1,10 +1,10 @@
 """What every portal blueprint shares: who reviews suppliers, the signed-in caller, the school's clock."""
 from shared.auth import current_principal
 from shared.db import utcnow
+from shared.uploads import SIGNATURES
 from shared.web import file_response, settings
 
 from ..clock import school_today
-from ..documents import SIGNATURES
 
 REVIEWERS = ("procurement_officer", "approver", "admin")
 SUPPLIER_USERS = ("supplier_owner", "supplier_staff")

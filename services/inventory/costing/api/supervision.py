@@ -1,6 +1,7 @@
 """Supervision: weekly ratings and complaints by supervisors, answers by staff; the weekly disclosure."""
 from datetime import date
 
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_roles
@@ -8,7 +9,7 @@ from shared.db import utcnow
 from shared.errors import NotFound
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import settings, unit_of_work
+from shared.web import file_response, settings, unit_of_work
 
 from .. import disclosure as weekly_disclosure
 from ..disclosure import build_disclosure, disclosures_of
@@ -16,6 +17,7 @@ from ..schemas import (
     AnswerSchema,
     BuildDisclosureSchema,
     ComplaintPageSchema,
+    ComplaintPhotoSchema,
     ComplaintQuerySchema,
     ComplaintSchema,
     DisclosureSchema,
@@ -23,7 +25,16 @@ from ..schemas import (
     RatingQuerySchema,
     RatingSchema,
 )
-from ..supervision import answer_complaint, complaints_query, file_complaint, rate_week, ratings_query
+from ..supervision import (
+    MAX_PHOTO_BYTES,
+    answer_complaint,
+    attach_photo,
+    complaint_photo,
+    complaints_query,
+    file_complaint,
+    rate_week,
+    ratings_query,
+)
 from .common import ENTRY_WRITERS, READERS, SECURITY, school_timezone, school_today
 
 blp = Blueprint("costing_supervision", __name__, url_prefix="/api/costing",
@@ -92,6 +103,44 @@ def answer(data, complaint_id):
         complaint = answer_complaint(uow.session, current_principal(), complaint_id, data["answer"])
         uow.commit()
     return complaint
+
+
+@blp.put("/complaints/<int:complaint_id>/photo")
+@blp.doc(security=SECURITY)
+@require_roles(*RATERS)
+@blp.arguments(ComplaintPhotoSchema, location="files")
+@blp.response(200, ComplaintSchema)
+def add_photo(files, complaint_id):
+    """Add a photo (PNG or JPEG, at most 5 MiB) to one's own complaint; shown to staff, never published."""
+    upload = files["file"]
+    with unit_of_work() as uow:
+        complaint = attach_photo(uow.session, photo_store(), current_principal(), complaint_id,
+                                 upload.filename or "", upload.read(MAX_PHOTO_BYTES + 1))
+        uow.commit()
+    return complaint
+
+
+@blp.get("/complaints/<int:complaint_id>/photo")
+@blp.doc(security=SECURITY, responses=file_response("the photo as uploaded", "image/png", "image/jpeg"))
+@require_roles(*READERS)
+def photo(complaint_id):
+    with unit_of_work() as uow:
+        complaint, data = complaint_photo(uow.session, photo_store(), current_principal(), complaint_id)
+    # An attachment under a name of our making, never rendered inline from our origin.
+    extension = complaint.photo_key.rsplit(".", 1)[-1]
+    return current_app.response_class(data, mimetype=complaint.photo_type, headers={
+        "Content-Disposition": f'attachment; filename="complaint-{complaint.id}.{extension}"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+def photo_store():
+    return current_app.extensions["complaint_photos"]
+
+
+@blp.before_request
+def _allow_photo_sized_bodies():
+    if request.endpoint == "costing_supervision.add_photo":
+        request.max_content_length = MAX_PHOTO_BYTES + 64 * 1024  # the photo and its multipart framing
 
 
 @blp.post("/disclosures")
