@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from bench.turns import rates_in_turns
 from services.inventory import SPEC, create_app
 from services.inventory.items import upsert_items
 from services.inventory.locations import ensure_standard_locations
@@ -156,7 +157,6 @@ def receipt_throughput(database, baseline_dir: Path, seconds: float, rounds: int
                                                 "categories": ["vegetables"]})
         assert response.status_code == 201
 
-    counts, spent = {"receipts": 0, "inserts": 0}, {"receipts": 0.0, "inserts": 0.0}
     for call in (receipt, insert):
         for _ in range(20):
             call()  # warm-up
@@ -169,15 +169,7 @@ def receipt_throughput(database, baseline_dir: Path, seconds: float, rounds: int
     for _ in range(10):
         receipt()
     event.remove(database.engine, "before_cursor_execute", count)
-    for _ in range(rounds):
-        for side, call in (("receipts", receipt), ("inserts", insert)):
-            started = time.perf_counter()
-            deadline = started + seconds / rounds
-            while time.perf_counter() < deadline:
-                call()
-                counts[side] += 1
-            spent[side] += time.perf_counter() - started
-    rates = {side: counts[side] / spent[side] for side in counts}
+    rates, counts = rates_in_turns({"receipts": receipt, "inserts": insert}, seconds, rounds)
     return {"receipts_per_s": rates["receipts"], "inserts_per_s": rates["inserts"], "requests": counts,
             "ratio": rates["receipts"] / rates["inserts"], "statements_per_receipt": len(statements) / 10}
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from bench.turns import rates_in_turns
 from services.procurement import SPEC, create_app
 from services.procurement.accounts import create_staff_user
 from services.procurement.cli import seed_catalogue
@@ -169,19 +170,10 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
         assert response.status_code == 201
 
     sides = {"orders": order, "one_request": order_at_once, "inserts": insert}
-    counts, spent = dict.fromkeys(sides, 0), dict.fromkeys(sides, 0.0)
     for call in sides.values():
         for _ in range(10):
             call()  # warm-up
-    for _ in range(rounds):
-        for side, call in sides.items():
-            started = time.perf_counter()
-            deadline = started + seconds / rounds
-            while time.perf_counter() < deadline:
-                call()
-                counts[side] += 1
-            spent[side] += time.perf_counter() - started
-    rates = {side: counts[side] / spent[side] for side in counts}
+    rates, counts = rates_in_turns(sides, seconds, rounds)
     return {"orders_per_s": rates["orders"], "one_request_per_s": rates["one_request"],
             "inserts_per_s": rates["inserts"], "requests": counts,
             "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"],
