@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import flask_smorest
 import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_smorest import Api
@@ -29,6 +30,14 @@ from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_
 from .migrations import upgrade
 from .pages import is_page_request, render_error_page
 from .service import ServiceSpec
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with each arguments schema built once: given a class, webargs builds
+    a new schema on every request."""
+
+    def arguments(self, schema, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
 
 class ProblemSchema(ma.Schema):

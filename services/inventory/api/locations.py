@@ -1,8 +1,7 @@
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import STAFF_ROLES, current_principal, require_roles, scoped
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..expiry_alerts import set_alert_days
 from ..models import Location

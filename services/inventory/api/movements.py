@@ -1,11 +1,10 @@
 """Receipts, issues to the kitchen, transfers and waste: each posts ledger movements in one transaction."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
 from shared.errors import NotFound
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..issues import issue_to_kitchen
 from ..models import Issue, Receipt, SupplierReturn, Transfer, WasteRecord

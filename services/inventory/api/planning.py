@@ -1,9 +1,8 @@
 """Reorder rules and meals served (meal costs are the costing package's accounts, /api/costing/accounts)."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..costing.entries import record_meals_served
 from ..models import MealsServed, ReorderRule

@@ -1,11 +1,10 @@
 """Expected receipts (from po.sent and delivery.dispatched) and their incoming inspection."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
 from shared.idempotency import idempotent
 from shared.pagination import PageQuerySchema, page_schema, paginate
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..inspection import delivery_notes_of, get_expected_receipt, inspect_delivery
 from ..models import ExpectedReceipt

@@ -1,10 +1,9 @@
 """Reading stock: on hand with lots and expiry, the valuation report, the ledger, the item cache."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import SERVICE_ROLE, current_principal, require_roles, scoped
 from shared.pagination import paginate
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..expiry_alerts import alerts_query
 from ..models import Item

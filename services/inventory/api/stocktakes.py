@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..schemas import CancelSchema, CountsSchema, StocktakeSchema
 from ..stocktakes import approve_stocktake, cancel_stocktake, get_stocktake, open_stocktake, record_counts

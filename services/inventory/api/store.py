@@ -1,11 +1,10 @@
 """The campus store: unified prices and sales."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
 from shared.errors import NotFound
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..models import StoreSale, UnifiedPrice
 from ..schemas import StoreSaleSchema, UnifiedPriceSchema

@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from .. import agreements, orders
 from ..schemas import AgreementOrderSchema, AgreementQuery, AgreementSchema, OrderSchema

@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import issue_token
-from shared.web import settings, unit_of_work
+from shared.web import Blueprint, settings, unit_of_work
 
 from ..accounts import authenticate
 from ..schemas import LoginSchema, TokenSchema

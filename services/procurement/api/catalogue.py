@@ -2,12 +2,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import request
-from flask_smorest import Blueprint
 
 from shared.auth import SERVICE_ROLE, STAFF_ROLES, current_principal, require_roles
 from shared.errors import InvalidInput, NotFound
 from shared.pagination import page_schema
-from shared.web import settings, unit_of_work
+from shared.web import Blueprint, settings, unit_of_work
 
 from .. import catalogue
 from ..pricing import check_for

@@ -1,9 +1,8 @@
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles, scoped
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..invitations import invite_supplier
 from ..models import SupplierInvitation

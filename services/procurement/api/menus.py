@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import SERVICE_ROLE, STAFF_ROLES, current_principal, require_roles
-from shared.web import settings, unit_of_work
+from shared.web import Blueprint, settings, unit_of_work
 
 from .. import menus
 from ..schemas import (

@@ -1,10 +1,8 @@
 from zoneinfo import ZoneInfo
 
-from flask_smorest import Blueprint
-
 from shared import tabular
 from shared.auth import current_principal, require_roles
-from shared.web import file_response, settings, unit_of_work
+from shared.web import Blueprint, file_response, settings, unit_of_work
 
 from .. import reports
 from ..schemas import (

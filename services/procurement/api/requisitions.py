@@ -1,9 +1,7 @@
-from flask_smorest import Blueprint
-
 from shared.auth import STAFF_ROLES, current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import page_schema
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from .. import demand, workflow
 from ..schemas import (

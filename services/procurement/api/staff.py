@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import current_principal, require_roles
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from .. import accounts
 from ..schemas import AssignDemandPointSchema, StaffSchema

@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import issue_token, require_roles
 from shared.idempotency import public_idempotent
-from shared.web import settings, unit_of_work
+from shared.web import Blueprint, settings, unit_of_work
 
 from ..accounts import authenticate, change_password, current_user, supplier_of
 from ..registration import complete_invited_registration, register_supplier

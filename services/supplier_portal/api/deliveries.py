@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..fulfilment import create_delivery_note, get_delivery_note, list_delivery_notes
 from ..schemas import DeliveryNotePageSchema, DeliveryNoteQuerySchema, DeliveryNoteSchema, NewDeliveryNoteSchema

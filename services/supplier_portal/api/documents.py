@@ -1,8 +1,7 @@
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from shared.auth import require_roles
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..documents import (
     MAX_DOCUMENT_BYTES,

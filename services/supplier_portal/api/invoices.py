@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..invoicing import get_invoice, list_invoices, submit_invoice
 from ..schemas import InvoicePageSchema, InvoiceQuerySchema, InvoiceSchema, NewInvoiceSchema

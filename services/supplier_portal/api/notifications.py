@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..notifications import list_notifications, mark_read
 from ..schemas import NotificationPageSchema, NotificationQuerySchema, NotificationSchema

@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..orders import acknowledge_order, decline_order, get_order, list_orders
 from ..schemas import AcknowledgeSchema, DeclineSchema, OrderPageSchema, OrderQuerySchema, OrderSchema

@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..quotations import get_quote, get_rfq, list_quotes, list_rfqs, save_draft, submit_quote
 from ..schemas import (

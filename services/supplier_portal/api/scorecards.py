@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import settings, unit_of_work
+from shared.web import Blueprint, settings, unit_of_work
 
 from ..schemas import NewScorecardSchema, ScorecardPageSchema, ScorecardQuerySchema, ScorecardSchema
 from ..scorecards import get_scorecard, list_scorecards, rate_supplier

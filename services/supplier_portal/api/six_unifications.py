@@ -1,9 +1,8 @@
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..documents import MAX_DOCUMENT_BYTES
 from ..schemas import (

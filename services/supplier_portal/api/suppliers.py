@@ -1,7 +1,5 @@
-from flask_smorest import Blueprint
-
 from shared.auth import SERVICE_ROLE, require_roles
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..approval import approve_supplier, list_suppliers, reject_supplier, resubmit_supplier
 from ..isolation import get_visible

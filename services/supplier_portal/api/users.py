@@ -1,8 +1,6 @@
-from flask_smorest import Blueprint
-
 from shared.auth import require_roles
 from shared.idempotency import idempotent
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..accounts import add_staff_user, list_users, set_user_active
 from ..schemas import NewUserSchema, UserPageSchema, UserQuerySchema, UserSchema

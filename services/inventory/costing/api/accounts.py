@@ -1,10 +1,8 @@
 """Accounts for any period, and the monthly statement with its sign-offs."""
-from flask_smorest import Blueprint
-
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..accounts import period_accounts
 from ..schemas import (

@@ -1,11 +1,10 @@
 """Entered figures: diners served, income, entered spending, and the school's food-share floor."""
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ...models import MealsServed
 from ..entries import ENTRY_MODELS, add_entry, delete_entry, get_settings, record_meals_served, update_settings

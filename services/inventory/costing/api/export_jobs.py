@@ -2,13 +2,12 @@
 import logging
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from shared import tabular
 from shared.auth import current_principal, require_roles
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import file_response, settings, unit_of_work
+from shared.web import Blueprint, file_response, settings, unit_of_work
 
 from ..export_jobs import create_job, get_job, job_file, list_jobs
 from ..models import ExportJob

@@ -1,10 +1,8 @@
 """Finance exports, streamed: the monthly statement, the cost detail and spend as CSV or XLSX."""
-from flask_smorest import Blueprint
-
 from shared import tabular
 from shared.auth import current_principal, require_roles
 from shared.errors import NotFound
-from shared.web import file_response, unit_of_work
+from shared.web import Blueprint, file_response, unit_of_work
 
 from ..accounts import get_dining_hall
 from ..exports import REPORTS, statement_table

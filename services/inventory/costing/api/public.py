@@ -8,9 +8,8 @@ from pathlib import Path
 
 import flask
 from flask import abort, render_template
-from flask_smorest import Blueprint
 
-from shared.web import unit_of_work
+from shared.web import Blueprint, unit_of_work
 
 from ..disclosure import chart_points, disclosures_of
 

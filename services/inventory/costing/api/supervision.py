@@ -2,14 +2,13 @@
 from datetime import date
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_roles
 from shared.db import utcnow
 from shared.errors import NotFound
 from shared.idempotency import idempotent
 from shared.pagination import paginate
-from shared.web import file_response, settings, unit_of_work
+from shared.web import Blueprint, file_response, settings, unit_of_work
 
 from .. import disclosure as weekly_disclosure
 from ..disclosure import build_disclosure, disclosures_of
