@@ -242,7 +242,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     accepted = [(index, data, order_line, expiry) for index, (data, order_line, expiry) in enumerate(checked)
                 if data["accepted_quantity"] > 0]
     lots = dict(zip((index for index, *_ in accepted), find_or_make_lots(
-        session, expected.school_id, expected.supplier_id, note.number if note else expected.po_number,
+        session.connection(), expected.school_id, expected.supplier_id, note.number if note else expected.po_number,
         [LotWanted(order_line.item_id, data["lot_number"], data["production_date"], expiry, f"lines.{index}")
          for index, data, order_line, expiry in accepted]), strict=True))
     movements = []

@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -40,7 +42,7 @@ from shared.db import utcnow
 from shared.errors import Conflict
 
 from .fefo import Candidate
-from .models import Lot, StockBalance, StockMovement, StockValuation
+from .models import StockBalance, StockMovement, StockValuation
 from .reorder import check_after_movement
 from .valuation import Position, take_in, take_out
 
@@ -56,6 +58,13 @@ class Source:
     id: int
     actor: str
     occurred_at: datetime
+
+
+class Record(SimpleNamespace):
+    """A row as written, with the related rows a response reads from it. A document or a movement
+    is written once and never changed in its request, so an ORM object (identity map, attribute
+    events, the unit of work's bookkeeping at flush and commit) would only add to its cost; a record
+    is in no session, so nothing can flush a change to it (the ledger's triggers refuse one anyway)."""
 
 
 def source_for(document, source_type: str, actor: str) -> Source:
@@ -75,18 +84,16 @@ def _upsert_statement(dialect: str, target, index_elements: tuple, update: Calla
     return statement.returning(*returning)
 
 
-def upsert_returning(session: Session, model, rows: list[dict], index_elements: tuple, update: Callable) -> list:
+def upsert_rows(connection: Connection, table, rows: list[dict], index_elements: tuple, update: Callable) -> list:
     """Insert `rows`, or on conflict update the existing ones with `update(excluded)`, and return the
-    ORM objects as they now are: one statement, which also row-locks the existing rows on PostgreSQL.
+    rows as they now are: one statement, which also row-locks the existing rows on PostgreSQL.
 
-    The statement is built once per model and dialect (`update` is a module-level function), and
+    The statement is built once per table and dialect (`update` is a module-level function), and
     the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
-    key: building and compiling an ORM upsert costs more than running it. It is a Core statement
-    whose rows become the session's objects here: the ORM's bulk-insert path around an upsert cost
-    several times the statement itself."""
-    table = model.__table__
-    statement = _upsert_statement(session.get_bind().dialect.name, table, index_elements, update, tuple(table.c))
-    return [as_loaded(session, model, dict(row)) for row in session.execute(statement, rows).mappings()]
+    key: building and compiling an upsert costs more than running it. It runs on the connection, as
+    Core: the ORM's bulk-insert path around an upsert cost several times the statement itself."""
+    statement = _upsert_statement(connection.dialect.name, table, index_elements, update, tuple(table.c))
+    return connection.execute(statement, rows).all()
 
 
 def as_loaded(session: Session, model, values: dict):
@@ -103,9 +110,24 @@ def as_loaded(session: Session, model, values: dict):
     return loaded
 
 
+_POSITIONS, _LOT_BALANCES = StockValuation.__table__, StockBalance.__table__
+
+
 def _keep_position(_excluded) -> dict:
     # a no-op update: it takes the row lock and makes RETURNING yield the row as it is
-    return {"updated_at": StockValuation.__table__.c.updated_at}
+    return {"updated_at": _POSITIONS.c.updated_at}
+
+
+def lock_position_rows(connection: Connection, school_id: int,
+                       pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Record]:
+    """Lock the valuation rows of (item id, location id) pairs in the global lock order, making
+    missing ones (inbound movements), and return them as records the caller keeps up to date."""
+    now = utcnow()
+    rows = upsert_rows(connection, _POSITIONS, [
+        {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
+         "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now}
+        for item_id, location_id in sorted(set(pairs))], ("item_id", "location_id"), _keep_position)
+    return {(row.item_id, row.location_id): Record(**row._mapping) for row in rows}
 
 
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
@@ -117,12 +139,8 @@ def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, 
     """
     ordered = sorted(set(pairs))
     if create and ordered:
-        now = utcnow()
-        rows = upsert_returning(session, StockValuation, [
-            {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
-             "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now} for item_id, location_id in ordered],
-            ("item_id", "location_id"), _keep_position)
-        return {(row.item_id, row.location_id): row for row in rows}
+        return {pair: as_loaded(session, StockValuation, vars(row))
+                for pair, row in lock_position_rows(session.connection(), school_id, ordered).items()}
     locked = {}
     for item_id, location_id in ordered:
         row = session.scalars(
@@ -162,46 +180,47 @@ def candidates(balances: list[StockBalance]) -> list[Candidate]:
 
 
 @cache
-def _insert_returning_id(model):
-    return model.__table__.insert().returning(model.__table__.c.id)
+def _insert_returning_id(table):
+    return table.insert().returning(table.c.id)
 
 
-def append(session: Session, model, row: dict, **related):
-    """Insert one row with a Core statement and return it as the session's persistent object, with
-    `related` objects set. A document or a movement is written once and never changed in its
-    request, so the unit of work (object states, flush planning, autoflush) would only add to the
-    cost; as a persistent object it is never inserted again, and guarded like any loaded one."""
-    document = as_loaded(session, model, {"id": session.execute(_insert_returning_id(model), row).scalar_one(), **row})
-    for name, value in related.items():
-        set_committed_value(document, name, value)
-    return document
+def append(connection: Connection, model, row: dict, **related) -> Record:
+    """Insert one row with a Core statement and return it as a record, with `related` rows set."""
+    return Record(id=connection.execute(_insert_returning_id(model.__table__), row).scalar_one(), **row, **related)
 
 
-_POSITIONS, _LOT_BALANCES = StockValuation.__table__, StockBalance.__table__
-# the positions are updated by id, without the unit of work, for the same reason
+# the positions are updated by id, without the unit of work, for the same reason as `append`
 _STORE_POSITION = (_POSITIONS.update().where(_POSITIONS.c.id == bindparam("position_id"))
                    .values(quantity=bindparam("quantity"), value=bindparam("value"),
                            last_rate=bindparam("last_rate"), updated_at=bindparam("updated_at")))
 
 
-def _record(session: Session, valuation: StockValuation, lot: Lot, lot_balance: Decimal, position: Position,
-            kind: str, quantity: Decimal, value: Decimal, source: Source) -> StockMovement:
-    session.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
-                                      "value": position.value, "last_rate": position.rate,
-                                      "updated_at": source.occurred_at})
-    # The locked object follows the row, so later movements of this document start from it. Being
-    # set as committed, it is not reverted by a rolled-back savepoint: lock_positions re-reads it.
-    for name, current in (("quantity", position.quantity), ("value", position.value),
-                          ("last_rate", position.rate), ("updated_at", source.occurred_at)):
-        set_committed_value(valuation, name, current)
+def _record(connection: Connection, valuation, lot, lot_balance: Decimal, position: Position, kind: str,
+            quantity: Decimal, value: Decimal, source: Source) -> Record:
+    """Store the position after a movement and append the movement; `valuation` is the locked position
+    (a StockValuation or a record of lock_position_rows)."""
+    connection.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
+                                         "value": position.value, "last_rate": position.rate,
+                                         "updated_at": source.occurred_at})
     row = {"school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
            "lot_id": lot.id, "kind": kind, "quantity": quantity, "value": value, "lot_balance": lot_balance,
            "balance_quantity": position.quantity, "balance_value": position.value, "valuation_rate": position.rate,
            "actor": source.actor, "occurred_at": source.occurred_at, "source_type": source.type,
            "source_id": source.id}
-    movement = append(session, StockMovement, row, lot=lot)
-    check_after_movement(session, valuation, source.occurred_at)
-    return movement
+    return append(connection, StockMovement, row, lot=lot)
+
+
+def follow(position, movement: Record, set_value: Callable = setattr) -> None:
+    """The locked position follows the row after `movement`, so later movements of its document start from it."""
+    for name, after in (("quantity", "balance_quantity"), ("value", "balance_value"), ("last_rate", "valuation_rate"),
+                        ("updated_at", "occurred_at")):
+        set_value(position, name, getattr(movement, after))
+
+
+def _follow(session: Session, valuation: StockValuation, movement: Record) -> None:
+    # Set as committed, the object is not reverted by a rolled-back savepoint: lock_positions re-reads it.
+    follow(valuation, movement, set_committed_value)
+    check_after_movement(session, valuation, movement.occurred_at)
 
 
 def _position(valuation: StockValuation) -> Position:
@@ -212,22 +231,32 @@ def _add_to_lot_balance(excluded) -> dict:
     return {"quantity": _LOT_BALANCES.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
 
 
-def post_inbound(session: Session, valuation: StockValuation, lot: Lot, kind: str, quantity: Decimal,
-                 value: Decimal, source: Source) -> StockMovement:
-    """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
+def receive_in(connection: Connection, valuation, lot, kind: str, quantity: Decimal, value: Decimal,
+               source: Source) -> tuple[Record, int]:
+    """Bring `quantity` of a lot in at `value` (`valuation` locked, by `lock_positions` or
+    `lock_position_rows`, and not yet following the movement); the movement and its lot balance's id."""
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
-    statement = _upsert_statement(session.get_bind().dialect.name, _LOT_BALANCES, ("item_id", "location_id", "lot_id"),
+    statement = _upsert_statement(connection.dialect.name, _LOT_BALANCES, ("item_id", "location_id", "lot_id"),
                                   _add_to_lot_balance, (_LOT_BALANCES.c.id, _LOT_BALANCES.c.quantity))
-    balance_id, lot_balance = session.execute(statement, {
+    balance_id, lot_balance = connection.execute(statement, {
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
         "lot_id": lot.id, "quantity": quantity, "updated_at": source.occurred_at}).one()
+    movement = _record(connection, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
+                       quantity, value, source)
+    return movement, balance_id
+
+
+def post_inbound(session: Session, valuation: StockValuation, lot, kind: str, quantity: Decimal,
+                 value: Decimal, source: Source) -> Record:
+    """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
+    movement, balance_id = receive_in(session.connection(), valuation, lot, kind, quantity, value, source)
     loaded = session.identity_map.get(identity_key(StockBalance, balance_id))
     if loaded is not None:  # a balance the caller locked and holds (a stocktake's) must not go stale
-        set_committed_value(loaded, "quantity", lot_balance)
+        set_committed_value(loaded, "quantity", movement.lot_balance)
         set_committed_value(loaded, "updated_at", source.occurred_at)
-    return _record(session, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
-                   quantity, value, source)
+    _follow(session, valuation, movement)
+    return movement
 
 
 def post_outbound(session: Session, valuation: StockValuation, balance: StockBalance, kind: str,
@@ -241,4 +270,7 @@ def post_outbound(session: Session, valuation: StockValuation, balance: StockBal
     position, value = take_out(_position(valuation), quantity)
     balance.quantity -= quantity
     balance.updated_at = source.occurred_at
-    return _record(session, valuation, balance.lot, balance.quantity, position, kind, -quantity, -value, source)
+    movement = _record(session.connection(), valuation, balance.lot, balance.quantity, position, kind, -quantity,
+                       -value, source)
+    _follow(session, valuation, movement)
+    return movement

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, select, text, true
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.auth import Principal
 from shared.db import utcnow
@@ -15,9 +15,10 @@ from shared.errors import InvalidInput
 
 from .fefo import is_expired
 from .items import unknown_item
-from .ledger import append, lock_positions, post_inbound, source_for, upsert_returning
+from .ledger import Record, append, follow, lock_position_rows, receive_in, source_for, upsert_rows
 from .locations import unknown_location
-from .models import Item, Location, Lot, Receipt
+from .models import Item, Location, Lot, Receipt, ReorderRule
+from .reorder import check_rule_by_id
 from .valuation import receipt_value
 
 
@@ -56,11 +57,11 @@ class LotWanted:
     field: str
 
 
-def find_or_make_lots(session: Session, school_id: int, supplier_id: int | None, delivery_reference: str | None,
-                      wanted: list[LotWanted]) -> list[Lot]:
-    """The lots with these numbers from this supplier, made where missing, in one statement; a lot
-    received before must agree on its dates. Two receipts making the same lot at once meet on the
-    unique identity index, and the second gets the first's lot."""
+def find_or_make_lots(connection: Connection, school_id: int, supplier_id: int | None,
+                      delivery_reference: str | None, wanted: list[LotWanted]) -> list:
+    """The lots (rows of `lots`) with these numbers from this supplier, made where missing, in one
+    statement; a lot received before must agree on its dates. Two receipts making the same lot at
+    once meet on the unique identity index, and the second gets the first's lot."""
     if not wanted:
         return []
     now = utcnow()
@@ -71,7 +72,7 @@ def find_or_make_lots(session: Session, school_id: int, supplier_id: int | None,
             "production_date": lot.production_date, "expiry_date": lot.expiry_date, "supplier_id": supplier_id,
             "delivery_reference": delivery_reference, "received_at": now})
     lots = {(lot.item_id, lot.lot_number): lot
-            for lot in upsert_returning(session, Lot, list(rows.values()), LOT_IDENTITY, _same_lot)}
+            for lot in upsert_rows(connection, Lot.__table__, list(rows.values()), LOT_IDENTITY, _same_lot)}
     found = []
     for line in wanted:
         lot = lots[(line.item_id, line.lot_number)]
@@ -86,23 +87,31 @@ def find_or_make_lots(session: Session, school_id: int, supplier_id: int | None,
     return found
 
 
-_LOCATIONS, _ITEMS = Location.__table__, Item.__table__
+_LOCATIONS, _ITEMS, _RULES = Location.__table__, Item.__table__, ReorderRule.__table__
 # The location and the lines' items in one look-up: no row, no such location; a row without an
-# item for a line, no such active item in the school's catalogue.
+# item for a line, no such active item in the school's catalogue. With each item its reorder rule
+# at the location, if any, so that the movements need not look it up one by one.
 _LOCATION_AND_ITEMS = (
-    select(_LOCATIONS.c.id.label("location_id"), _ITEMS.c.id, _ITEMS.c.name, _ITEMS.c.shelf_life_days)
+    select(_LOCATIONS.c.id.label("location_id"), _ITEMS.c.id, _ITEMS.c.name, _ITEMS.c.shelf_life_days,
+           _RULES.c.id.label("rule_id"))
     .select_from(_LOCATIONS.outerjoin(_ITEMS, and_(_ITEMS.c.id.in_(bindparam("item_ids", expanding=True)),
                                                    _ITEMS.c.school_id == _LOCATIONS.c.school_id,
-                                                   _ITEMS.c.active == true())))
+                                                   _ITEMS.c.active == true()))
+                 .outerjoin(_RULES, and_(_RULES.c.item_id == _ITEMS.c.id, _RULES.c.location_id == _LOCATIONS.c.id)))
     .where(_LOCATIONS.c.id == bindparam("location_id"), _LOCATIONS.c.school_id == bindparam("school_id")))
 
 
 def post_receipt(session: Session, principal: Principal, location_id: int, lines: list[dict], today: date,
                  supplier_id: int | None = None, delivery_reference: str | None = None,
-                 note: str | None = None) -> Receipt:
-    """Receive goods into a location. Expired goods and goods produced in the future are refused."""
+                 note: str | None = None) -> Record:
+    """Receive goods into a location. Expired goods and goods produced in the future are refused.
+
+    The statements run on the session's connection, and what they write comes back as records
+    (ledger.Record), not ORM objects: the receipt's rows are written once and only read back for
+    the response."""
     school_id = principal.school_id
-    found = session.execute(_LOCATION_AND_ITEMS, {"location_id": location_id, "school_id": school_id,
+    connection = session.connection()
+    found = connection.execute(_LOCATION_AND_ITEMS, {"location_id": location_id, "school_id": school_id,
                                                   "item_ids": sorted({line["item_id"] for line in lines})}).all()
     if not found:
         raise unknown_location(location_id)
@@ -120,20 +129,23 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
         if is_expired(expiry_date, today):
             raise InvalidInput(f"{field}.expiry_date", f"the goods expired on {expiry_date}: expired goods are refused")
         prepared.append((item, production_date, expiry_date, line, field))
-    receipt = append(session, Receipt, {
+    receipt = append(connection, Receipt, {
         "school_id": school_id, "location_id": location_id, "supplier_id": supplier_id,
         "delivery_reference": delivery_reference, "note": note, "created_by": principal.user_id,
         "created_at": utcnow()})
     source = source_for(receipt, "receipt", principal.user_id)
-    positions = lock_positions(session, school_id, [(item.id, location_id) for item, *_ in prepared], create=True)
-    lots = find_or_make_lots(session, school_id, supplier_id, delivery_reference, [
+    positions = lock_position_rows(connection, school_id, [(item.id, location_id) for item, *_ in prepared])
+    lots = find_or_make_lots(connection, school_id, supplier_id, delivery_reference, [
         LotWanted(item.id, line["lot_number"], production_date, expiry_date, field)
         for item, production_date, expiry_date, line, field in prepared])
-    movements = []
+    receipt.movements = []
     for (item, _, _, line, _), lot in zip(prepared, lots, strict=True):
         quantity = line["quantity"]
-        movements.append(post_inbound(session, positions[(item.id, location_id)], lot, "receipt", quantity,
-                                      receipt_value(quantity, Decimal(line["unit_price"])), source))
+        position = positions[(item.id, location_id)]
+        movement, _ = receive_in(connection, position, lot, "receipt", quantity,
+                                 receipt_value(quantity, Decimal(line["unit_price"])), source)
+        follow(position, movement)
+        check_rule_by_id(session, item.rule_id, position.quantity, source.occurred_at)
+        receipt.movements.append(movement)
     # the response is built from the rows just written, not read back
-    set_committed_value(receipt, "movements", movements)
     return receipt

@@ -55,8 +55,13 @@ _RULE_OF_POSITION = select(_RULES.c.id).where(_RULES.c.item_id == bindparam("ite
 def check_after_movement(session: Session, valuation: StockValuation, now: datetime) -> None:
     rule_id = session.execute(_RULE_OF_POSITION, {"item_id": valuation.item_id,
                                                   "location_id": valuation.location_id}).scalar()
+    check_rule_by_id(session, rule_id, valuation.quantity, now)
+
+
+def check_rule_by_id(session: Session, rule_id: int | None, on_hand: Decimal, now: datetime) -> None:
+    """The check, for a caller that looked up the position's rule (its id, or None) with its own reads."""
     if rule_id is not None:
-        check_rule(session, session.get(ReorderRule, rule_id), valuation.quantity, now)
+        check_rule(session, session.get(ReorderRule, rule_id), on_hand, now)
 
 
 def set_rule(session: Session, principal: Principal, item_id: int, location_id: int, minimum: Decimal,
