@@ -169,9 +169,11 @@ def receipt_throughput(database, baseline_dir: Path, seconds: float, rounds: int
     for _ in range(10):
         receipt()
     event.remove(database.engine, "before_cursor_execute", count)
-    rates, counts = rates_in_turns({"receipts": receipt, "inserts": insert}, seconds, rounds)
+    cpu: dict = {}
+    rates, counts = rates_in_turns({"receipts": receipt, "inserts": insert}, seconds, rounds, cpu)
     return {"receipts_per_s": rates["receipts"], "inserts_per_s": rates["inserts"], "requests": counts,
-            "ratio": rates["receipts"] / rates["inserts"], "statements_per_receipt": len(statements) / 10}
+            "ratio": rates["receipts"] / rates["inserts"], "statements_per_receipt": len(statements) / 10,
+            "cpu_ms": {side: seconds * 1000 for side, seconds in cpu.items()}}
 
 
 def run(quick: bool = False, reads: bool = True) -> dict:
@@ -212,11 +214,14 @@ def render(results: dict) -> str:
         build = results["build_seconds"]
         lines += [f"(ledger written in {build[small]:.1f} s for 10k rows, {build[large]:.1f} s for 1M rows)", ""]
     receipts = results["receipts"]
+    cpu = receipts["cpu_ms"]
     lines += ["Goods receipt in-process: POST /api/receipts (one line) vs bench.baseline_app POST /rows",
               f"receipts/s {receipts['receipts_per_s']:.1f} ({receipts['requests']['receipts']} posted), "
               f"bare inserts/s {receipts['inserts_per_s']:.1f} ({receipts['requests']['inserts']}), "
               f"ratio {receipts['ratio']:.2f}x; {receipts['statements_per_receipt']:.0f} SQL statements per receipt "
-              "before COMMIT (SQLAlchemy before_cursor_execute)"]
+              "before COMMIT (SQLAlchemy before_cursor_execute)",
+              f"CPU ms per request (process time): receipt {cpu['receipts']:.3f}, bare insert {cpu['inserts']:.3f}, "
+              f"ratio {cpu['inserts'] / cpu['receipts']:.2f}x"]
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ from http import HTTPStatus
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_smorest.utils import prepare_response
@@ -38,6 +39,17 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, **kwargs):
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request without a session cookie (every API
+    call) gets its empty session at once: Flask builds the signing serializer (itsdangerous, key
+    derivation) on every request first, which cost an API request more than some of its SQL."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class ProblemSchema(ma.Schema):
@@ -108,6 +120,7 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
     configure_logging(spec.name)
     app = Flask(spec.name, root_path=str(spec.package_dir))
     app.url_map.converters["int"] = RowIdConverter
+    app.session_interface = CookieSessionInterface()
     app.config.update(
         SECRET_KEY=config.secret_key,
         MAX_CONTENT_LENGTH=config.max_content_length,

@@ -84,15 +84,18 @@ def _upsert_statement(dialect: str, target, index_elements: tuple, update: Calla
     return statement.returning(*returning)
 
 
-def upsert_rows(connection: Connection, table, rows: list[dict], index_elements: tuple, update: Callable) -> list:
+def upsert_rows(connection: Connection, table, rows: list[dict], index_elements: tuple, update: Callable,
+                returning: tuple | None = None) -> list:
     """Insert `rows`, or on conflict update the existing ones with `update(excluded)`, and return the
-    rows as they now are: one statement, which also row-locks the existing rows on PostgreSQL.
+    rows as they now are (their `returning` columns, all by default): one statement, which also
+    row-locks the existing rows on PostgreSQL.
 
     The statement is built once per table and dialect (`update` is a module-level function), and
     the rows go as parameters, not inlined with .values(rows), which would leave it without a cache
     key: building and compiling an upsert costs more than running it. It runs on the connection, as
     Core: the ORM's bulk-insert path around an upsert cost several times the statement itself."""
-    statement = _upsert_statement(connection.dialect.name, table, index_elements, update, tuple(table.c))
+    statement = _upsert_statement(connection.dialect.name, table, index_elements, update,
+                                  returning or tuple(table.c))
     return connection.execute(statement, rows).all()
 
 
@@ -118,15 +121,19 @@ def _keep_position(_excluded) -> dict:
     return {"updated_at": _POSITIONS.c.updated_at}
 
 
-def lock_position_rows(connection: Connection, school_id: int,
-                       pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Record]:
+# what a movement reads of its position: the moving-average state, not when it last changed
+_POSITION_STATE = tuple(column for column in _POSITIONS.c if column.name != "updated_at")
+
+
+def lock_position_rows(connection: Connection, school_id: int, pairs: Iterable[tuple[int, int]],
+                       returning: tuple = _POSITION_STATE) -> dict[tuple[int, int], Record]:
     """Lock the valuation rows of (item id, location id) pairs in the global lock order, making
     missing ones (inbound movements), and return them as records the caller keeps up to date."""
     now = utcnow()
     rows = upsert_rows(connection, _POSITIONS, [
         {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
          "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now}
-        for item_id, location_id in sorted(set(pairs))], ("item_id", "location_id"), _keep_position)
+        for item_id, location_id in sorted(set(pairs))], ("item_id", "location_id"), _keep_position, returning)
     return {(row.item_id, row.location_id): Record(**row._mapping) for row in rows}
 
 
@@ -140,7 +147,8 @@ def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, 
     ordered = sorted(set(pairs))
     if create and ordered:
         return {pair: as_loaded(session, StockValuation, vars(row))
-                for pair, row in lock_position_rows(session.connection(), school_id, ordered).items()}
+                for pair, row in lock_position_rows(session.connection(), school_id, ordered,
+                                                    tuple(_POSITIONS.c)).items()}
     locked = {}
     for item_id, location_id in ordered:
         row = session.scalars(

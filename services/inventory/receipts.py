@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import and_, bindparam, select, text, true
 from sqlalchemy.engine import Connection
@@ -41,6 +42,11 @@ def expiry_of(item, production_date: date | None, expiry_date: date | None, fiel
 LOT_IDENTITY = (Lot.school_id, Lot.item_id, text("coalesce(supplier_id, 0)"), Lot.lot_number)
 
 
+_LOTS = Lot.__table__
+# what a receipt line checks and its movement shows of a lot
+_LOT_READ = (_LOTS.c.id, _LOTS.c.item_id, _LOTS.c.lot_number, _LOTS.c.production_date, _LOTS.c.expiry_date)
+
+
 def _same_lot(excluded) -> dict:
     # a no-op update, so that RETURNING yields the lot that was already there
     return {"lot_number": excluded.lot_number}
@@ -72,7 +78,7 @@ def find_or_make_lots(connection: Connection, school_id: int, supplier_id: int |
             "production_date": lot.production_date, "expiry_date": lot.expiry_date, "supplier_id": supplier_id,
             "delivery_reference": delivery_reference, "received_at": now})
     lots = {(lot.item_id, lot.lot_number): lot
-            for lot in upsert_rows(connection, Lot.__table__, list(rows.values()), LOT_IDENTITY, _same_lot)}
+            for lot in upsert_rows(connection, _LOTS, list(rows.values()), LOT_IDENTITY, _same_lot, _LOT_READ)}
     found = []
     for line in wanted:
         lot = lots[(line.item_id, line.lot_number)]
@@ -88,17 +94,25 @@ def find_or_make_lots(connection: Connection, school_id: int, supplier_id: int |
 
 
 _LOCATIONS, _ITEMS, _RULES = Location.__table__, Item.__table__, ReorderRule.__table__
-# The location and the lines' items in one look-up: no row, no such location; a row without an
-# item for a line, no such active item in the school's catalogue. With each item its reorder rule
-# at the location, if any, so that the movements need not look it up one by one.
-_LOCATION_AND_ITEMS = (
-    select(_LOCATIONS.c.id.label("location_id"), _ITEMS.c.id, _ITEMS.c.name, _ITEMS.c.shelf_life_days,
-           _RULES.c.id.label("rule_id"))
-    .select_from(_LOCATIONS.outerjoin(_ITEMS, and_(_ITEMS.c.id.in_(bindparam("item_ids", expanding=True)),
-                                                   _ITEMS.c.school_id == _LOCATIONS.c.school_id,
-                                                   _ITEMS.c.active == true()))
-                 .outerjoin(_RULES, and_(_RULES.c.item_id == _ITEMS.c.id, _RULES.c.location_id == _LOCATIONS.c.id)))
-    .where(_LOCATIONS.c.id == bindparam("location_id"), _LOCATIONS.c.school_id == bindparam("school_id")))
+
+
+@cache
+def _location_and_items(count: int):
+    """The location and `count` items in one look-up: no row, no such location; a row without an
+    item for a line, no such active item in the school's catalogue. With each item its reorder rule
+    at the location, if any, so that the movements need not look it up one by one. One statement per
+    number of items, with a parameter each (item_0, item_1, ...): an expanding IN would be rewritten
+    on every execution."""
+    return (
+        select(_LOCATIONS.c.id.label("location_id"), _ITEMS.c.id, _ITEMS.c.name, _ITEMS.c.shelf_life_days,
+               _RULES.c.id.label("rule_id"))
+        .select_from(_LOCATIONS.outerjoin(_ITEMS, and_(_ITEMS.c.id.in_([bindparam(f"item_{index}")
+                                                                         for index in range(count)]),
+                                                       _ITEMS.c.school_id == _LOCATIONS.c.school_id,
+                                                       _ITEMS.c.active == true()))
+                     .outerjoin(_RULES, and_(_RULES.c.item_id == _ITEMS.c.id,
+                                             _RULES.c.location_id == _LOCATIONS.c.id)))
+        .where(_LOCATIONS.c.id == bindparam("location_id"), _LOCATIONS.c.school_id == bindparam("school_id")))
 
 
 def post_receipt(session: Session, principal: Principal, location_id: int, lines: list[dict], today: date,
@@ -111,8 +125,10 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
     the response."""
     school_id = principal.school_id
     connection = session.connection()
-    found = connection.execute(_LOCATION_AND_ITEMS, {"location_id": location_id, "school_id": school_id,
-                                                  "item_ids": sorted({line["item_id"] for line in lines})}).all()
+    item_ids = sorted({line["item_id"] for line in lines})
+    found = connection.execute(_location_and_items(len(item_ids)), {
+        "location_id": location_id, "school_id": school_id,
+        **{f"item_{index}": item_id for index, item_id in enumerate(item_ids)}}).all()
     if not found:
         raise unknown_location(location_id)
     items = {item.id: item for item in found if item.id is not None}
