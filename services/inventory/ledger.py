@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BigInteger, bindparam, case, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -210,9 +210,16 @@ def _record(connection: Connection, valuation, lot, lot_balance: Decimal, positi
     connection.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
                                          "value": position.value, "last_rate": position.rate,
                                          "updated_at": source.occurred_at})
+    return _append_movement(connection, valuation, lot, lot_balance, position.quantity, position.value, position.rate,
+                            kind, quantity, value, source)
+
+
+def _append_movement(connection: Connection, valuation, lot, lot_balance: Decimal, balance_quantity: Decimal,
+                     balance_value: Decimal, rate: Decimal, kind: str, quantity: Decimal, value: Decimal,
+                     source: Source) -> Record:
     row = {"school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
            "lot_id": lot.id, "kind": kind, "quantity": quantity, "value": value, "lot_balance": lot_balance,
-           "balance_quantity": position.quantity, "balance_value": position.value, "valuation_rate": position.rate,
+           "balance_quantity": balance_quantity, "balance_value": balance_value, "valuation_rate": rate,
            "actor": source.actor, "occurred_at": source.occurred_at, "source_type": source.type,
            "source_id": source.id}
     return append(connection, StockMovement, row, lot=lot)
@@ -239,20 +246,82 @@ def _add_to_lot_balance(excluded) -> dict:
     return {"quantity": _LOT_BALANCES.c.quantity + excluded.quantity, "updated_at": excluded.updated_at}
 
 
-def receive_in(connection: Connection, valuation, lot, kind: str, quantity: Decimal, value: Decimal,
-               source: Source) -> tuple[Record, int]:
-    """Bring `quantity` of a lot in at `value` (`valuation` locked, by `lock_positions` or
-    `lock_position_rows`, and not yet following the movement); the movement and its lot balance's id."""
+def _check_inbound(kind: str, quantity: Decimal, value: Decimal) -> None:
     if kind not in INBOUND_KINDS or quantity <= 0 or value < 0:
         raise ValueError(f"not an inbound movement: {kind} {quantity} worth {value}")
+
+
+def _add_to_lot(connection: Connection, valuation, lot, quantity: Decimal, source: Source) -> tuple[int, Decimal]:
+    """The lot balance's id and its quantity after `quantity` came in: made where missing, incremented in SQL."""
     statement = _upsert_statement(connection.dialect.name, _LOT_BALANCES, ("item_id", "location_id", "lot_id"),
                                   _add_to_lot_balance, (_LOT_BALANCES.c.id, _LOT_BALANCES.c.quantity))
-    balance_id, lot_balance = connection.execute(statement, {
+    return connection.execute(statement, {
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
         "lot_id": lot.id, "quantity": quantity, "updated_at": source.occurred_at}).one()
+
+
+def receive_in(connection: Connection, valuation, lot, kind: str, quantity: Decimal, value: Decimal,
+               source: Source) -> tuple[Record, int]:
+    """Bring `quantity` of a lot in at `value` (`valuation` locked by `lock_positions`, and not yet
+    following the movement); the movement and its lot balance's id."""
+    _check_inbound(kind, quantity, value)
+    balance_id, lot_balance = _add_to_lot(connection, valuation, lot, quantity, source)
     movement = _record(connection, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
                        quantity, value, source)
     return movement, balance_id
+
+
+# valuation.take_in in SQL, on the stored integers (fen, thousandths of a unit, millionths of a
+# yuan): quantity and value add up, and the rate, 10^7 × value ÷ quantity rounded half up, is
+# (2·10^7·value + quantity) div (2·quantity), neither being negative. That is exact while
+# 2·10^7·value fits in 64 bits, a position worth up to ¥4.6 billion; past it the statement keeps
+# the old rate and says so (`rate_exact`), and Python's rate is stored.
+_RATE_EXACT_UP_TO = (2**63 - 1) // (2 * 10**7)
+
+
+def _fen(column):
+    return type_coerce(column, BigInteger)  # the stored integer, so that literals are not scaled as amounts
+
+
+def _taken_in(excluded) -> dict:
+    quantity, value = _fen(_POSITIONS.c.quantity + excluded.quantity), _fen(_POSITIONS.c.value + excluded.value)
+    return {"quantity": quantity, "value": value, "updated_at": excluded.updated_at,
+            "last_rate": case((value <= _RATE_EXACT_UP_TO, (value * 20_000_000 + quantity) // (quantity * 2)),
+                              else_=_POSITIONS.c.last_rate)}
+
+
+_TAKEN_IN = (_POSITIONS.c.id, _POSITIONS.c.school_id, _POSITIONS.c.item_id, _POSITIONS.c.location_id,
+             _POSITIONS.c.quantity, _POSITIONS.c.value, _POSITIONS.c.last_rate,
+             (_fen(_POSITIONS.c.value) <= _RATE_EXACT_UP_TO).label("rate_exact"))
+
+
+def take_in_position(connection: Connection, school_id: int, item_id: int, location_id: int, kind: str,
+                     quantity: Decimal, value: Decimal, now: datetime) -> Record:
+    """Lock the item × location position, making it if missing, and take `quantity` worth `value` in,
+    in one statement; the position after it (id, quantity, value, last_rate). The caller takes
+    positions in the global lock order, or has locked them all first (lock_position_rows)."""
+    _check_inbound(kind, quantity, value)
+    fresh = take_in(Position(), quantity, value)
+    row = connection.execute(_upsert_statement(connection.dialect.name, _POSITIONS, ("item_id", "location_id"),
+                                               _taken_in, _TAKEN_IN), {
+        "school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": fresh.quantity,
+        "value": fresh.value, "last_rate": fresh.rate, "updated_at": now}).one()
+    position = Record(**row._mapping)
+    if not position.rate_exact:
+        position.last_rate = Position(position.quantity, position.value).rate
+        connection.execute(_STORE_POSITION, {"position_id": position.id, "quantity": position.quantity,
+                                             "value": position.value, "last_rate": position.last_rate,
+                                             "updated_at": now})
+    return position
+
+
+def receive_taken_in(connection: Connection, position: Record, lot, kind: str, quantity: Decimal, value: Decimal,
+                     source: Source) -> Record:
+    """The rest of an inbound movement whose position `take_in_position` moved: its lot balance and
+    its ledger row, with `position` as the balance after it."""
+    _, lot_balance = _add_to_lot(connection, position, lot, quantity, source)
+    return _append_movement(connection, position, lot, lot_balance, position.quantity, position.value,
+                            position.last_rate, kind, quantity, value, source)
 
 
 def post_inbound(session: Session, valuation: StockValuation, lot, kind: str, quantity: Decimal,

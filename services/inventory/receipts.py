@@ -16,7 +16,15 @@ from shared.errors import InvalidInput
 
 from .fefo import is_expired
 from .items import unknown_item
-from .ledger import Record, append, follow, lock_position_rows, receive_in, source_for, upsert_rows
+from .ledger import (
+    Record,
+    append,
+    lock_position_rows,
+    receive_taken_in,
+    source_for,
+    take_in_position,
+    upsert_rows,
+)
 from .locations import unknown_location
 from .models import Item, Location, Lot, Receipt, ReorderRule
 from .reorder import check_rule_by_id
@@ -150,18 +158,20 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
         "delivery_reference": delivery_reference, "note": note, "created_by": principal.user_id,
         "created_at": utcnow()})
     source = source_for(receipt, "receipt", principal.user_id)
-    positions = lock_position_rows(connection, school_id, [(item.id, location_id) for item, *_ in prepared])
+    item_ids = [item.id for item, *_ in prepared]
+    if item_ids != sorted(item_ids):  # each line would lock its position out of the global lock order
+        lock_position_rows(connection, school_id, [(item_id, location_id) for item_id in item_ids])
+    values = [receipt_value(line["quantity"], Decimal(line["unit_price"])) for *_, line, _ in prepared]
+    positions = [take_in_position(connection, school_id, item.id, location_id, "receipt", line["quantity"], value,
+                                  source.occurred_at)
+                 for (item, *_, line, _), value in zip(prepared, values, strict=True)]
     lots = find_or_make_lots(connection, school_id, supplier_id, delivery_reference, [
         LotWanted(item.id, line["lot_number"], production_date, expiry_date, field)
         for item, production_date, expiry_date, line, field in prepared])
     receipt.movements = []
-    for (item, _, _, line, _), lot in zip(prepared, lots, strict=True):
-        quantity = line["quantity"]
-        position = positions[(item.id, location_id)]
-        movement, _ = receive_in(connection, position, lot, "receipt", quantity,
-                                 receipt_value(quantity, Decimal(line["unit_price"])), source)
-        follow(position, movement)
+    for (item, *_, line, _), value, position, lot in zip(prepared, values, positions, lots, strict=True):
+        receipt.movements.append(receive_taken_in(connection, position, lot, "receipt", line["quantity"], value,
+                                                  source))
         check_rule_by_id(session, item.rule_id, position.quantity, source.occurred_at)
-        receipt.movements.append(movement)
     # the response is built from the rows just written, not read back
     return receipt
