@@ -45,6 +45,8 @@ def refuse_unsafe_input() -> None:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise DomainError("The body is not valid JSON", {"json": ["Invalid JSON body."]}) from None
-    field = _unstorable_field(body)
+    # NUL and lone surrogates reach JSON text only as \u escapes (control characters and invalid
+    # UTF-8 are refused by the parser), or in a UTF-16/32 body, whose bytes hold NULs
+    field = _unstorable_field(body) if b"\\u" in raw or b"\x00" in raw else None
     if field is not None:
         raise InvalidInput(field, "Text may not contain NUL characters or unpaired surrogates.")

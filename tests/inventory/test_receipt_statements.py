@@ -86,8 +86,8 @@ def test_the_one_look_up_of_location_and_items_still_refuses_what_is_unknown_nam
 def test_the_moving_average_a_receipt_takes_in_with_sql_is_valuation_take_in(session, keeper, locations, items):
     """The receipt's position statement computes valuation.take_in in SQL: after every receipt the
     position and the movement must hold what Python's take_in gives, also on a rounding tie
-    (0.256 at ¥0.04 is worth ¥0.01: a rate of 0.0390625, 0.039063 half up) and past the value up to which the SQL rate is exact (¥4.6 billion),
-    where Python's rate is stored instead."""
+    (0.256 at ¥0.04 is worth ¥0.01: a rate of 0.0390625, 0.039063 half up) and past the value up
+    to which the SQL rate is exact (¥4.6 billion), where Python's rate is stored instead."""
     rng = random.Random(20261126)
     lines = [("0.256", "0.04")] + [
         (f"{rng.randint(1, 10_000_000) / 1000:.3f}", f"{rng.randint(0, 50_000) / 100:.2f}") for _ in range(30)] + [
