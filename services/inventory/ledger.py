@@ -16,7 +16,10 @@ Concurrency (stock never negative, moving average never computed from a stale st
   INSERT ... ON CONFLICT DO UPDATE ... RETURNING: on PostgreSQL the DO UPDATE takes the same row
   lock as FOR UPDATE and returns the latest committed row, so two first receipts into an empty
   location neither collide on the unique constraint nor read a stale balance. A lot balance is
-  incremented inside that statement. Outbound movements lock with SELECT ... FOR UPDATE.
+  incremented inside that statement, and so is a direct receipt's position (`take_in_position`,
+  the moving average in SQL): lines whose items come in lock order each lock and move their
+  position in one statement, other receipts lock all positions first. Outbound movements lock
+  with SELECT ... FOR UPDATE.
 * SQLite ignores FOR UPDATE; there `shared.db` begins every transaction with BEGIN IMMEDIATE,
   which takes the database's write lock up front and serializes writers the same way.
 * CHECK constraints (quantity >= 0) on the balance rows are the last line of defence.
@@ -121,20 +124,14 @@ def _keep_position(_excluded) -> dict:
     return {"updated_at": _POSITIONS.c.updated_at}
 
 
-# what a movement reads of its position: the moving-average state, not when it last changed
-_POSITION_STATE = tuple(column for column in _POSITIONS.c if column.name != "updated_at")
-
-
-def lock_position_rows(connection: Connection, school_id: int, pairs: Iterable[tuple[int, int]],
-                       returning: tuple = _POSITION_STATE) -> dict[tuple[int, int], Record]:
+def lock_position_rows(connection: Connection, school_id: int, pairs: Iterable[tuple[int, int]]) -> list:
     """Lock the valuation rows of (item id, location id) pairs in the global lock order, making
-    missing ones (inbound movements), and return them as records the caller keeps up to date."""
+    missing ones (inbound movements); the rows, as locked."""
     now = utcnow()
-    rows = upsert_rows(connection, _POSITIONS, [
+    return upsert_rows(connection, _POSITIONS, [
         {"school_id": school_id, "item_id": item_id, "location_id": location_id, "quantity": Decimal(0),
          "value": Decimal(0), "last_rate": Decimal(0), "updated_at": now}
-        for item_id, location_id in sorted(set(pairs))], ("item_id", "location_id"), _keep_position, returning)
-    return {(row.item_id, row.location_id): Record(**row._mapping) for row in rows}
+        for item_id, location_id in sorted(set(pairs))], ("item_id", "location_id"), _keep_position)
 
 
 def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, int]],
@@ -146,9 +143,8 @@ def lock_positions(session: Session, school_id: int, pairs: Iterable[tuple[int, 
     """
     ordered = sorted(set(pairs))
     if create and ordered:
-        return {pair: as_loaded(session, StockValuation, vars(row))
-                for pair, row in lock_position_rows(session.connection(), school_id, ordered,
-                                                    tuple(_POSITIONS.c)).items()}
+        return {(row.item_id, row.location_id): as_loaded(session, StockValuation, row._asdict())
+                for row in lock_position_rows(session.connection(), school_id, ordered)}
     locked = {}
     for item_id, location_id in ordered:
         row = session.scalars(
@@ -205,8 +201,7 @@ _STORE_POSITION = (_POSITIONS.update().where(_POSITIONS.c.id == bindparam("posit
 
 def _record(connection: Connection, valuation, lot, lot_balance: Decimal, position: Position, kind: str,
             quantity: Decimal, value: Decimal, source: Source) -> Record:
-    """Store the position after a movement and append the movement; `valuation` is the locked position
-    (a StockValuation or a record of lock_position_rows)."""
+    """Store the position after a movement and append the movement; `valuation` is the locked position."""
     connection.execute(_STORE_POSITION, {"position_id": valuation.id, "quantity": position.quantity,
                                          "value": position.value, "last_rate": position.rate,
                                          "updated_at": source.occurred_at})
@@ -225,16 +220,12 @@ def _append_movement(connection: Connection, valuation, lot, lot_balance: Decima
     return append(connection, StockMovement, row, lot=lot)
 
 
-def follow(position, movement: Record, set_value: Callable = setattr) -> None:
-    """The locked position follows the row after `movement`, so later movements of its document start from it."""
+def _follow(session: Session, valuation: StockValuation, movement: Record) -> None:
+    # The locked object follows the row, so later movements of this document start from it. Being
+    # set as committed, it is not reverted by a rolled-back savepoint: lock_positions re-reads it.
     for name, after in (("quantity", "balance_quantity"), ("value", "balance_value"), ("last_rate", "valuation_rate"),
                         ("updated_at", "occurred_at")):
-        set_value(position, name, getattr(movement, after))
-
-
-def _follow(session: Session, valuation: StockValuation, movement: Record) -> None:
-    # Set as committed, the object is not reverted by a rolled-back savepoint: lock_positions re-reads it.
-    follow(valuation, movement, set_committed_value)
+        set_committed_value(valuation, name, getattr(movement, after))
     check_after_movement(session, valuation, movement.occurred_at)
 
 
@@ -258,17 +249,6 @@ def _add_to_lot(connection: Connection, valuation, lot, quantity: Decimal, sourc
     return connection.execute(statement, {
         "school_id": valuation.school_id, "item_id": valuation.item_id, "location_id": valuation.location_id,
         "lot_id": lot.id, "quantity": quantity, "updated_at": source.occurred_at}).one()
-
-
-def receive_in(connection: Connection, valuation, lot, kind: str, quantity: Decimal, value: Decimal,
-               source: Source) -> tuple[Record, int]:
-    """Bring `quantity` of a lot in at `value` (`valuation` locked by `lock_positions`, and not yet
-    following the movement); the movement and its lot balance's id."""
-    _check_inbound(kind, quantity, value)
-    balance_id, lot_balance = _add_to_lot(connection, valuation, lot, quantity, source)
-    movement = _record(connection, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
-                       quantity, value, source)
-    return movement, balance_id
 
 
 # valuation.take_in in SQL, on the stored integers (fen, thousandths of a unit, millionths of a
@@ -327,7 +307,11 @@ def receive_taken_in(connection: Connection, position: Record, lot, kind: str, q
 def post_inbound(session: Session, valuation: StockValuation, lot, kind: str, quantity: Decimal,
                  value: Decimal, source: Source) -> Record:
     """Bring `quantity` of a lot in at `value`; `valuation` must be locked by `lock_positions`."""
-    movement, balance_id = receive_in(session.connection(), valuation, lot, kind, quantity, value, source)
+    _check_inbound(kind, quantity, value)
+    connection = session.connection()
+    balance_id, lot_balance = _add_to_lot(connection, valuation, lot, quantity, source)
+    movement = _record(connection, valuation, lot, lot_balance, take_in(_position(valuation), quantity, value), kind,
+                       quantity, value, source)
     loaded = session.identity_map.get(identity_key(StockBalance, balance_id))
     if loaded is not None:  # a balance the caller locked and holds (a stocktake's) must not go stale
         set_committed_value(loaded, "quantity", movement.lot_balance)
