@@ -9,6 +9,7 @@ and records its id in the inbox in one transaction, so a redelivered event chang
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import queue
@@ -74,6 +75,11 @@ def payload_schema(event_type: str):
     return register
 
 
+@functools.cache
+def _payload_schema(event_type: str) -> ma.Schema:
+    return PAYLOAD_SCHEMAS[event_type]()
+
+
 def handler_task_name(service: str) -> str:
     return f"{service}.handle_event"
 
@@ -122,7 +128,7 @@ def emit(session: Session, event_type: str, payload: dict) -> dict:
     service = session.info["service"]
     if producer != service:
         raise ValueError(f"{service} may not produce {event_type}; {producer} does")
-    schema = PAYLOAD_SCHEMAS[event_type]()
+    schema = _payload_schema(event_type)
     data = schema.dump(schema.load(schema.dump(payload)))
     row = session.info["outbox_model"](
         id=str(uuid.uuid4()), type=event_type, version=1, occurred_at=utcnow(),
@@ -288,8 +294,7 @@ class Consumer:
         if handler is None:
             log.warning("%s has no handler for %s", self.service, envelope["type"])
             return False
-        schema = PAYLOAD_SCHEMAS[envelope["type"]]()
-        payload = schema.load(envelope["payload"])
+        payload = _payload_schema(envelope["type"]).load(envelope["payload"])
         with database.unit_of_work() as uow:
             if uow.session.get(self.inbox_model, envelope["id"]) is not None:
                 log.info("event %s (%s) was applied before; ignored", envelope["id"], envelope["type"])
