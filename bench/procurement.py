@@ -98,8 +98,7 @@ def build(path: Path, start: date):
         officer = create_staff_user(session, school.id, "bench-officer", "采购员", "bench password",
                                     ["procurement_officer"])
         seed_catalogue(session, Principal("seed", frozenset({"admin"}), school_id=school.id), date(start.year, 1, 1))
-        session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
-                                     categories=["bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods"]))
+        approve_supplier(session)
         uow.commit()
         school_id, officer_id = school.id, officer.id
         point_ids = [point.id for point in points]
@@ -122,6 +121,30 @@ def build(path: Path, start: date):
     return database, school_id, officer_id
 
 
+def approve_supplier(session) -> None:
+    """The supplier every bench order goes to, as the portal's supplier.approved event leaves it."""
+    session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
+                                 categories=["bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods"]))
+
+
+def priced_vegetables(session, school_id: int) -> list[tuple[int, str, str]]:
+    """(item id, base unit, price) of each vegetable at its price rule's limit: ordered without an override."""
+    items = []
+    for item in session.scalars(select(Item).where(Item.school_id == school_id,
+                                                   Item.category == "vegetables").order_by(Item.id)):
+        check = check_for(session, item, date.today())
+        items.append((item.id, item.base_unit, str(check.limit if check else "1.00")))
+    return items
+
+
+def order_body(items: list[tuple[int, str, str]], sequence: int) -> dict:
+    """A one-line order of 20 base units for dining hall 1, delivered in three days."""
+    item_id, unit, price = items[sequence % len(items)]
+    return {"supplier_id": SUPPLIER_ID, "lines": [{
+        "item_id": item_id, "quantity": "20", "unit": unit, "unit_price": price, "destination": "DH1",
+        "delivery_date": (date.today() + timedelta(days=3)).isoformat()}]}
+
+
 def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Path, seconds: float,
                      rounds: int) -> dict:
     """Orders created, submitted and sent per second, and bare inserts per second, in alternating slices."""
@@ -135,21 +158,12 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
                         SECRET, 3600)
     headers = {"Authorization": f"Bearer {token}"}
     with database.unit_of_work() as uow:
-        # vegetables at their price rule's limit: allowed without an override
-        items = []
-        for item in uow.session.scalars(select(Item).where(Item.school_id == school_id,
-                                                           Item.category == "vegetables").order_by(Item.id)):
-            check = check_for(uow.session, item, date.today())
-            items.append((item.id, item.base_unit, str(check.limit if check else "1.00")))
+        items = priced_vegetables(uow.session, school_id)
     baseline = create_baseline().test_client()
-    delivery = (date.today() + timedelta(days=3)).isoformat()
     counter = iter(range(10**9))
 
     def body():
-        item_id, unit, price = items[next(counter) % len(items)]
-        return {"supplier_id": SUPPLIER_ID, "lines": [{"item_id": item_id, "quantity": "20", "unit": unit,
-                                                       "unit_price": price, "destination": "DH1",
-                                                       "delivery_date": delivery}]}
+        return order_body(items, next(counter))
 
     def order():
         created = suite.post("/api/purchase-orders", headers=headers, json=body())
