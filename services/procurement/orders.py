@@ -264,12 +264,16 @@ LOAD_ONE_ORDER = (joinedload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.i
                   selectinload(PurchaseOrder.approvals))
 
 
+_ONE_ORDER = (select(PurchaseOrder)
+              .where(PurchaseOrder.id == bindparam("order_id"), PurchaseOrder.school_id == bindparam("school_id"))
+              .options(*LOAD_ONE_ORDER).execution_options(populate_existing=True))
+# only the order's row: PostgreSQL refuses to lock the nullable side of the lines' outer join
+_ONE_ORDER_FOR_UPDATE = _ONE_ORDER.with_for_update(of=PurchaseOrder)
+
+
 def get_order(session: Session, principal: Principal, order_id: int, for_update: bool = False) -> PurchaseOrder:
-    query = select(PurchaseOrder).where(PurchaseOrder.id == order_id, PurchaseOrder.school_id == principal.school_id)
-    if for_update:
-        # only the order's row: PostgreSQL refuses to lock the nullable side of the lines' outer join
-        query = query.with_for_update(of=PurchaseOrder)
-    order = session.scalars(query.options(*LOAD_ONE_ORDER).execution_options(populate_existing=True)).unique().first()
+    query = _ONE_ORDER_FOR_UPDATE if for_update else _ONE_ORDER
+    order = session.scalars(query, {"order_id": order_id, "school_id": principal.school_id}).unique().first()
     if order is None:
         raise NotFound("No such purchase order")
     own = own_demand_point(session, principal)
