@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -121,6 +122,78 @@ def build(path: Path, start: date):
     return database, school_id, officer_id
 
 
+def raw_sql_order_app(path: Path):
+    """A bare Flask endpoint doing what a one-request order does in SQL, by hand: the same reads and
+    writes as the suite's statements (same SQL shapes and stored values) on one sqlite3 connection, with
+    no schemas, auth, ORM, price arithmetic or audit rules: the floor under `"send": true`."""
+    import json
+    import sqlite3
+    import uuid
+    from datetime import datetime, timezone
+
+    from flask import Flask, request
+
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    app = Flask("raw_sql_order")
+
+    @app.post("/orders")
+    def order():
+        data = request.get_json(force=True)
+        line = data["lines"][0]
+        today = date.today().isoformat()
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        run = connection.execute
+        run("BEGIN IMMEDIATE")
+        item = run("SELECT id, code, name_zh, specification, category, base_unit FROM items"
+                   " WHERE id IN (?) AND school_id = ?", (line["item_id"], 1)).fetchone()
+        point = run("SELECT id, code FROM demand_points WHERE school_id = ? AND code IN (?)",
+                    (1, line["destination"])).fetchone()
+        run("SELECT price FROM reference_prices WHERE item_id IN (?) AND effective_from <= ?"
+            " ORDER BY item_id, effective_from DESC, price, id", (item[0], today)).fetchall()
+        run("SELECT kind, rate FROM price_rules WHERE school_id = ? AND category IN (?)"
+            " AND (item_id IN (?) OR item_id IS NULL)", (1, item[4], item[0])).fetchall()
+        supplier = run("SELECT name FROM approved_suppliers WHERE supplier_id = ?", (data["supplier_id"],)).fetchone()
+        last = run("UPDATE document_counters SET last = last + ? WHERE school_id = ? AND kind = ? AND year = ?"
+                   " RETURNING last", (1, 1, "PO", date.today().year)).fetchone()[0]
+        run("SELECT above_amount, approvers FROM approval_rules WHERE school_id = ? ORDER BY above_amount",
+            (1,)).fetchall()
+        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        fen, milli = int(quantity * price * 100), int(quantity * 1000)
+        number = f"PO-{date.today().year}-{last:06d}"
+        order_id = run("INSERT INTO purchase_orders (school_id, number, supplier_id, supplier_name, plan_id,"
+                       " agreement_id, state, total, approvals_required, revision, note, price_override_reason,"
+                       " created_by, created_at, sent_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                       " ?, ?, ?)", (1, number, data["supplier_id"], supplier[0], None, None, "sent", fen, 0, 1, "",
+                                     None, "bench", now, now, 4)).lastrowid
+        line_id = run("INSERT INTO purchase_order_lines (school_id, order_id, line_no, item_id, quantity, unit,"
+                      " base_quantity, unit_price, amount, demand_point_id, delivery_date, plan_line_id, price_limit,"
+                      " above_price_limit, received_quantity, rejected_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                      " ?, ?, ?, ?, ?, ?, ?)", (1, order_id, 1, item[0], milli, line["unit"], milli,
+                                                 int(price * 100), fen, point[0], line["delivery_date"], None,
+                                                 int(price * 100), 0, 0, 0)).lastrowid
+        connection.executemany(
+            "INSERT INTO audit_trail (document_type, document_id, action, from_state, to_state, actor, reason, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [("purchase_order", order_id, action, before, after, "bench", None, now)
+             for action, before, after in (("submit", "draft", "pending_approval"),
+                                           ("approve", "pending_approval", "approved"), ("send", "approved", "sent"))])
+        payload = {"po_id": order_id, "school_id": 1, "number": number, "revision": 1,
+                   "supplier_id": data["supplier_id"], "total": str(quantity * price), "sent_at": now,
+                   "lines": [{"po_line_id": line_id, "item_id": item[0], "item_code": item[1], "item_name": item[2],
+                              "specification": item[3], "category": item[4], "unit": item[5],
+                              "quantity": line["quantity"], "unit_price": line["unit_price"],
+                              "delivery_date": line["delivery_date"], "destination": point[1]}]}
+        run("INSERT INTO outbox (id, type, version, occurred_at, producer, correlation_id, payload, attempts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (str(uuid.uuid4()), "po.sent", 1, now, "procurement", None,
+                                                  json.dumps(payload), 0))
+        run("COMMIT")
+        return {"id": order_id, "number": number, "state": "sent", "total": str(quantity * price)}, 201
+
+    return app
+
+
 def approve_supplier(session) -> None:
     """The supplier every bench order goes to, as the portal's supplier.approved event leaves it."""
     session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
@@ -183,7 +256,13 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
                                                 "categories": ["vegetables"]})
         assert response.status_code == 201
 
-    sides = {"orders": order, "one_request": order_at_once, "inserts": insert}
+    raw_sql = raw_sql_order_app(Path(database.engine.url.database)).test_client()
+
+    def raw_sql_order():
+        response = raw_sql.post("/orders", json=body())
+        assert response.status_code == 201, response.get_data(as_text=True)
+
+    sides = {"orders": order, "one_request": order_at_once, "inserts": insert, "raw_sql": raw_sql_order}
     for call in sides.values():
         for _ in range(10):
             call()  # warm-up
@@ -191,7 +270,9 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
     return {"orders_per_s": rates["orders"], "one_request_per_s": rates["one_request"],
             "inserts_per_s": rates["inserts"], "requests": counts,
             "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"],
-            "one_request_ratio": rates["one_request"] / rates["inserts"]}
+            "one_request_ratio": rates["one_request"] / rates["inserts"], "raw_sql_per_s": rates["raw_sql"],
+            "raw_sql_ratio": rates["raw_sql"] / rates["inserts"],
+            "one_request_to_raw_sql": rates["one_request"] / rates["raw_sql"]}
 
 
 def consolidation_timing(database, school_id: int, start: date, repeats: int) -> dict:
@@ -258,7 +339,11 @@ def render(results: dict) -> str:
                   f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)",
                   "The same order in one request: POST /api/purchase-orders with \"send\": true",
                   f"orders/s {orders['one_request_per_s']:.1f} ({orders['requests']['one_request']} sent), "
-                  f"ratio {orders['one_request_ratio']:.2f}x"]
+                  f"ratio {orders['one_request_ratio']:.2f}x",
+                  "The same reads and writes by hand: raw SQL on sqlite3 behind a bare Flask endpoint",
+                  f"orders/s {orders['raw_sql_per_s']:.1f} ({orders['requests']['raw_sql']} sent), "
+                  f"ratio to the bare insert {orders['raw_sql_ratio']:.2f}x; "
+                  f"the suite's one request ÷ raw SQL {orders['one_request_to_raw_sql']:.2f}x"]
     if "consolidation" in results:
         c = results["consolidation"]
         lines += [f"Consolidation of {c['lines']:,} approved requisition lines into "
