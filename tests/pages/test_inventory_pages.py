@@ -457,6 +457,9 @@ def test_finance_starts_an_export_follows_it_and_downloads_it_when_done(inventor
     assert started.status_code == 302
     waiting = text(inventory.get(started.headers["Location"]))
     assert "导出已开始" in waiting and "排队中" in waiting and 'data-refresh="2000"' in waiting
+    # the form keeps the period, report, format and hall for the next export
+    assert f'value="{(TODAY - timedelta(days=30)).isoformat()}"' in waiting
+    assert f'<option value="{stocked["DH1"]}" selected>' in waiting and '<option value="csv" selected>' in waiting
     with databases["inventory"].unit_of_work() as uow:
         job_id = uow.session.scalars(select(ExportJob.id)).one()
     assert post(inventory, f"/costing/exports/{job_id}/file").status_code == 409  # not written yet
