@@ -352,21 +352,6 @@ class ReorderRuleSchema(Schema):
     below_since = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
-class MealsServedSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    location_id = Id(required=True)
-    meal_date = fields.Date(required=True)
-    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
-    diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
-    recorded_by = fields.String(dump_only=True)
-    recorded_at = fields.AwareDateTime(dump_only=True)
-
-
-class PeriodQuerySchema(Schema):
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
-
-
 class ExpiringQuerySchema(Schema):
     within_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
     location_id = QueryId(load_default=None)
