@@ -483,12 +483,8 @@ class AssignDemandPointSchema(Schema):
 
 # --- menu-driven demand ---------------------------------------------------------------------------
 
-# ids beyond a 32-bit key are no record of ours: refused as input before they reach the database
-ID_RANGE = validate.Range(min=1, max=2**31 - 1)
-
-
 class DishIngredientSchema(Schema):
-    item_id = fields.Integer(required=True, validate=ID_RANGE)
+    item_id = RowId(required=True)
     item_name = fields.Function(lambda ingredient: ingredient.item.name_zh, dump_only=True)
     quantity = Quantity(required=True, positive=True, load_only=True)
     unit = fields.String(load_default=None, load_only=True, validate=validate.Length(min=1, max=16))
@@ -507,7 +503,7 @@ class MenuMealSchema(Schema):
     date = fields.Date(required=True, attribute="meal_date", data_key="date")
     meal = fields.String(required=True, validate=validate.OneOf(("breakfast", "lunch", "dinner")))
     diners = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
-    dish_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=50))
+    dish_ids = fields.List(RowId(), required=True, validate=validate.Length(min=1, max=50))
 
 
 class MenuInSchema(Schema):
@@ -559,8 +555,8 @@ class MenuNeedsSchema(Schema):
 
 class AgreementSchema(Schema):
     id = fields.Integer(dump_only=True)
-    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = RowId(required=True)
+    item_id = RowId(required=True)
     item_name = fields.Function(lambda agreement: agreement.item.name_zh, dump_only=True)
     unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
     valid_from = fields.Date(required=True)
@@ -570,8 +566,8 @@ class AgreementSchema(Schema):
 
 
 class AgreementQuery(Schema):
-    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
-    supplier_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    item_id = RowId(load_default=None)
+    supplier_id = RowId(load_default=None)
     in_force_on = fields.Date(load_default=None)
 
 
