@@ -31,14 +31,16 @@ class DemandLine(NamedTuple):
     line_id: int
     item_id: int
     demand_point_id: int
-    quantity: Decimal  # merge only adds quantities up: consolidate passes them as stored, integer thousandths
+    # merge only adds quantities up, so they may be Decimals or, as consolidate reads them, the stored
+    # integer thousandths (Quantity), which add up exactly and are written back without conversion
+    quantity: Decimal | int
     needed_by: date
 
 
 # A demand line as read for a plan: a plain tuple in DemandLine's order. Ten thousand of them stay alive
 # through a consolidation; a plain tuple of numbers and dates is one the garbage collector stops
 # tracking, a NamedTuple is tracked to the end and their number brings on full collections of the heap.
-DemandRow = tuple[int, int, int, Decimal, date]
+DemandRow = tuple[int, int, int, Decimal | int, date]
 
 
 @dataclass
@@ -46,7 +48,7 @@ class MergedLine:
     item_id: int
     window_start: date
     delivery_date: date
-    quantity: Decimal | int = 0  # the sum of the sources' quantities, of their type (see DemandLine)
+    quantity: Decimal | int = 0  # the sum of the sources' quantities, in their type
     sources: list[DemandRow] = field(default_factory=list)
 
     def split(self) -> dict[int, Decimal | int]:
@@ -96,8 +98,7 @@ def merge(lines: Iterable[DemandRow], start: date, window_days: int) -> list[Mer
 
 def pending_lines(session: Session, school_id: int, start: date, end: date) -> list[DemandRow]:
     """Lines of approved requisitions needed within [start, end] and in no plan yet, as plain tuples,
-    their quantities as stored (integer thousandths): merging only adds them up, exactly, and they are
-    written back as they are, so converting each to a Decimal and back would be wasted."""
+    their quantities as stored (integer thousandths, see DemandLine)."""
     query = (select(RequisitionLine.id, RequisitionLine.item_id, Requisition.demand_point_id,
                     type_coerce(RequisitionLine.quantity, BigInteger), RequisitionLine.needed_by)
              .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
@@ -137,10 +138,11 @@ def consolidate(session: Session, principal: Principal, start: date, end: date, 
           "window_start": merged.window_start, "delivery_date": merged.delivery_date,
           "stored_quantity": merged.quantity}
          for merged in merged_lines])}
-    sources = [(plan_line_id, line_id, demand_point_id, quantity)
-               for merged in merged_lines
-               for plan_line_id in (plan_line_ids[merged.item_id, merged.window_start],)
-               for line_id, _, demand_point_id, quantity, _ in merged.sources]
+    sources: list[tuple] = []
+    for merged in merged_lines:
+        plan_line_id = plan_line_ids[merged.item_id, merged.window_start]
+        sources += [(plan_line_id, line_id, demand_point_id, quantity)
+                    for line_id, _, demand_point_id, quantity, _ in merged.sources]
     try:
         _insert_many(session, PlanLineSource.__table__,
                      ["plan_line_id", "requisition_line_id", "demand_point_id", "quantity"], sources)
@@ -158,7 +160,8 @@ def _insert_many(session: Session, table: Table, columns: list[str], rows: list[
     parameters per row, which doubles the time of ten thousand rows and leaves as many objects for the
     garbage collector."""
     connection = session.connection()
-    statement = insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    # for_executemany: no RETURNING of the new id, which the dialect would add for a single row
+    statement = insert(table).compile(dialect=connection.dialect, column_keys=columns, for_executemany=True)
     if statement.positional:  # SQLite's question marks, in the table's order
         connection.exec_driver_sql(statement.string, rows)
     else:  # PostgreSQL's psycopg takes parameters by name
