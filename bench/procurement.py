@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -98,8 +99,7 @@ def build(path: Path, start: date):
         officer = create_staff_user(session, school.id, "bench-officer", "采购员", "bench password",
                                     ["procurement_officer"])
         seed_catalogue(session, Principal("seed", frozenset({"admin"}), school_id=school.id), date(start.year, 1, 1))
-        session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
-                                     categories=["bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods"]))
+        approve_supplier(session)
         uow.commit()
         school_id, officer_id = school.id, officer.id
         point_ids = [point.id for point in points]
@@ -122,6 +122,109 @@ def build(path: Path, start: date):
     return database, school_id, officer_id
 
 
+def raw_sql_order_app(path: Path, through_sqlalchemy: bool = False):
+    """A bare Flask endpoint doing what a one-request order does in SQL, by hand: the same reads and
+    writes as the suite's statements (same SQL shapes and stored values) on one connection, with no
+    schemas, auth, ORM, price arithmetic or audit rules: the floor under `"send": true`. On sqlite3
+    itself, or `through_sqlalchemy` (the same SQL strings through SQLAlchemy's execution layer,
+    `exec_driver_sql`, without its expression language or ORM)."""
+    import json
+    import sqlite3
+    import uuid
+    from datetime import datetime, timezone
+
+    from flask import Flask, request
+    from sqlalchemy import create_engine
+
+    if through_sqlalchemy:
+        connection = create_engine(f"sqlite:///{path}").connect().execution_options(isolation_level="AUTOCOMMIT")
+        run, run_many = connection.exec_driver_sql, connection.exec_driver_sql
+    else:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        run, run_many = connection.execute, connection.executemany
+    run("PRAGMA journal_mode=WAL")
+    run("PRAGMA synchronous=NORMAL")
+    app = Flask("raw_sql_order")
+
+    @app.post("/orders")
+    def order():
+        data = request.get_json(force=True)
+        line = data["lines"][0]
+        today = date.today().isoformat()
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        run("BEGIN IMMEDIATE")
+        item = run("SELECT id, code, name_zh, specification, category, base_unit FROM items"
+                   " WHERE id IN (?) AND school_id = ?", (line["item_id"], 1)).fetchone()
+        point = run("SELECT id, code FROM demand_points WHERE school_id = ? AND code IN (?)",
+                    (1, line["destination"])).fetchone()
+        run("SELECT price FROM reference_prices WHERE item_id IN (?) AND effective_from <= ?"
+            " ORDER BY item_id, effective_from DESC, price, id", (item[0], today)).fetchall()
+        run("SELECT kind, rate FROM price_rules WHERE school_id = ? AND category IN (?)"
+            " AND (item_id IN (?) OR item_id IS NULL)", (1, item[4], item[0])).fetchall()
+        supplier = run("SELECT name FROM approved_suppliers WHERE supplier_id = ?", (data["supplier_id"],)).fetchone()
+        last = run("UPDATE document_counters SET last = last + ? WHERE school_id = ? AND kind = ? AND year = ?"
+                   " RETURNING last", (1, 1, "PO", date.today().year)).fetchone()[0]
+        run("SELECT above_amount, approvers FROM approval_rules WHERE school_id = ? ORDER BY above_amount",
+            (1,)).fetchall()
+        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        fen, milli = int(quantity * price * 100), int(quantity * 1000)
+        number = f"PO-{date.today().year}-{last:06d}"
+        order_id = run("INSERT INTO purchase_orders (school_id, number, supplier_id, supplier_name, plan_id,"
+                       " agreement_id, state, total, approvals_required, revision, note, price_override_reason,"
+                       " created_by, created_at, sent_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                       " ?, ?, ?)", (1, number, data["supplier_id"], supplier[0], None, None, "sent", fen, 0, 1, "",
+                                     None, "bench", now, now, 4)).lastrowid
+        line_id = run("INSERT INTO purchase_order_lines (school_id, order_id, line_no, item_id, quantity, unit,"
+                      " base_quantity, unit_price, amount, demand_point_id, delivery_date, plan_line_id, price_limit,"
+                      " above_price_limit, received_quantity, rejected_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                      " ?, ?, ?, ?, ?, ?, ?)", (1, order_id, 1, item[0], milli, line["unit"], milli,
+                                                 int(price * 100), fen, point[0], line["delivery_date"], None,
+                                                 int(price * 100), 0, 0, 0)).lastrowid
+        run_many(
+            "INSERT INTO audit_trail (document_type, document_id, action, from_state, to_state, actor, reason, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [("purchase_order", order_id, action, before, after, "bench", None, now)
+             for action, before, after in (("submit", "draft", "pending_approval"),
+                                           ("approve", "pending_approval", "approved"), ("send", "approved", "sent"))])
+        payload = {"po_id": order_id, "school_id": 1, "number": number, "revision": 1,
+                   "supplier_id": data["supplier_id"], "total": str(quantity * price), "sent_at": now,
+                   "lines": [{"po_line_id": line_id, "item_id": item[0], "item_code": item[1], "item_name": item[2],
+                              "specification": item[3], "category": item[4], "unit": item[5],
+                              "quantity": line["quantity"], "unit_price": line["unit_price"],
+                              "delivery_date": line["delivery_date"], "destination": point[1]}]}
+        run("INSERT INTO outbox (id, type, version, occurred_at, producer, correlation_id, payload, attempts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (str(uuid.uuid4()), "po.sent", 1, now, "procurement", None,
+                                                  json.dumps(payload), 0))
+        run("COMMIT")
+        return {"id": order_id, "number": number, "state": "sent", "total": str(quantity * price)}, 201
+
+    return app
+
+
+def approve_supplier(session) -> None:
+    """The supplier every bench order goes to, as the portal's supplier.approved event leaves it."""
+    session.add(ApprovedSupplier(supplier_id=SUPPLIER_ID, name="基准蔬菜公司", status="approved",
+                                 categories=["bulk_grain_oil", "vegetables", "meat_eggs", "coal", "store_goods"]))
+
+
+def priced_vegetables(session, school_id: int) -> list[tuple[int, str, str]]:
+    """(item id, base unit, price) of each vegetable at its price rule's limit: ordered without an override."""
+    items = []
+    for item in session.scalars(select(Item).where(Item.school_id == school_id,
+                                                   Item.category == "vegetables").order_by(Item.id)):
+        check = check_for(session, item, date.today())
+        items.append((item.id, item.base_unit, str(check.limit if check else "1.00")))
+    return items
+
+
+def order_body(items: list[tuple[int, str, str]], sequence: int) -> dict:
+    """A one-line order of 20 base units for dining hall 1, delivered in three days."""
+    item_id, unit, price = items[sequence % len(items)]
+    return {"supplier_id": SUPPLIER_ID, "lines": [{
+        "item_id": item_id, "quantity": "20", "unit": unit, "unit_price": price, "destination": "DH1",
+        "delivery_date": (date.today() + timedelta(days=3)).isoformat()}]}
+
+
 def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Path, seconds: float,
                      rounds: int) -> dict:
     """Orders created, submitted and sent per second, and bare inserts per second, in alternating slices."""
@@ -135,21 +238,12 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
                         SECRET, 3600)
     headers = {"Authorization": f"Bearer {token}"}
     with database.unit_of_work() as uow:
-        # vegetables at their price rule's limit: allowed without an override
-        items = []
-        for item in uow.session.scalars(select(Item).where(Item.school_id == school_id,
-                                                           Item.category == "vegetables").order_by(Item.id)):
-            check = check_for(uow.session, item, date.today())
-            items.append((item.id, item.base_unit, str(check.limit if check else "1.00")))
+        items = priced_vegetables(uow.session, school_id)
     baseline = create_baseline().test_client()
-    delivery = (date.today() + timedelta(days=3)).isoformat()
     counter = iter(range(10**9))
 
     def body():
-        item_id, unit, price = items[next(counter) % len(items)]
-        return {"supplier_id": SUPPLIER_ID, "lines": [{"item_id": item_id, "quantity": "20", "unit": unit,
-                                                       "unit_price": price, "destination": "DH1",
-                                                       "delivery_date": delivery}]}
+        return order_body(items, next(counter))
 
     def order():
         created = suite.post("/api/purchase-orders", headers=headers, json=body())
@@ -169,7 +263,17 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
                                                 "categories": ["vegetables"]})
         assert response.status_code == 201
 
-    sides = {"orders": order, "one_request": order_at_once, "inserts": insert}
+    by_hand = {side: raw_sql_order_app(Path(database.engine.url.database), side == "sqlalchemy_sql").test_client()
+               for side in ("raw_sql", "sqlalchemy_sql")}
+
+    def by_hand_order(side: str):
+        def call():
+            response = by_hand[side].post("/orders", json=body())
+            assert response.status_code == 201, response.get_data(as_text=True)
+        return call
+
+    sides = {"orders": order, "one_request": order_at_once, "inserts": insert,
+             "raw_sql": by_hand_order("raw_sql"), "sqlalchemy_sql": by_hand_order("sqlalchemy_sql")}
     for call in sides.values():
         for _ in range(10):
             call()  # warm-up
@@ -177,7 +281,11 @@ def order_throughput(database, school_id: int, officer_id: int, baseline_dir: Pa
     return {"orders_per_s": rates["orders"], "one_request_per_s": rates["one_request"],
             "inserts_per_s": rates["inserts"], "requests": counts,
             "ratio": rates["orders"] / rates["inserts"], "request_ratio": 3 * rates["orders"] / rates["inserts"],
-            "one_request_ratio": rates["one_request"] / rates["inserts"]}
+            "one_request_ratio": rates["one_request"] / rates["inserts"], "raw_sql_per_s": rates["raw_sql"],
+            "raw_sql_ratio": rates["raw_sql"] / rates["inserts"],
+            "one_request_to_raw_sql": rates["one_request"] / rates["raw_sql"],
+            "sqlalchemy_sql_per_s": rates["sqlalchemy_sql"],
+            "sqlalchemy_sql_ratio": rates["sqlalchemy_sql"] / rates["inserts"]}
 
 
 def consolidation_timing(database, school_id: int, start: date, repeats: int) -> dict:
@@ -244,7 +352,14 @@ def render(results: dict) -> str:
                   f"ratio {orders['ratio']:.2f}x (requests/s ÷ inserts/s {orders['request_ratio']:.2f}x)",
                   "The same order in one request: POST /api/purchase-orders with \"send\": true",
                   f"orders/s {orders['one_request_per_s']:.1f} ({orders['requests']['one_request']} sent), "
-                  f"ratio {orders['one_request_ratio']:.2f}x"]
+                  f"ratio {orders['one_request_ratio']:.2f}x",
+                  "The same reads and writes by hand: raw SQL on sqlite3 behind a bare Flask endpoint",
+                  f"orders/s {orders['raw_sql_per_s']:.1f} ({orders['requests']['raw_sql']} sent), "
+                  f"ratio to the bare insert {orders['raw_sql_ratio']:.2f}x; "
+                  f"the suite's one request ÷ raw SQL {orders['one_request_to_raw_sql']:.2f}x",
+                  "The same SQL strings through SQLAlchemy's execution layer (exec_driver_sql), bare Flask",
+                  f"orders/s {orders['sqlalchemy_sql_per_s']:.1f} ({orders['requests']['sqlalchemy_sql']} sent), "
+                  f"ratio to the bare insert {orders['sqlalchemy_sql_ratio']:.2f}x"]
     if "consolidation" in results:
         c = results["consolidation"]
         lines += [f"Consolidation of {c['lines']:,} approved requisition lines into "

@@ -257,6 +257,22 @@ class Bench:
         token = issue_token(Principal("1", frozenset({"storekeeper"}), school_id=1), settings.secret_key, 3600)
         return managed, url, {"Authorization": f"Bearer {token}"}, store_room, ITEMS
 
+    def priced_items(self) -> list[tuple[int, str, str]]:
+        """The bench supplier approved in procurement (as the portal's event would leave it), and the
+        vegetables it is sent orders for, each at its price rule's limit."""
+        from services.procurement import SPEC as PROCUREMENT
+        from shared.config import Settings
+
+        from .procurement import approve_supplier, priced_vegetables
+
+        database = PROCUREMENT.open_database(Settings.from_env(self.env))
+        with database.unit_of_work() as uow:
+            approve_supplier(uow.session)
+            uow.commit()
+            priced = priced_vegetables(uow.session, 1)
+        database.dispose()
+        return priced
+
     # ---- HTTP --------------------------------------------------------------------------------
     def invite(self, session, client: int, sequence: int, tag: str = "w", url: str = "", auth: dict | None = None):
         return session.post(
@@ -343,6 +359,17 @@ class Bench:
                            "lot_number": f"B-{client}-{sequence}", "production_date": today}]})
 
         writes.append(("receipt", "POST /api/receipts (inventory, one line)", receive, 201, inventory))
+        # A purchase order created, approved under the rules and sent in one request, against the same bare insert.
+        from .procurement import order_body
+
+        priced = self.priced_items()
+
+        def send_order(session, _client, sequence):
+            return session.post(f"{self.procurement_url}/api/purchase-orders", headers=self.auth, timeout=10,
+                                json={**order_body(priced, sequence), "send": True})
+
+        writes.append(("order", 'POST /api/purchase-orders (one line, "send": true)', send_order, 201,
+                       self.procurement))
         if not args.skip_variant:
             # The same write with the after-commit relay off (the sweep alone would publish): how much of
             # the write's cost, and which of its errors, belong to publishing inside the request.

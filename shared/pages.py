@@ -25,6 +25,7 @@ from marshmallow import Schema, ValidationError
 from .auth import Principal, decode_token
 from .errors import DomainError, Forbidden, Unauthorized
 from .i18n import LANGUAGES, current_language, gettext
+from .money import quantity
 
 SHARED = Path(__file__).parent
 TOKEN_KEY = "token"
@@ -192,6 +193,7 @@ def init_pages(app: Flask, sign_in: Callable[[str, str], str], home: str = "/"):
                                      FileSystemLoader(str(SHARED / "templates"))])
     zone = ZoneInfo(settings.school_timezone)
     app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["quantity"] = lambda value: "" if value in (None, "") else str(quantity(value))
     app.jinja_env.filters["local"] = lambda moment: (
         moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else moment)
     app.jinja_env.globals.update(

@@ -1,13 +1,16 @@
 """Documents with a life: one table of allowed transitions, one function that applies them.
 
 Every applied transition writes an audit row (who, when, from, to, why) in the same
-transaction; a transition the current state does not allow is a Conflict (409).
+transaction; a transition the current state does not allow is a Conflict (409). The audit rows
+wait for the session's next flush and go in one statement per table: a document created and moved
+in one request is written once, its audit rows with it.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Text, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .auth import Principal
@@ -57,11 +60,44 @@ class StateMachine:
             raise Conflict(f"Cannot {action} a {self.document_type} that is {current}; "
                            f"allowed now: {', '.join(self.allowed_actions(current)) or 'nothing'}")
         target = moves[current]
-        if document.id is None:  # created in this unit of work: the audit row needs its id
-            session.add(document)
-            session.flush()
         setattr(document, self.state_attribute, target)
-        session.add(self.audit_model(
-            document_type=self.document_type, document_id=document.id, action=action, from_state=current,
-            to_state=target, actor=actor if isinstance(actor, str) else actor.user_id, reason=reason, at=utcnow()))
+        self.record(session, document, action, actor, reason, current)
         return target
+
+    def record(self, session: Session, document, action: str, actor: Principal | str, reason: str | None = None,
+               from_state: str | None = None) -> None:
+        """Audit an action on the document; without `from_state`, one that leaves its state as it is."""
+        session.add(document)  # a new document gets its id, which its audit row needs, in the same flush
+        to_state = getattr(document, self.state_attribute)
+        session.info.setdefault(PENDING_AUDITS, []).append((self.audit_model.__table__, document, {
+            "document_type": self.document_type, "action": action, "from_state": from_state or to_state,
+            "to_state": to_state, "actor": actor if isinstance(actor, str) else actor.user_id, "reason": reason,
+            "at": utcnow()}))
+
+
+PENDING_AUDITS = "pending_audits"
+
+
+@event.listens_for(Session, "after_flush")
+def _write_pending_audits(session: Session, _flush_context=None) -> None:
+    pending = session.info.pop(PENDING_AUDITS, None)
+    if not pending:
+        return
+    rows = defaultdict(list)
+    for table, document, row in pending:
+        rows[table].append({**row, "document_id": document.id})
+    for table, table_rows in rows.items():
+        session.connection().execute(insert(table), table_rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_audits_before_commit(session: Session) -> None:
+    if session.info.get(PENDING_AUDITS):
+        session.flush()
+        _write_pending_audits(session)  # a transition that changed nothing else leaves nothing to flush
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_audits(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(PENDING_AUDITS, None)

@@ -9,6 +9,7 @@ receipt movements at the order's price, and `goods.received` goes to procurement
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -138,9 +139,21 @@ def get_expected_receipt(session: Session, principal: Principal, expected_receip
 
 
 def delivery_notes_of(session: Session, expected: ExpectedReceipt) -> list[DeliveryNote]:
-    return list(session.scalars(select(DeliveryNote).where(DeliveryNote.school_id == expected.school_id,
-                                                           DeliveryNote.po_id == expected.po_id)
-                                .order_by(DeliveryNote.id)))
+    return with_delivery_notes(session, [expected])[0].delivery_notes
+
+
+def with_delivery_notes(session: Session, expected_receipts: list[ExpectedReceipt]) -> list[ExpectedReceipt]:
+    """Each expected receipt with the delivery notes of its order as `delivery_notes`, read in one query
+    for a whole page."""
+    notes: dict[tuple[int, int], list[DeliveryNote]] = defaultdict(list)
+    if expected_receipts:
+        for note in session.scalars(select(DeliveryNote).where(
+                DeliveryNote.school_id.in_({expected.school_id for expected in expected_receipts}),
+                DeliveryNote.po_id.in_({expected.po_id for expected in expected_receipts})).order_by(DeliveryNote.id)):
+            notes[note.school_id, note.po_id].append(note)
+    for expected in expected_receipts:
+        expected.delivery_notes = notes[expected.school_id, expected.po_id]
+    return expected_receipts
 
 
 def notes_awaiting_inspection(session: Session, expected: ExpectedReceipt) -> list[DeliveryNote]:

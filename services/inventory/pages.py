@@ -23,11 +23,12 @@ from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
 
 from .api.common import READERS, STOCKTAKE_APPROVERS, WRITERS, school_today
-from .api.planning import MEAL_RECORDERS
 from .api.receiving import INSPECTORS
 from .api.store import SELLERS
+from .costing.api.common import MEALS_WRITERS
 from .costing.entries import record_meals_served
 from .costing.periods import utc_bounds
+from .costing.schemas import MealsServedSchema
 from .expiry_alerts import horizon_days
 from .fefo import NotEnoughStock
 from .inspection import DOCUMENTS, get_expected_receipt, inspect_delivery, notes_awaiting_inspection
@@ -49,7 +50,6 @@ from .schemas import (
     CountsSchema,
     InspectionSchema,
     IssueSchema,
-    MealsServedSchema,
     StocktakeSchema,
     StoreSaleSchema,
     TransferSchema,
@@ -264,7 +264,7 @@ def post_issue():
 
 
 @blp.get("/meals-served")
-@page_roles(*MEAL_RECORDERS, "finance")
+@page_roles(*MEALS_WRITERS)
 def meals_served():
     principal = page_principal()
     with unit_of_work() as uow:
@@ -279,7 +279,7 @@ def meals_served():
 
 
 @blp.post("/meals-served")
-@page_roles(*MEAL_RECORDERS)
+@page_roles(*MEALS_WRITERS)
 @refused_renders(".meals_served")
 def record_meals():
     data = load_form(MealsServedSchema(), {"location_id": form_id(request.form.get("location_id")),

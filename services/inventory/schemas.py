@@ -2,16 +2,16 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from shared.fields import Money, Quantity
+from shared.fields import Money, Quantity, RowId
 from shared.pagination import PageQuerySchema, page_schema
 
 from .inspection import DOCUMENTS
 from .models import MEALS, MOVEMENT_KINDS
 
 Rate = lambda **kw: fields.Decimal(as_string=True, **kw)  # noqa: E731
-Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+Id = lambda **kw: RowId(strict=True, **kw)  # noqa: E731
 # query strings are text: their ids cannot be strict integers
-QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+QueryId = RowId
 # Bounds that keep every sum of the ledger inside its integer columns: 10,000 tonnes of a
 # kilogram item per line at up to ¥100,000 a unit.
 MAX_QUANTITY, MAX_UNIT_PRICE = Decimal("10000000"), Decimal("100000")
@@ -350,21 +350,6 @@ class ReorderRuleSchema(Schema):
     maximum = LineQuantity(positive=False, required=True)
     multiple = LineQuantity(required=True)
     below_since = fields.AwareDateTime(dump_only=True, allow_none=True)
-
-
-class MealsServedSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    location_id = Id(required=True)
-    meal_date = fields.Date(required=True)
-    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
-    diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
-    recorded_by = fields.String(dump_only=True)
-    recorded_at = fields.AwareDateTime(dump_only=True)
-
-
-class PeriodQuerySchema(Schema):
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
 
 
 class ExpiringQuerySchema(Schema):

@@ -44,7 +44,7 @@ def create_agreement(session: Session, principal: Principal, supplier_id: int, i
 
 
 def get_agreement(session: Session, principal: Principal, agreement_id: int) -> SupplyAgreement:
-    agreement = session.get(SupplyAgreement, agreement_id) if 0 < agreement_id < 2**31 else None
+    agreement = session.get(SupplyAgreement, agreement_id)
     if agreement is None or agreement.school_id != principal.school_id:
         raise NotFound("No such agreement")
     return agreement

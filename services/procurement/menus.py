@@ -239,9 +239,11 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
 
 
 def get_menu(session: Session, principal: Principal, menu_id: int, for_update: bool = False) -> Menu:
-    if not 0 < menu_id < 2**31:
-        raise NotFound("No such menu")
+    """One menu; a manager's own dining hall's only (another hall's is no menu of theirs: 404)."""
     query = select(Menu).where(Menu.id == menu_id, Menu.school_id == principal.school_id).options(*LOAD_MENU)
+    own = own_demand_point(session, principal)
+    if own is not None:
+        query = query.where(Menu.demand_point_id == own)
     menu = session.scalar(query.with_for_update(of=Menu) if for_update else query)
     if menu is None:
         raise NotFound("No such menu")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -24,11 +24,12 @@ from shared.pagination import Page, paginate
 from . import workflow
 from .catalogue import base_quantity
 from .consolidation import get_plan
-from .demand import SYSTEM, demand_point_by_code, own_demand_point
+from .demand import SYSTEM, own_demand_point
 from .models import (
     ApprovalRule,
     ApprovedSupplier,
     DeliveryNotice,
+    DemandPoint,
     DocumentCounter,
     GoodsReceipt,
     Item,
@@ -37,7 +38,7 @@ from .models import (
     PurchaseOrderApproval,
     PurchaseOrderLine,
 )
-from .pricing import check_for
+from .pricing import PriceCheck, check_for, checks_for
 
 # DESIGN.md §5 / issue: above ¥10,000 one approver, above ¥50,000 two distinct approvers.
 DEFAULT_APPROVAL_RULES = ((Decimal("10000.00"), 1), (Decimal("50000.00"), 2))
@@ -56,9 +57,24 @@ def approvals_required(total: Decimal, rules) -> int:
     return max((approvers for above, approvers in rules if total > above), default=0)
 
 
+# The statements of creating an order, built once and bound per call: building one costs more than
+# running it.
+_APPROVAL_RULES = (select(ApprovalRule).where(ApprovalRule.school_id == bindparam("school_id"))
+                   .order_by(ApprovalRule.above_amount))
+_INCREMENT = (update(DocumentCounter)
+              .where(DocumentCounter.school_id == bindparam("counter_school"),
+                     DocumentCounter.kind == bindparam("counter_kind"),
+                     DocumentCounter.year == bindparam("counter_year"))
+              .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last))
+_SUPPLIER = select(ApprovedSupplier).where(ApprovedSupplier.supplier_id == bindparam("supplier_id"))
+_ITEMS = select(Item).where(Item.id.in_(bindparam("item_ids", expanding=True)),
+                            Item.school_id == bindparam("school_id"))
+_POINTS = select(DemandPoint).where(DemandPoint.school_id == bindparam("school_id"),
+                                    DemandPoint.code.in_(bindparam("codes", expanding=True)))
+
+
 def approval_rules(session: Session, school_id: int) -> list[tuple[Decimal, int]]:
-    rows = session.scalars(select(ApprovalRule).where(ApprovalRule.school_id == school_id)
-                           .order_by(ApprovalRule.above_amount)).all()
+    rows = session.scalars(_APPROVAL_RULES, {"school_id": school_id}).all()
     return [(row.above_amount, row.approvers) for row in rows] or list(DEFAULT_APPROVAL_RULES)
 
 
@@ -80,23 +96,20 @@ def set_approval_rules(session: Session, principal: Principal, rules: list[tuple
 
 def next_number(session: Session, school_id: int, year: int, kind: str = "PO") -> str:
     """PO-YYYY-NNNNNN, without gaps from a race: the counter row is incremented atomically."""
-    increment = (update(DocumentCounter)
-                 .where(DocumentCounter.school_id == school_id, DocumentCounter.kind == kind,
-                        DocumentCounter.year == year)
-                 .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last))
-    last = session.execute(increment).scalar()
+    key = {"counter_school": school_id, "counter_kind": kind, "counter_year": year}
+    last = session.execute(_INCREMENT, key).scalar()
     if last is None:
         try:
             with session.begin_nested():
                 session.execute(insert(DocumentCounter).values(school_id=school_id, kind=kind, year=year, last=0))
         except IntegrityError:
             pass  # another transaction created the counter first; its row lock orders us after it
-        last = session.execute(increment).scalar()
+        last = session.execute(_INCREMENT, key).scalar()
     return f"{kind}-{year}-{last:06d}"
 
 
 def _check_supplier(session: Session, supplier_id: int, items: list[Item]) -> ApprovedSupplier:
-    supplier = session.scalar(select(ApprovedSupplier).where(ApprovedSupplier.supplier_id == supplier_id))
+    supplier = session.scalar(_SUPPLIER, {"supplier_id": supplier_id})
     if supplier is None:
         raise InvalidInput("supplier_id", "not a supplier approved on the portal")
     if supplier.status != "approved":
@@ -125,14 +138,17 @@ class LineInput:
 
 
 def _build_line(session: Session, principal: Principal, index: int, line: LineInput, today: date,
-                own_point: int | None) -> PurchaseOrderLine:
+                own_point: int | None, points: dict[str, DemandPoint], checks: dict[int, PriceCheck | None]
+                ) -> PurchaseOrderLine:
     prefix = f"lines.{index}"
     item = session.get(Item, line.item_id)
     if item is None or item.school_id != principal.school_id:
         raise InvalidInput(f"{prefix}.item_id", "no such item")
     if line.delivery_date < today:
         raise InvalidInput(f"{prefix}.delivery_date", "is in the past")
-    point = demand_point_by_code(session, principal.school_id, line.destination, f"{prefix}.destination")
+    point = points.get(line.destination)
+    if point is None:
+        raise InvalidInput(f"{prefix}.destination", f"no demand point {line.destination!r} in this school")
     if own_point is not None and point.id != own_point:
         raise Forbidden("You may order only for your own demand point")
     unit = line.unit or item.base_unit
@@ -141,7 +157,7 @@ def _build_line(session: Session, principal: Principal, index: int, line: LineIn
     except InvalidInput as exc:
         field, messages = next(iter(exc.errors.items()))
         raise InvalidInput(f"{prefix}.{field}", messages[0]) from None
-    check = check_for(session, item, today)
+    check = checks[item.id]
     return PurchaseOrderLine(
         school_id=principal.school_id, item=item, quantity=line.quantity, unit=unit, base_quantity=base,
         unit_price=line.unit_price, amount=money(base * line.unit_price), demand_point=point,
@@ -177,10 +193,27 @@ def _check_plan_lines(session: Session, principal: Principal, lines: list[Purcha
 
 def create_order(session: Session, principal: Principal, supplier_id: int, lines: list[LineInput], today: date,
                  note: str = "", plan_id: int | None = None) -> PurchaseOrder:
+    order = _new_order(session, principal, supplier_id, lines, today, note, plan_id)
+    session.add(order)
+    session.flush()
+    return order
+
+
+def _new_order(session: Session, principal: Principal, supplier_id: int, lines: list[LineInput], today: date,
+               note: str, plan_id: int | None) -> PurchaseOrder:
+    """A checked draft order, numbered but not yet in the session (so reads before it is added do not
+    write it early)."""
     if not lines:
         raise InvalidInput("lines", "an order needs at least one line")
     own_point = own_demand_point(session, principal)
-    built = [_build_line(session, principal, i, line, today, own_point) for i, line in enumerate(lines)]
+    # what every line needs, read once for the order rather than once per line
+    items = session.scalars(_ITEMS, {"school_id": principal.school_id,
+                                     "item_ids": list({line.item_id for line in lines})}).all()
+    points = {point.code: point for point in session.scalars(_POINTS, {
+        "school_id": principal.school_id, "codes": list({line.destination for line in lines})})}
+    checks = checks_for(session, items, today)
+    built = [_build_line(session, principal, i, line, today, own_point, points, checks)
+             for i, line in enumerate(lines)]
     supplier = _check_supplier(session, supplier_id, [line.item for line in built])
     _check_plan_lines(session, principal, built)
     order = PurchaseOrder(
@@ -191,8 +224,6 @@ def create_order(session: Session, principal: Principal, supplier_id: int, lines
     for number, line in enumerate(built, start=1):
         line.line_no = number
     order.lines, order.approvals = built, []
-    session.add(order)
-    session.flush()
     return order
 
 
@@ -233,12 +264,16 @@ LOAD_ONE_ORDER = (joinedload(PurchaseOrder.lines).joinedload(PurchaseOrderLine.i
                   selectinload(PurchaseOrder.approvals))
 
 
+_ONE_ORDER = (select(PurchaseOrder)
+              .where(PurchaseOrder.id == bindparam("order_id"), PurchaseOrder.school_id == bindparam("school_id"))
+              .options(*LOAD_ONE_ORDER).execution_options(populate_existing=True))
+# only the order's row: PostgreSQL refuses to lock the nullable side of the lines' outer join
+_ONE_ORDER_FOR_UPDATE = _ONE_ORDER.with_for_update(of=PurchaseOrder)
+
+
 def get_order(session: Session, principal: Principal, order_id: int, for_update: bool = False) -> PurchaseOrder:
-    query = select(PurchaseOrder).where(PurchaseOrder.id == order_id, PurchaseOrder.school_id == principal.school_id)
-    if for_update:
-        # only the order's row: PostgreSQL refuses to lock the nullable side of the lines' outer join
-        query = query.with_for_update(of=PurchaseOrder)
-    order = session.scalars(query.options(*LOAD_ONE_ORDER).execution_options(populate_existing=True)).unique().first()
+    query = _ONE_ORDER_FOR_UPDATE if for_update else _ONE_ORDER
+    order = session.scalars(query, {"order_id": order_id, "school_id": principal.school_id}).unique().first()
     if order is None:
         raise NotFound("No such purchase order")
     own = own_demand_point(session, principal)
@@ -279,10 +314,11 @@ def submit_order(session: Session, principal: Principal, order_id: int, expected
 def create_and_send_order(session: Session, principal: Principal, supplier_id: int, lines: list[LineInput],
                           today: date, note: str = "") -> PurchaseOrder:
     """A small direct purchase in one step: created, submitted, approved under the school's rules and
-    sent, each move audited as if taken alone. Only a buyer may, and only an order no approver must see."""
+    sent, each move audited as if taken alone. Only a buyer may, and only an order no approver must see.
+    The order is written once, already sent, with its audit rows."""
     if not principal.roles & set(BUYERS):
         raise Forbidden("Only a procurement officer sends orders; submit it instead")
-    order = create_order(session, principal, supplier_id, lines, today, note)
+    order = _new_order(session, principal, supplier_id, lines, today, note, None)
     required = _approvals_needed(session, order)
     if required:
         raise InvalidInput("send", f"an order of ¥{order.total} with these prices needs {required} approver(s); "

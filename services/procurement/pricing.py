@@ -6,11 +6,12 @@ rounded down to the fen: a price is within the limit exactly when it is ≤ the 
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from shared.money import FEN, to_decimal
@@ -77,19 +78,48 @@ def current_reference(session: Session, item: Item, on: date) -> ReferencePrice 
 
 
 def rule_for(session: Session, item: Item) -> tuple[str, Decimal]:
-    rules = {rule.item_id: rule for rule in session.scalars(
+    rules = {rule.item_id: (rule.kind, rule.rate) for rule in session.scalars(
         select(PriceRule).where(PriceRule.school_id == item.school_id, PriceRule.category == item.category,
                                 (PriceRule.item_id == item.id) | PriceRule.item_id.is_(None)))}
-    rule = rules.get(item.id) or rules.get(None)
-    if rule is not None:
-        return rule.kind, rule.rate
-    return DEFAULT_RULES[item.category]
+    return _rule_of(item, rules)
+
+
+def _rule_of(item: Item, category_rules: dict[int | None, tuple[str, Decimal]]) -> tuple[str, Decimal]:
+    """An item's own rule, else its category's, else the default (category_rules: by item id, None)."""
+    return category_rules.get(item.id) or category_rules.get(None) or DEFAULT_RULES[item.category]
 
 
 def check_for(session: Session, item: Item, on: date) -> PriceCheck | None:
     """The item's price limit on `on`, or None when it has no reference price yet."""
-    reference = current_reference(session, item, on)
-    if reference is None:
-        return None
-    kind, rate = rule_for(session, item)
-    return PriceCheck(reference.price, reference.source, kind, rate, price_limit(kind, reference.price, rate))
+    return checks_for(session, [item], on)[item.id]
+
+
+# Built once, bound per call: building a statement costs more than running it on an order's few items.
+_REFERENCES = (select(ReferencePrice)
+               .where(ReferencePrice.item_id.in_(bindparam("item_ids", expanding=True)),
+                      ReferencePrice.effective_from <= bindparam("on"))
+               .order_by(ReferencePrice.item_id, ReferencePrice.effective_from.desc(), ReferencePrice.price,
+                         ReferencePrice.id))
+_RULES = select(PriceRule).where(
+    PriceRule.school_id == bindparam("school_id"), PriceRule.category.in_(bindparam("categories", expanding=True)),
+    PriceRule.item_id.in_(bindparam("item_ids", expanding=True)) | PriceRule.item_id.is_(None))
+
+
+def checks_for(session: Session, items: list[Item], on: date) -> dict[int, PriceCheck | None]:
+    """`check_for` of several items of one school (the lines of an order) in two queries."""
+    by_id = {item.id: item for item in items}
+    references: dict[int, ReferencePrice] = {}
+    for reference in session.scalars(_REFERENCES, {"item_ids": list(by_id), "on": on}):
+        references.setdefault(reference.item_id, reference)  # the first of each item is the one in force
+    rules: dict[str, dict] = defaultdict(dict)
+    if references:
+        for rule in session.scalars(_RULES, {"school_id": items[0].school_id, "item_ids": list(by_id),
+                                             "categories": list({item.category for item in items})}):
+            rules[rule.category][rule.item_id] = (rule.kind, rule.rate)
+    checks: dict[int, PriceCheck | None] = dict.fromkeys(by_id)
+    for item_id, reference in references.items():
+        item = by_id[item_id]
+        kind, rate = _rule_of(item, rules[item.category])
+        checks[item_id] = PriceCheck(reference.price, reference.source, kind, rate,
+                                     price_limit(kind, reference.price, rate))
+    return checks

@@ -90,7 +90,7 @@ class ReferencePriceSchema(Schema):
 class PriceRuleSchema(Schema):
     id = fields.Integer(dump_only=True)
     category = fields.String(required=True, validate=validate.OneOf(ITEM_CATEGORIES))
-    item_id = fields.Integer(load_default=None, allow_none=True)
+    item_id = RowId(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(PRICE_RULE_KINDS))
     rate = Quantity(load_default=Decimal(0), validate=validate.Range(min=0, max=10))
 
@@ -125,7 +125,7 @@ class DemandPointSchema(Schema):
 
 class RequisitionLineSchema(Schema):
     id = fields.Integer(dump_only=True)
-    item_id = fields.Integer(required=True)
+    item_id = RowId(required=True)
     quantity = Quantity(required=True, positive=True, data_key="quantity", attribute="entered_quantity")
     unit = fields.String(load_default=None, attribute="entered_unit", validate=validate.Length(min=1, max=16))
     base_quantity = Quantity(dump_only=True, attribute="quantity")
@@ -223,17 +223,17 @@ PO_STATES = ("draft", "pending_approval", "approved", "sent", "acknowledged", "p
 
 
 class OrderLineInSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = RowId(required=True)
     quantity = Quantity(required=True, positive=True)
     unit = fields.String(load_default=None, validate=validate.Length(min=1, max=16))
     unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
     destination = fields.String(required=True, validate=validate.OneOf(DEMAND_POINT_CODES))
     delivery_date = fields.Date(required=True)
-    plan_line_id = fields.Integer(load_default=None, allow_none=True)
+    plan_line_id = RowId(load_default=None, allow_none=True)
 
 
 class OrderInSchema(Schema):
-    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    supplier_id = RowId(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1, max=200))
     # a small direct purchase sent at once, when no approver is needed (procurement officers only)
@@ -241,12 +241,12 @@ class OrderInSchema(Schema):
 
 
 class PlanPriceSchema(Schema):
-    plan_line_id = fields.Integer(required=True)
+    plan_line_id = RowId(required=True)
     unit_price = Money(required=True, positive=True)
 
 
 class OrderFromPlanSchema(Schema):
-    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    supplier_id = RowId(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=500))
     prices = fields.List(fields.Nested(PlanPriceSchema), required=True, validate=validate.Length(min=1, max=200))
 
@@ -326,7 +326,7 @@ class OrderQuery(PageQuerySchema):
 
 
 class AmendLineSchema(Schema):
-    line_id = fields.Integer(required=True)
+    line_id = RowId(required=True)
     quantity = Quantity(load_default=None, positive=True, allow_none=True)
     unit_price = Money(load_default=None, positive=True, allow_none=True)
     delivery_date = fields.Date(load_default=None, allow_none=True)
@@ -349,7 +349,7 @@ class ApprovalRulesSchema(Schema):
 # --- quotation and award --------------------------------------------------------------------------
 
 class RfqInSchema(Schema):
-    plan_line_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    plan_line_ids = fields.List(RowId(), required=True, validate=validate.Length(min=1, max=200))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     quote_deadline = fields.AwareDateTime(required=True)
 
@@ -409,8 +409,8 @@ class ComparisonLineSchema(Schema):
 
 
 class AwardLineSchema(Schema):
-    rfq_line_id = fields.Integer(required=True)
-    quote_line_id = fields.Integer(required=True)
+    rfq_line_id = RowId(required=True)
+    quote_line_id = RowId(required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
@@ -483,12 +483,8 @@ class AssignDemandPointSchema(Schema):
 
 # --- menu-driven demand ---------------------------------------------------------------------------
 
-# ids beyond a 32-bit key are no record of ours: refused as input before they reach the database
-ID_RANGE = validate.Range(min=1, max=2**31 - 1)
-
-
 class DishIngredientSchema(Schema):
-    item_id = fields.Integer(required=True, validate=ID_RANGE)
+    item_id = RowId(required=True)
     item_name = fields.Function(lambda ingredient: ingredient.item.name_zh, dump_only=True)
     quantity = Quantity(required=True, positive=True, load_only=True)
     unit = fields.String(load_default=None, load_only=True, validate=validate.Length(min=1, max=16))
@@ -507,7 +503,7 @@ class MenuMealSchema(Schema):
     date = fields.Date(required=True, attribute="meal_date", data_key="date")
     meal = fields.String(required=True, validate=validate.OneOf(("breakfast", "lunch", "dinner")))
     diners = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
-    dish_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=50))
+    dish_ids = fields.List(RowId(), required=True, validate=validate.Length(min=1, max=50))
 
 
 class MenuInSchema(Schema):
@@ -559,8 +555,8 @@ class MenuNeedsSchema(Schema):
 
 class AgreementSchema(Schema):
     id = fields.Integer(dump_only=True)
-    supplier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    supplier_id = RowId(required=True)
+    item_id = RowId(required=True)
     item_name = fields.Function(lambda agreement: agreement.item.name_zh, dump_only=True)
     unit_price = Money(required=True, positive=True, metadata={"description": "yuan per base unit of the item"})
     valid_from = fields.Date(required=True)
@@ -570,8 +566,8 @@ class AgreementSchema(Schema):
 
 
 class AgreementQuery(Schema):
-    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
-    supplier_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    item_id = RowId(load_default=None)
+    supplier_id = RowId(load_default=None)
     in_force_on = fields.Date(load_default=None)
 
 

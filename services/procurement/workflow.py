@@ -69,8 +69,7 @@ def apply_where(session: Session, machine: StateMachine, model, criterion, actio
 def audit(session: Session, machine: StateMachine, document, action: str, actor: str,
           reason: str | None = None) -> None:
     """Record an action that does not move the state (one approval of several, for instance)."""
-    session.add(Audit(document_type=machine.document_type, document_id=document.id, action=action,
-                      from_state=document.state, to_state=document.state, actor=actor, reason=reason, at=utcnow()))
+    machine.record(session, document, action, actor, reason)
     session.flush()
 
 

@@ -279,7 +279,7 @@ class RfqLineSchema(Schema):
 
 
 class QuoteLineSchema(Schema):
-    rfq_line_id = fields.Integer(required=True)
+    rfq_line_id = RowId(required=True)
     item_id = fields.Integer(dump_only=True)
     unit_price = ExactMoney(positive=True, allow_none=True)
     note = fields.String(validate=validate.Length(max=500))
@@ -357,7 +357,7 @@ DELIVERY_STATUSES = ("dispatched", "partially_inspected", "inspected")
 
 
 class DeliveryLineSchema(Schema):
-    po_line_id = fields.Integer(required=True)
+    po_line_id = RowId(required=True)
     item_id = fields.Integer(dump_only=True)
     quantity = ExactQuantity(positive=True, required=True)
     lot_number = Text(64, required=True)
@@ -407,7 +407,7 @@ INVOICE_STATUSES = ("submitted", "matched", "disputed", "partially_paid", "paid"
 
 
 class InvoiceLineSchema(Schema):
-    po_line_id = fields.Integer(required=True)
+    po_line_id = RowId(required=True)
     item_id = fields.Integer(dump_only=True)
     quantity = ExactQuantity(positive=True, required=True)
     unit_price = ExactMoney(load_default=None, allow_none=True,
@@ -507,7 +507,7 @@ class ComplianceSchema(Schema):
 
 
 class UnifiedPriceSchema(Schema):
-    item_id = fields.Integer(required=True)
+    item_id = RowId(required=True)
     item_code = Text(40, required=True)
     unit_price = ExactMoney(positive=True, required=True)
 

@@ -192,7 +192,7 @@ def test_a_week_of_purchasing_from_menu_to_invoice_and_export_in_the_browser(sui
         page.get_by_role("button", name="查看先到期先出的批次").click()
         preview = page.locator("tr.preview").inner_text()
         soon_expiry = notes[SOON_LOT]["lines"][0]["expiry_date"]
-        assert f"{SOON_LOT} × 120 kg (到期 {soon_expiry})" in preview and LATE_LOT not in preview, preview
+        assert f"{SOON_LOT} × 120.000 kg (到期 {soon_expiry})" in preview and LATE_LOT not in preview, preview
         walk.check("issue-fefo-preview")
         page.get_by_role("button", name="过账领用").click()
         page.wait_for_selector(f"text=已发往厨房：成本 {yuan(ISSUED_VALUE)}")

@@ -54,6 +54,35 @@ def fresh_database(request, tmp_path):
         server.drop_all()
 
 
+def at_once(Session, work, arguments) -> None:
+    """Run `work(session, argument)` for each argument in a thread and session of its own, all released
+    together, as separate clients would; none may raise (a deadlock or a lost update would)."""
+    start = threading.Barrier(len(arguments))
+    errors: list[BaseException] = []
+
+    def run(argument):
+        try:
+            with Session() as session:
+                start.wait(timeout=30)
+                work(session, argument)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+
+def receive_rice(session, location_id, quantity, unit_price, lot_number, supplier_id):
+    post_receipt(session, KEEPER, location_id, [{
+        "item_id": RICE["id"], "quantity": quantity, "unit_price": unit_price, "lot_number": lot_number,
+        "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=supplier_id)
+    session.commit()
+
+
 def test_fifty_concurrent_issues_never_take_a_lot_below_zero(fresh_database):
     Session = fresh_database
     with Session() as session:
@@ -65,31 +94,19 @@ def test_fifty_concurrent_issues_never_take_a_lot_below_zero(fresh_database):
         session.commit()
         location_id = dh1.id
 
-    start = threading.Barrier(ISSUES)
     outcomes: list[str] = []
-    errors: list[BaseException] = []
 
-    def issue_three_kilos():
+    def issue_three_kilos(session, _):
         try:
-            with Session() as session:
-                start.wait(timeout=30)
-                try:
-                    issue_to_kitchen(session, KEEPER, location_id, TODAY, "lunch",
-                                     [{"item_id": RICE["id"], "quantity": Decimal("3.000")}], TODAY)
-                    session.commit()
-                    outcomes.append("issued")
-                except Conflict:
-                    session.rollback()
-                    outcomes.append("refused")
-        except BaseException as exc:  # a deadlock or a lost update would land here
-            errors.append(exc)
+            issue_to_kitchen(session, KEEPER, location_id, TODAY, "lunch",
+                             [{"item_id": RICE["id"], "quantity": Decimal("3.000")}], TODAY)
+            session.commit()
+            outcomes.append("issued")
+        except Conflict:
+            session.rollback()
+            outcomes.append("refused")
 
-    threads = [threading.Thread(target=issue_three_kilos) for _ in range(ISSUES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    at_once(Session, issue_three_kilos, range(ISSUES))
     assert (outcomes.count("issued"), outcomes.count("refused")) == (33, 17)
 
     with Session() as session:
@@ -113,26 +130,8 @@ def test_receipts_of_one_new_lot_at_once_in_several_locations_make_one_lot(fresh
         location_ids = [location.id for location in ensure_standard_locations(session, KEEPER.school_id)]
         upsert_items(session, KEEPER.school_id, [RICE])
         session.commit()
-    start = threading.Barrier(10)
-    errors: list[BaseException] = []
-
-    def receive(location_id):
-        try:
-            with Session() as session:
-                start.wait(timeout=30)
-                post_receipt(session, KEEPER, location_id, [{
-                    "item_id": RICE["id"], "quantity": Decimal("1"), "unit_price": Decimal("4"),
-                    "lot_number": "R-NEW", "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=None)
-                session.commit()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=receive, args=(location_ids[n % 5],)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    at_once(Session, lambda session, n: receive_rice(session, location_ids[n % 5], Decimal("1"), Decimal("4"),
+                                                     "R-NEW", supplier_id=None), range(10))
     with Session() as session:
         assert session.scalar(select(func.count()).select_from(Lot)) == 1
         assert session.scalar(select(func.sum(StockBalance.quantity))) == Decimal("10.000")
@@ -146,26 +145,8 @@ def test_concurrent_receipts_of_one_lot_into_one_location_add_up_and_record_each
         csr = ensure_standard_locations(session, KEEPER.school_id)[3]
         upsert_items(session, KEEPER.school_id, [RICE])
         session.commit()
-    start = threading.Barrier(10)
-    errors: list[BaseException] = []
-
-    def receive(n):
-        try:
-            with Session() as session:
-                start.wait(timeout=30)
-                post_receipt(session, KEEPER, csr.id, [{
-                    "item_id": RICE["id"], "quantity": Decimal(n), "unit_price": Decimal("4.00"),
-                    "lot_number": "R-SAME", "production_date": TODAY, "expiry_date": None}], TODAY, supplier_id=7)
-                session.commit()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=receive, args=(n,)) for n in range(1, 11)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    at_once(Session, lambda session, n: receive_rice(session, csr.id, Decimal(n), Decimal("4.00"), "R-SAME",
+                                                     supplier_id=7), range(1, 11))
     with Session() as session:
         movements = list(session.scalars(select(StockMovement).order_by(StockMovement.id)))
         [balance] = session.scalars(select(StockBalance)).all()

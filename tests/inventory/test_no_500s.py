@@ -14,8 +14,8 @@ from .conftest import ITEMS
 
 WRITES = [("post", "/api/receipts"), ("post", "/api/issues"), ("post", "/api/transfers"), ("post", "/api/waste"),
           ("post", "/api/supplier-returns"), ("post", "/api/stocktakes"), ("put", "/api/reorder-rules"),
-          ("put", "/api/meals-served"), ("post", "/api/store-sales"), ("post", "/api/expected-receipts/1/inspections"),
-          ("put", "/api/stocktakes/1/counts")]
+          ("put", "/api/costing/meals-served"), ("post", "/api/store-sales"),
+          ("post", "/api/expected-receipts/1/inspections"), ("put", "/api/stocktakes/1/counts")]
 KEYS = ["location_id", "from_location_id", "to_location_id", "supplier_id", "meal_date", "meal", "reason", "lines",
         "item_id", "lot_id", "quantity", "unit_price", "lot_number", "production_date", "expiry_date", "minimum",
         "maximum", "multiple", "diners", "inspectors", "documents_checked", "accepted_quantity", "line_id",

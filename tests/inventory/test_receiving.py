@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.inventory.inspection import notes_awaiting_inspection
 from services.inventory.locations import ensure_standard_locations
@@ -250,3 +250,35 @@ def test_a_closure_arriving_before_its_order_waits_for_it(databases, school):
     with pytest.raises(NotYetKnown):
         send(databases, "po.closed", {"po_id": 778, "school_id": school.id, "revision": 1, "supplier_id": 31,
                                       "reason": "x", "closed_at": datetime.now(timezone.utc).isoformat()})
+
+
+def test_a_page_of_expected_receipts_reads_the_delivery_notes_of_all_its_orders_at_once(databases, school, inventory,
+                                                                                      staff):
+    _, headers = staff("storekeeper")
+    with databases["inventory"].unit_of_work() as uow:
+        ensure_standard_locations(uow.session, school.id)
+        uow.commit()
+    for po_id in (601, 602, 603):
+        send(databases, "po.sent", {
+            "po_id": po_id, "school_id": school.id, "number": f"PO-2026-000{po_id}", "revision": 1, "supplier_id": 31,
+            "total": "420.00", "sent_at": datetime.now(timezone.utc).isoformat(),
+            "lines": [po_line(po_id, 201, "RICE-25", "rice", "100.000", "4.20", name="大米")]})
+        send(databases, "delivery.dispatched", {
+            "delivery_note_id": po_id, "po_id": po_id, "supplier_id": 31, "school_id": school.id,
+            "number": f"DN-{po_id}", "planned_at": datetime.now(timezone.utc).isoformat(),
+            "lines": [{"po_line_id": po_id, "item_id": 201, "quantity": "100", "lot_number": f"L-{po_id}",
+                       "production_date": (TODAY - timedelta(5)).isoformat()}]})
+    statements = []
+
+    def note_reads(_connection, _cursor, statement, *_):
+        if "FROM delivery_notes" in statement:
+            statements.append(statement)
+
+    event.listen(databases["inventory"].engine, "before_cursor_execute", note_reads)
+    try:
+        page = inventory.get("/api/expected-receipts", headers=headers).json
+    finally:
+        event.remove(databases["inventory"].engine, "before_cursor_execute", note_reads)
+    assert {(item["po_id"], note["number"]) for item in page["items"] for note in item["delivery_notes"]} == {
+        (601, "DN-601"), (602, "DN-602"), (603, "DN-603")}
+    assert len(statements) == 1, statements

@@ -98,11 +98,15 @@ def test_reorder_rules_and_meals_through_the_api(inventory, staff, school, datab
     assert inventory.put("/api/reorder-rules", json={**rule, "multiple": "0"}, headers=keeper).status_code == 422
     assert [r["maximum"] for r in inventory.get("/api/reorder-rules", headers=keeper).json] == ["200.000"]
     meals = {"location_id": dh1, "meal_date": TODAY.isoformat(), "meal": "dinner", "diners": 512}
-    assert inventory.put("/api/meals-served", json=meals, headers=keeper).status_code == 403
-    assert inventory.put("/api/meals-served", json=meals, headers=manager).status_code == 200
-    period = f"date_from={TODAY.isoformat()}&date_to={TODAY.isoformat()}"
-    assert [m["diners"] for m in inventory.get(f"/api/meals-served?{period}", headers=keeper).json] == [512]
+    assert inventory.put("/api/costing/meals-served", json=meals, headers=keeper).status_code == 403
+    assert inventory.put("/api/costing/meals-served", json=meals, headers=manager).status_code == 200
+    served = inventory.get(f"/api/costing/meals-served?start={TODAY.isoformat()}&end={TODAY.isoformat()}",
+                           headers=manager).json["items"]
+    assert [m["diners"] for m in served] == [512]
+    # one meals-served resource: inventory's copy of it is gone
+    assert inventory.put("/api/meals-served", json=meals, headers=manager).status_code == 404
     # the second meal-cost view (by meal date) is gone: meal costs are the costing accounts
+    period = f"date_from={TODAY.isoformat()}&date_to={TODAY.isoformat()}"
     assert inventory.get(f"/api/meal-costs?{period}", headers=keeper).status_code == 404
 
 

@@ -230,6 +230,8 @@ def test_the_issue_form_shows_the_lots_fefo_takes_before_anything_is_posted(inve
                                  f"&qty-{RICE['id']}=25"))
     taken = preview[preview.index("先到期先出将领用"):]
     assert taken.index("R-SOON × 20.000") < taken.index("R-LATE × 5.000")  # the earlier expiry first
+    one_lot = text(inventory.get(f"/issues/new?location_id={stocked['DH1']}&qty-{RICE['id']}=7"))
+    assert "R-SOON × 7.000 kg" in one_lot  # quantities to the gram, however they were typed
     with databases["inventory"].unit_of_work() as uow:
         assert uow.session.scalars(select(Issue)).first() is None
     posted = post(inventory, f"/issues?location_id={stocked['DH1']}", location_id=str(stocked["DH1"]),
@@ -457,6 +459,9 @@ def test_finance_starts_an_export_follows_it_and_downloads_it_when_done(inventor
     assert started.status_code == 302
     waiting = text(inventory.get(started.headers["Location"]))
     assert "导出已开始" in waiting and "排队中" in waiting and 'data-refresh="2000"' in waiting
+    # the form keeps the period, report, format and hall for the next export
+    assert f'value="{(TODAY - timedelta(days=30)).isoformat()}"' in waiting
+    assert f'<option value="{stocked["DH1"]}" selected>' in waiting and '<option value="csv" selected>' in waiting
     with databases["inventory"].unit_of_work() as uow:
         job_id = uow.session.scalars(select(ExportJob.id)).one()
     assert post(inventory, f"/costing/exports/{job_id}/file").status_code == 409  # not written yet

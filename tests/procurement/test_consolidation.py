@@ -57,3 +57,17 @@ def test_a_line_given_twice_is_refused_rather_than_counted_twice(lines):
 def test_weekly_windows_start_on_the_plans_first_day():
     assert window_of(date(2026, 3, 8), START, 7) == START
     assert window_of(date(2026, 3, 9), START, 7) == date(2026, 3, 9)
+
+
+@given(lines=demand_lines(), window_days=st.integers(min_value=1, max_value=14))
+def test_merging_the_stored_thousandths_gives_the_plan_merging_decimals_gives(lines, window_days):
+    # consolidate merges the quantities as the database stores them (Quantity: integer thousandths)
+    stored = [(line.line_id, line.item_id, line.demand_point_id, int(line.quantity.scaleb(3)), line.needed_by)
+              for line in lines]
+    in_decimals = merge(lines, START, window_days)
+    in_thousandths = merge(stored, START, window_days)
+    assert [(line.item_id, line.window_start, line.delivery_date, line.quantity.scaleb(3),
+             [source[0] for source in line.sources]) for line in in_decimals] == \
+           [(line.item_id, line.window_start, line.delivery_date, line.quantity,
+             [source[0] for source in line.sources]) for line in in_thousandths]
+    assert all(type(line.quantity) is int for line in in_thousandths)

@@ -292,6 +292,17 @@ def test_another_schools_menu_is_not_found(procurement, staff, menu, school, dat
     assert procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers).status_code == 404
 
 
+def test_another_halls_menu_is_not_found_by_its_manager(procurement, manager, menu):
+    """A manager's list shows their own hall's menus only; naming another hall's by URL finds nothing either."""
+    body, _ = menu
+    _, other_hall = manager("DH2")
+    for path in (f"/api/menus/{body['id']}", f"/api/menus/{body['id']}/needs"):
+        assert procurement.get(path, headers=other_hall).status_code == 404, path
+    assert procurement.post(f"/api/menus/{body['id']}/requisition", headers=other_hall).status_code == 404
+    _, store = manager("STORE", role="store_manager")
+    assert procurement.get(f"/api/menus/{body['id']}", headers=store).status_code == 404
+
+
 def test_a_menu_makes_one_live_requisition_and_another_only_after_a_rejection(procurement, menu, staff):
     body, headers = menu
     first = procurement.post(f"/api/menus/{body['id']}/requisition", headers=headers)

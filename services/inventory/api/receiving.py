@@ -6,7 +6,7 @@ from shared.idempotency import idempotent
 from shared.pagination import PageQuerySchema, page_schema, paginate
 from shared.web import Blueprint, unit_of_work
 
-from ..inspection import delivery_notes_of, get_expected_receipt, inspect_delivery
+from ..inspection import get_expected_receipt, inspect_delivery, with_delivery_notes
 from ..models import ExpectedReceipt
 from ..schemas import ExpectedReceiptSchema, InspectionSchema
 from .common import READERS, SECURITY, school_today
@@ -15,11 +15,6 @@ blp = Blueprint("receiving", __name__, url_prefix="/api/expected-receipts",
                 description="Expected receipts and incoming inspection (进货查验)")
 # Canteen managers receive goods with an inspection (DESIGN.md §1), and so do storekeepers.
 INSPECTORS = ("storekeeper", "canteen_manager", "store_manager", "admin")
-
-
-def _with_notes(session, expected):
-    expected.delivery_notes = delivery_notes_of(session, expected)
-    return expected
 
 
 @blp.get("")
@@ -32,7 +27,7 @@ def index(query):
         statement = scoped(select(ExpectedReceipt), ExpectedReceipt, current_principal()).order_by(
             ExpectedReceipt.id.desc())
         page = paginate(uow.session, statement, query["page"], query["per_page"])
-        page.items = [_with_notes(uow.session, expected) for expected in page.items]
+        with_delivery_notes(uow.session, page.items)
         return page
 
 
@@ -42,7 +37,8 @@ def index(query):
 @blp.response(200, ExpectedReceiptSchema)
 def get(expected_receipt_id):
     with unit_of_work() as uow:
-        return _with_notes(uow.session, get_expected_receipt(uow.session, current_principal(), expected_receipt_id))
+        expected = get_expected_receipt(uow.session, current_principal(), expected_receipt_id)
+        return with_delivery_notes(uow.session, [expected])[0]
 
 
 @blp.post("/<int:expected_receipt_id>/inspections")

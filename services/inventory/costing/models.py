@@ -1,7 +1,7 @@
 """Meal-cost accounting tables, on inventory's own `Base` (DESIGN.md §5, 伙食成本核算与公示).
 
-`MealsServed` lives here because the inventory branch in this worktree has no meals-served
-record yet; the lead reconciles it with the inventory model when both land.
+Meals served are inventory's table (`models.MealsServed`), written and read through this package
+(`entries.record_meals_served`, /api/costing/meals-served).
 """
 from __future__ import annotations
 

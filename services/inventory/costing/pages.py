@@ -5,6 +5,8 @@ The same domain functions and role sets as the costing API, one unit of work per
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -183,13 +185,15 @@ def exports():
         jobs = ExportJobSchema(many=True).dump(page.items)
         halls = dining_halls(uow.session, principal.school_id)
         last_month = previous_month(month_start(school_today()))
+        # after a start, the form keeps what was chosen: finance often exports several reports of one period
+        start, end = _date_arg("start", last_month), _date_arg("end", month_end(last_month))
         return render_template("costing/exports.html", page=page, jobs=jobs, state=state,
+                               chosen={name: request.args.get(name) for name in ("kind", "format", "location_id")},
                                kind_options=[(kind, _(kind)) for kind in EXPORT_KINDS],
                                format_options=[(fmt, fmt.upper()) for fmt in EXPORT_FORMATS],
                                state_options=[(name, _(name)) for name in EXPORT_STATES],
                                hall_options=[(hall.id, hall.name) for hall in halls],
-                               names={hall.id: hall.name for hall in halls}, start=last_month,
-                               end=month_end(last_month),
+                               names={hall.id: hall.name for hall in halls}, start=start, end=end,
                                running=any(job["state"] in ("queued", "running") for job in jobs))
 
 
@@ -208,7 +212,15 @@ def start_export():
         job_id = job.id
     dispatch_job(job_id)
     flash(_("Export started: its progress shows below."), "ok")
-    return redirect(url_for(".exports"))
+    return redirect(url_for(".exports", kind=data["kind"], format=data["format"], start=data["start"].isoformat(),
+                            end=data["end"].isoformat(), location_id=data["location_id"]))
+
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
 
 
 @blp.post("/exports/<int:job_id>/file")  # a form's button: the every-page walk renders GET pages only

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.fields import ExactDecimal, Money
+from shared.fields import ExactDecimal, Money, RowId
 from shared.pagination import PageQuerySchema, page_schema
 
 from .meal_cost import INGREDIENT_CATEGORIES
@@ -24,13 +24,11 @@ from .models import (
 )
 from .periods import PERIOD_KINDS, period_bounds
 
-Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 # Business dates of the books: a bounded range, so that no date arithmetic (month ends, weeks, UTC
 # bounds) can leave the calendar and no input can make a 500.
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 BusinessDate = lambda **kw: fields.Date(validate=validate.Range(min=FIRST_DATE, max=LAST_DATE), **kw)  # noqa: E731
-# query strings are text: an id there is parsed, not required to be a JSON integer
-QueryId = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
+# Ids in a JSON body must be JSON integers (strict RowId); a query string is text, its ids are parsed.
 
 
 class SettingsSchema(Schema):
@@ -41,7 +39,7 @@ class SettingsSchema(Schema):
 
 class MealsServedSchema(Schema):
     id = fields.Integer(dump_only=True)
-    location_id = Id(required=True)
+    location_id = RowId(strict=True, required=True)
     meal_date = BusinessDate(required=True)
     meal = fields.String(required=True, validate=validate.OneOf(MEALS))
     diners = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000))
@@ -50,7 +48,7 @@ class MealsServedSchema(Schema):
 
 
 class DateRangeQuerySchema(PageQuerySchema):
-    location_id = QueryId(load_default=None)
+    location_id = RowId(load_default=None)
     start = BusinessDate(load_default=None)
     end = BusinessDate(load_default=None)
 
@@ -62,7 +60,7 @@ class EntryQuerySchema(DateRangeQuerySchema):
 def _entry_schema(name: str, kinds: tuple[str, ...]) -> type[Schema]:
     return Schema.from_dict({
         "id": fields.Integer(dump_only=True),
-        "location_id": Id(required=True),
+        "location_id": RowId(strict=True, required=True),
         "entry_date": BusinessDate(required=True),
         "kind": fields.String(required=True, validate=validate.OneOf(kinds)),
         "amount": Money(required=True, positive=True),
@@ -86,7 +84,7 @@ class PeriodQuerySchema(Schema):
     date = BusinessDate(load_default=None)
     start = BusinessDate(load_default=None)
     end = BusinessDate(load_default=None)
-    location_id = QueryId(load_default=None)
+    location_id = RowId(load_default=None)
 
     @validates_schema
     def _bounds(self, data, **_kwargs):
@@ -99,7 +97,7 @@ class PeriodQuerySchema(Schema):
 class CostDetailQuerySchema(Schema):
     start = BusinessDate(required=True)
     end = BusinessDate(required=True)
-    location_id = QueryId(load_default=None)
+    location_id = RowId(load_default=None)
 
     @validates_schema
     def _bounds(self, data, **_kwargs):
@@ -168,7 +166,7 @@ class SignatureSchema(Schema):
 
 
 class OpeningSurplusSchema(Schema):
-    location_id = Id(required=True)
+    location_id = RowId(strict=True, required=True)
     amount = ExactDecimal(2, required=True, validate=validate.Range(min=Decimal("-999999999999.99"),
                                                                      max=Decimal("999999999999.99")))
 
@@ -210,7 +208,7 @@ Score = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, 
 
 class RatingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    location_id = Id(required=True)
+    location_id = RowId(strict=True, required=True)
     week_of = BusinessDate(required=True, load_only=True, metadata={"description": "any day of the rated week"})
     week_start = fields.Date(dump_only=True)
     rater = fields.String(dump_only=True)
@@ -223,12 +221,12 @@ class RatingSchema(Schema):
 
 class RatingQuerySchema(PageQuerySchema):
     week_of = BusinessDate(load_default=None)
-    location_id = QueryId(load_default=None)
+    location_id = RowId(load_default=None)
 
 
 class ComplaintSchema(Schema):
     id = fields.Integer(dump_only=True)
-    location_id = Id(load_default=None, allow_none=True)
+    location_id = RowId(strict=True, load_default=None, allow_none=True)
     category = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CATEGORIES))
     text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     filer_kind = fields.String(required=True, validate=validate.OneOf(SUPERVISOR_KINDS))
@@ -275,7 +273,8 @@ class ExportJobRequestSchema(CostDetailQuerySchema):
                          metadata={"description": "cost_detail: every valued issue with item, lot, supplier, "
                                                   "document; spend: received less returned by supplier and category"})
     format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
-    location_id = Id(load_default=None, allow_none=True, metadata={"description": "one dining hall, or the school"})
+    location_id = RowId(strict=True, load_default=None, allow_none=True,
+                        metadata={"description": "one dining hall, or the school"})
 
 
 class ExportJobSchema(Schema):
