@@ -25,6 +25,7 @@ from shared.events import NotYetKnown, emit
 from .fefo import is_expired
 from .items import is_bulk_commodity
 from .ledger import Source, lock_positions, post_inbound
+from .locations import may_act_at
 from .models import (
     DeliveryNote,
     DeliveryNoteLine,
@@ -235,6 +236,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                                                       Location.code == destinations.pop())).first()
     if location is None:
         raise InvalidInput("lines", "the order's destination is not a location of this school")
+    may_act_at(session, principal, location.id)
     if len(set(inspectors)) < 2 and any(is_bulk_commodity(line.item) for _, line, _ in checked):
         raise InvalidInput("inspectors", "bulk commodities (rice, flour, cooking oil, coal) need two inspectors")
     accepting = any(data["accepted_quantity"] > 0 for data, _, _ in checked)

@@ -39,11 +39,13 @@ CSRF = "test-csrf-token"
 
 
 def sign_in(client, staff, *roles):
-    """A staff account of the test school with `roles`, signed in on `client` (the cookie's token)."""
+    """A staff account of the test school with `roles`, signed in on `client` (the cookie's token); a canteen
+    manager runs dining hall 1, as sign-in would say."""
     user, _ = staff(*roles)
+    hall = "DH1" if "canteen_manager" in roles else None
     with client.session_transaction() as session:
-        session["token"] = issue_token(Principal(str(user.id), frozenset(roles), school_id=user.school_id),
-                                       TEST_SECRET, 600)
+        session["token"] = issue_token(Principal(str(user.id), frozenset(roles), school_id=user.school_id,
+                                                 demand_point=hall), TEST_SECRET, 600)
         session["csrf"] = CSRF
     return user
 
@@ -308,7 +310,9 @@ def test_a_stocktake_is_counted_by_the_keeper_and_its_variance_approved_by_a_man
         line_id = stocktake.lines[0].id
     assert post(inventory, f"/stocktakes/{stocktake.id}/counts", **{f"count-{line_id}": "38"}).status_code == 302
     assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 403
-    sign_in(inventory, staff, "canteen_manager")
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1: the store's count is not theirs
+    assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 404
+    sign_in(inventory, staff, "store_manager")
     assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 302
     assert on_hand(databases, stocked["STORE"], CHIPS["id"]) == Decimal(38)
     assert "已审核" in text(inventory.get(f"/stocktakes/{stocktake.id}"))

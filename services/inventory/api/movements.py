@@ -7,6 +7,7 @@ from shared.idempotency import idempotent
 from shared.web import Blueprint, unit_of_work
 
 from ..issues import issue_to_kitchen
+from ..locations import may_act_at
 from ..models import Issue, Receipt, SupplierReturn, Transfer, WasteRecord
 from ..receipts import post_receipt
 from ..schemas import IssueSchema, ReceiptSchema, SupplierReturnSchema, TransferSchema, WasteSchema
@@ -35,6 +36,7 @@ def _get(model, document_id: int):
 @blp.response(201, ReceiptSchema)
 def create_receipt(data):
     with unit_of_work() as uow:
+        may_act_at(uow.session, current_principal(), data["location_id"])
         receipt = post_receipt(uow.session, current_principal(), today=school_today(), **data)
         uow.commit()
     return receipt
