@@ -67,10 +67,12 @@ def record_expiry_alerts(session: Session, today: date, school_id: int | None = 
     return recorded
 
 
-def alerts_query(school_id: int, alert_date: date, location_id: int | None = None):
+def alerts_query(school_id: int, alert_date: date, location_id: int | None = None, hall_id: int | None = None):
+    """`hall_id`: a canteen manager's own hall, the only location they are shown."""
     query = select(ExpiryAlert).where(ExpiryAlert.school_id == school_id, ExpiryAlert.alert_date == alert_date)
-    if location_id is not None:
-        query = query.where(ExpiryAlert.location_id == location_id)
+    for location in (location_id, hall_id):
+        if location is not None:
+            query = query.where(ExpiryAlert.location_id == location)
     return query.order_by(ExpiryAlert.location_id, ExpiryAlert.expiry_date, ExpiryAlert.lot_id)
 
 

@@ -72,10 +72,15 @@ def may_act_at(session: Session, principal: Principal, *location_ids: int) -> No
         raise Forbidden("You may act only for your own dining hall")
 
 
+def own_location_id(session: Session, principal: Principal) -> int | None:
+    own = own_location(session, principal)
+    return None if own is None else own.id
+
+
 def at_own_location(session: Session, principal: Principal, *columns) -> ColumnElement[bool]:
     """A condition keeping the rows whose location (any of `columns`) is the caller's own hall; every
     row for school-wide roles. Another hall's rows are then as unknown as none."""
-    own = own_location(session, principal)
+    own = own_location_id(session, principal)
     if own is None:
         return true()
-    return or_(*(column == own.id for column in columns))
+    return or_(*(column == own for column in columns))
