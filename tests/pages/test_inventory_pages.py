@@ -172,13 +172,15 @@ def test_a_supervisor_may_read_stock_but_not_post_a_transfer(inventory, staff, s
                 **{"item-0": RICE["id"], "quantity-0": "1"}).status_code == 403
 
 
-def test_the_manager_sees_the_delivery_due_at_their_hall_and_not_at_another(inventory, staff, order, stocked):
-    sign_in(inventory, staff, "canteen_manager")
+def test_the_delivery_due_at_a_hall_is_listed_there_and_not_at_another(inventory, staff, order, stocked):
+    sign_in(inventory, staff, "storekeeper")
     mine = text(inventory.get(f"/receiving?location_id={stocked['DH1']}"))
     assert "PO-2026-000801" in mine and "大米 100.000/100.000 kg" in mine
     assert "PO-2026-000801" not in text(inventory.get(f"/receiving?location_id={stocked['DH2']}"))
     remembered = text(inventory.get("/issues/new"))  # the hall picked last, on the next page too
     assert re.search(rf'<option value="{stocked["DH2"]}" selected>', remembered)
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1: asking for another hall shows their own
+    assert "PO-2026-000801" in text(inventory.get(f"/receiving?location_id={stocked['DH2']}"))
 
 
 def inspection_form(**overrides):
@@ -477,3 +479,29 @@ def test_finance_starts_an_export_follows_it_and_downloads_it_when_done(inventor
     assert download.get_data().startswith("\ufeff".encode())  # a CSV Excel opens as UTF-8
     sign_in(inventory, staff, "canteen_manager")
     assert inventory.get("/costing/exports").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/issues/new", "/meals-served", "/stock", "/waste", "/stocktakes", "/receiving",
+                                 "/costing/entries/income"])
+def test_a_canteen_manager_picks_only_their_own_hall(inventory, staff, stocked, url):
+    sign_in(inventory, staff, "finance" if url in ("/meals-served", "/costing/entries/income") else "storekeeper")
+    assert "第二食堂" in text(inventory.get(url))
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1
+    page = text(inventory.get(f"{url}?location_id={stocked['DH2']}"))
+    assert "第一食堂" in page and "第二食堂" not in page and "中心库房" not in page
+
+
+def test_a_canteen_manager_sees_only_the_transfers_through_their_hall_but_may_send_anywhere(inventory, staff,
+                                                                                            stocked, databases):
+    sign_in(inventory, staff, "storekeeper")
+    for source, target in (("DH1", "CSR"), ("DH1", "DH2"), ("DH2", "DH3")):
+        assert post(inventory, "/transfers", from_location_id=str(stocked[source]), to_location_id=str(stocked[target]),
+                    **{"item-0": str(RICE["id"]), "quantity-0": "1"}).status_code == 302
+    sign_in(inventory, staff, "canteen_manager")
+    page = text(inventory.get("/transfers"))
+    assert "第三食堂" in page.split("<table")[0]  # the other end of a transfer may be any location
+    listed = page.split("<table")[1]
+    assert "中心库房" in listed and "第三食堂" not in listed
+    refused = post(inventory, "/transfers", from_location_id=str(stocked["DH2"]), to_location_id=str(stocked["DH3"]),
+                   **{"item-0": str(RICE["id"]), "quantity-0": "1"})
+    assert refused.status_code == 403
