@@ -99,15 +99,16 @@ def school(databases):
 
 @pytest.fixture
 def staff(databases, school):
-    """staff(role) -> (user, Authorization header) for a real staff account of the test school."""
+    """staff(role, ...) -> (user, Authorization header) for a real staff account of the test school."""
     counter = iter(range(1, 10_000))
 
-    def make(*roles: str, school_id: int | None = None):
+    def make(*roles: str, school_id: int | None = None, demand_point: str | None = None):
+        """`demand_point`: the hall the token names (inventory reads only the token, not the account)."""
         with databases["procurement"].unit_of_work() as uow:
             user = create_staff_user(uow.session, school_id or school.id, f"user{next(counter)}-{'-'.join(roles)}",
                                      "测试用户", "correct horse battery staple", list(roles))
             uow.commit()
-        principal = Principal(str(user.id), frozenset(roles), school_id=user.school_id)
+        principal = Principal(str(user.id), frozenset(roles), school_id=user.school_id, demand_point=demand_point)
         return user, bearer(principal)
 
     return make

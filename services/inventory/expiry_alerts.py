@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.auth import Principal
 from shared.config import Settings
 from shared.db import Database
 from shared.errors import InvalidInput
 
-from .locations import get_location
+from .locations import get_location, may_act_at
 from .models import ExpiryAlert, Location, Lot, StockBalance
 
 DEFAULT_DAYS = 3
@@ -27,9 +28,10 @@ def horizon_days(location: Location) -> int:
     return DEFAULT_DAYS if location.expiry_alert_days is None else location.expiry_alert_days
 
 
-def set_alert_days(session: Session, school_id: int, location_id: int, days: int | None) -> Location:
+def set_alert_days(session: Session, principal: Principal, location_id: int, days: int | None) -> Location:
     """Set a location's horizon; None restores the default."""
-    location = get_location(session, school_id, location_id)
+    location = get_location(session, principal.school_id, location_id)
+    may_act_at(session, principal, location.id)
     if days is not None and not 0 <= days <= MAX_DAYS:
         raise InvalidInput("expiry_alert_days", f"between 0 and {MAX_DAYS} days")
     location.expiry_alert_days = days
@@ -65,10 +67,12 @@ def record_expiry_alerts(session: Session, today: date, school_id: int | None = 
     return recorded
 
 
-def alerts_query(school_id: int, alert_date: date, location_id: int | None = None):
+def alerts_query(school_id: int, alert_date: date, location_id: int | None = None, hall_id: int | None = None):
+    """`hall_id`: a canteen manager's own hall, the only location they are shown."""
     query = select(ExpiryAlert).where(ExpiryAlert.school_id == school_id, ExpiryAlert.alert_date == alert_date)
-    if location_id is not None:
-        query = query.where(ExpiryAlert.location_id == location_id)
+    for location in (location_id, hall_id):
+        if location is not None:
+            query = query.where(ExpiryAlert.location_id == location)
     return query.order_by(ExpiryAlert.location_id, ExpiryAlert.expiry_date, ExpiryAlert.lot_id)
 
 

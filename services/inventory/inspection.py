@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,6 +25,7 @@ from shared.events import NotYetKnown, emit
 from .fefo import is_expired
 from .items import is_bulk_commodity
 from .ledger import Source, lock_positions, post_inbound
+from .locations import may_act_at, own_location
 from .models import (
     DeliveryNote,
     DeliveryNoteLine,
@@ -130,9 +131,17 @@ def expect_delivery(session: Session, payload: dict) -> DeliveryNote:
     return note
 
 
+def for_own_hall(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """The expected receipts a canteen manager sees: those with a line for their hall (every one for school-wide
+    roles). An order for two halls is seen by both managers; each inspects only their own lines."""
+    own = own_location(session, principal)
+    return true() if own is None else ExpectedReceipt.lines.any(ExpectedReceiptLine.destination == own.code)
+
+
 def get_expected_receipt(session: Session, principal: Principal, expected_receipt_id: int) -> ExpectedReceipt:
     expected = session.scalars(select(ExpectedReceipt).where(ExpectedReceipt.id == expected_receipt_id,
-                                                             ExpectedReceipt.school_id == principal.school_id)).first()
+                                                             ExpectedReceipt.school_id == principal.school_id,
+                                                             for_own_hall(session, principal))).first()
     if expected is None:
         raise NotFound(f"No expected receipt {expected_receipt_id}")
     return expected
@@ -235,6 +244,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                                                       Location.code == destinations.pop())).first()
     if location is None:
         raise InvalidInput("lines", "the order's destination is not a location of this school")
+    may_act_at(session, principal, location.id)
     if len(set(inspectors)) < 2 and any(is_bulk_commodity(line.item) for _, line, _ in checked):
         raise InvalidInput("inspectors", "bulk commodities (rice, flour, cooking oil, coal) need two inspectors")
     accepting = any(data["accepted_quantity"] > 0 for data, _, _ in checked)

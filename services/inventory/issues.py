@@ -12,7 +12,7 @@ from shared.errors import Conflict, InvalidInput
 from .fefo import NotEnoughStock, pick
 from .items import get_item
 from .ledger import candidates, lock_lot_balances, lock_positions, post_outbound, source_for
-from .locations import get_location
+from .locations import get_location, may_act_at
 from .models import Issue, StockBalance
 
 
@@ -57,6 +57,7 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
     """
     school_id = principal.school_id
     location = get_location(session, school_id, location_id)
+    may_act_at(session, principal, location.id)
     if location.kind != "dining_hall":
         raise InvalidInput("location_id", f"{location.name} is not a dining hall: issues go to a kitchen")
     items = distinct_items(session, school_id, lines)

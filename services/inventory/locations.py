@@ -1,10 +1,11 @@
-"""The stock locations of a school."""
+"""The stock locations of a school, and the one dining hall a canteen manager works in."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
-from shared.errors import InvalidInput
+from shared.auth import Principal
+from shared.errors import Forbidden, InvalidInput
 
 from .models import Location
 
@@ -39,3 +40,47 @@ def get_location(session: Session, school_id: int, location_id: int, field: str 
 
 def unknown_location(location_id: int, field: str = "location_id") -> InvalidInput:
     return InvalidInput(field, f"no location {location_id} in this school")
+
+
+# DESIGN.md §1: each dining hall has its canteen manager; every other role that works in inventory
+# (storekeeper, store manager, finance, admin, supervisor, another service) works for the whole school.
+HALL_ROLES = frozenset({"canteen_manager"})
+
+
+def own_location(session: Session, principal: Principal) -> Location | None:
+    """The one dining hall the caller works in; None for a caller who works for the whole school.
+
+    The hall is the token's demand-point claim (procurement's demand points and these locations share
+    their codes). Inventory trusts the claim and never reads procurement's staff accounts, so a manager
+    moved to another hall keeps the old one until the token expires (Settings.token_ttl_seconds);
+    procurement itself checks its own records on every request."""
+    if not principal.roles or principal.roles - HALL_ROLES:
+        return None
+    location = None
+    if principal.demand_point is not None:
+        location = session.scalars(select(Location).where(Location.school_id == principal.school_id,
+                                                          Location.code == principal.demand_point)).first()
+    if location is None:
+        raise Forbidden("Your account is not assigned to a dining hall; ask an administrator")
+    return location
+
+
+def may_act_at(session: Session, principal: Principal, *location_ids: int) -> None:
+    """Refuse (403) a change unless one of `location_ids` is the caller's own hall (any, for school-wide roles)."""
+    own = own_location(session, principal)
+    if own is not None and own.id not in location_ids:
+        raise Forbidden("You may act only for your own dining hall")
+
+
+def own_location_id(session: Session, principal: Principal) -> int | None:
+    own = own_location(session, principal)
+    return None if own is None else own.id
+
+
+def at_own_location(session: Session, principal: Principal, *columns) -> ColumnElement[bool]:
+    """A condition keeping the rows whose location (any of `columns`) is the caller's own hall; every
+    row for school-wide roles. Another hall's rows are then as unknown as none."""
+    own = own_location_id(session, principal)
+    if own is None:
+        return true()
+    return or_(*(column == own for column in columns))

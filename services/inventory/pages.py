@@ -33,6 +33,7 @@ from .expiry_alerts import horizon_days
 from .fefo import NotEnoughStock
 from .inspection import DOCUMENTS, get_expected_receipt, inspect_delivery, notes_awaiting_inspection
 from .issues import issue_to_kitchen, preview_fefo
+from .locations import at_own_location, own_location_id
 from .models import (
     MEALS,
     ExpectedReceipt,
@@ -89,8 +90,13 @@ def _list_page(rows: list) -> Page:
     return Page(rows[(number - 1) * PER_PAGE:number * PER_PAGE], number, PER_PAGE, len(rows))
 
 
-def _locations(session, kind: str | None = None) -> list[Location]:
-    query = select(Location).where(Location.school_id == page_principal().school_id)
+def _locations(session, kind: str | None = None, anywhere: bool = False) -> list[Location]:
+    """The school's locations (of `kind`) to pick from: a canteen manager's own hall only, unless `anywhere`
+    (the other end of a transfer)."""
+    principal = page_principal()
+    query = select(Location).where(Location.school_id == principal.school_id)
+    if not anywhere:
+        query = query.where(at_own_location(session, principal, Location.id))
     if kind is not None:
         query = query.where(Location.kind == kind)
     return list(session.scalars(query.order_by(Location.code)))
@@ -101,11 +107,8 @@ def _options(locations: list[Location]) -> list[tuple[int, str]]:
 
 
 def _chosen(locations: list[Location]) -> Location | None:
-    """The location picked by `location_id`, else the one picked last, else the first.
-
-    Staff tokens do not say which dining hall a canteen manager runs, so the manager picks it
-    once and the session remembers it across pages.
-    """
+    """The location picked by `location_id`, else the one picked last, else the first (a canteen
+    manager has only their own hall to pick)."""
     wanted = request.args.get("location_id", type=int) or session.get(CHOSEN_LOCATION)
     chosen = next((loc for loc in locations if loc.id == wanted), locations[0] if locations else None)
     if chosen is not None and request.args.get("location_id", type=int) == chosen.id:
@@ -304,7 +307,8 @@ def stock():
         locations = _locations(uow.session)
         wanted = request.args.get("location_id", type=int)
         location = next((loc for loc in locations if loc.id == wanted), None)
-        rows = on_hand(uow.session, principal.school_id, today, location_id=location.id if location else None)
+        rows = on_hand(uow.session, principal.school_id, today, location_id=location.id if location else None,
+                       hall_id=own_location_id(uow.session, principal))
         if search:
             rows = [row for row in rows if search.lower() in f"{row['item_code']} {row['item_name']}".lower()]
         soon = {loc.id: today + timedelta(days=horizon_days(loc)) for loc in locations}
@@ -319,15 +323,21 @@ def stock():
 def transfers():
     principal = page_principal()
     with unit_of_work() as uow:
-        statement = select(Transfer).where(Transfer.school_id == principal.school_id).order_by(Transfer.id.desc())
+        statement = select(Transfer).where(
+            Transfer.school_id == principal.school_id,
+            at_own_location(uow.session, principal, Transfer.from_location_id, Transfer.to_location_id),
+        ).order_by(Transfer.id.desc())
         through = request.args.get("through", type=int)
         if through:
             statement = statement.where(or_(Transfer.from_location_id == through, Transfer.to_location_id == through))
-        locations = _locations(uow.session)
+        # either end may be another location; the posting refuses a canteen manager's transfer that has neither
+        # end at their hall
+        everywhere = _locations(uow.session, anywhere=True)
         return render_template("inventory/transfers.html", rows=range(TRANSFER_ROWS), through=through,
-                               location_options=_options(locations),
+                               location_options=_options(everywhere),
+                               through_options=_options(_locations(uow.session)),
                                item_options=[(item.id, f"{item.name} {item.code}") for item in _items(uow.session)],
-                               names=dict(_options(locations)),
+                               names=dict(_options(everywhere)),
                                page=paginate(uow.session, statement, page_number(), PER_PAGE))
 
 
@@ -358,7 +368,8 @@ def stocktakes():
     with unit_of_work() as uow:
         locations = _locations(uow.session)
         wanted = request.args.get("location_id", type=int)
-        statement = select(Stocktake).where(Stocktake.school_id == principal.school_id)
+        statement = select(Stocktake).where(Stocktake.school_id == principal.school_id,
+                                            at_own_location(uow.session, principal, Stocktake.location_id))
         if status:
             statement = statement.where(Stocktake.status == status)
         if wanted:

@@ -20,7 +20,7 @@ from shared.errors import InvalidInput
 from shared.events import emit
 
 from .items import get_item
-from .locations import get_location
+from .locations import get_location, may_act_at
 from .models import Location, ReorderRule, StockValuation
 
 
@@ -68,6 +68,7 @@ def set_rule(session: Session, principal: Principal, item_id: int, location_id: 
              maximum: Decimal, multiple: Decimal) -> ReorderRule:
     get_item(session, principal.school_id, item_id)
     location = get_location(session, principal.school_id, location_id)
+    may_act_at(session, principal, location.id)
     if maximum < minimum:
         raise InvalidInput("maximum", "the maximum is below the minimum")
     if multiple <= 0:

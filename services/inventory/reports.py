@@ -15,16 +15,18 @@ from .models import Item, Location, Lot, StockBalance, StockMovement, StockValua
 
 
 def on_hand(session: Session, school_id: int, today: date, location_id: int | None = None,
-            item_id: int | None = None) -> list[dict]:
-    """Per location and item: quantity, value, rate, and the lots in FEFO order with their expiry."""
+            item_id: int | None = None, hall_id: int | None = None) -> list[dict]:
+    """Per location and item: quantity, value, rate, and the lots in FEFO order with their expiry.
+    `hall_id` (here and below): a canteen manager's own hall, the only location they are shown."""
     query = (select(StockValuation, Item, Location)
              .join(Item, Item.id == StockValuation.item_id).join(Location, Location.id == StockValuation.location_id)
              .where(StockValuation.school_id == school_id, StockValuation.quantity > 0)
              .order_by(Location.id, Item.code))
     lots_query = select(StockBalance).where(StockBalance.school_id == school_id, StockBalance.quantity > 0)
-    if location_id is not None:
-        query = query.where(StockValuation.location_id == location_id)
-        lots_query = lots_query.where(StockBalance.location_id == location_id)
+    for location in (location_id, hall_id):
+        if location is not None:
+            query = query.where(StockValuation.location_id == location)
+            lots_query = lots_query.where(StockBalance.location_id == location)
     if item_id is not None:
         query = query.where(StockValuation.item_id == item_id)
         lots_query = lots_query.where(StockBalance.item_id == item_id)
@@ -47,14 +49,16 @@ def on_hand(session: Session, school_id: int, today: date, location_id: int | No
     return rows
 
 
-def valuation_report(session: Session, school_id: int, location_id: int | None = None) -> dict:
+def valuation_report(session: Session, school_id: int, location_id: int | None = None,
+                     hall_id: int | None = None) -> dict:
     """Quantity, value and rate per item and location, with totals per location and overall."""
     query = (select(StockValuation, Item, Location)
              .join(Item, Item.id == StockValuation.item_id).join(Location, Location.id == StockValuation.location_id)
              .where(StockValuation.school_id == school_id, StockValuation.quantity > 0)
              .order_by(Location.id, Item.code))
-    if location_id is not None:
-        query = query.where(StockValuation.location_id == location_id)
+    for location in (location_id, hall_id):
+        if location is not None:
+            query = query.where(StockValuation.location_id == location)
     lines, totals = [], {}
     for valuation, item, location in session.execute(query):
         lines.append({"location_id": location.id, "location_code": location.code, "item_id": item.id,
@@ -70,9 +74,10 @@ def valuation_report(session: Session, school_id: int, location_id: int | None =
 def ledger_query(school_id: int, item_id: int | None = None, location_id: int | None = None,
                  lot_id: int | None = None, kind: str | None = None, source_type: str | None = None,
                  source_id: int | None = None, occurred_from: datetime | None = None,
-                 occurred_to: datetime | None = None, sort: str = "id") -> Select:
+                 occurred_to: datetime | None = None, sort: str = "id", hall_id: int | None = None) -> Select:
     query = select(StockMovement).where(StockMovement.school_id == school_id)
     for column, value in ((StockMovement.item_id, item_id), (StockMovement.location_id, location_id),
+                          (StockMovement.location_id, hall_id),
                           (StockMovement.lot_id, lot_id), (StockMovement.kind, kind),
                           (StockMovement.source_type, source_type), (StockMovement.source_id, source_id)):
         if value is not None:
@@ -85,7 +90,7 @@ def ledger_query(school_id: int, item_id: int | None = None, location_id: int | 
 
 
 def expiring_lots(session: Session, school_id: int, today: date, within_days: int,
-                  location_id: int | None = None) -> list[dict]:
+                  location_id: int | None = None, hall_id: int | None = None) -> list[dict]:
     """Lots with stock whose expiry date falls within `within_days` of today (expired ones included),
     per location, earliest expiry first."""
     horizon = today + timedelta(days=within_days)
@@ -95,8 +100,9 @@ def expiring_lots(session: Session, school_id: int, today: date, within_days: in
              .where(StockBalance.school_id == school_id, StockBalance.quantity > 0, Lot.expiry_date.is_not(None),
                     Lot.expiry_date <= horizon)
              .order_by(Location.id, Lot.expiry_date, Lot.id))
-    if location_id is not None:
-        query = query.where(StockBalance.location_id == location_id)
+    for location in (location_id, hall_id):
+        if location is not None:
+            query = query.where(StockBalance.location_id == location)
     return [{"location_id": location.id, "location_code": location.code, "item_id": item.id, "item_code": item.code,
              "item_name": item.name, "lot_id": balance.lot_id, "lot_number": balance.lot.lot_number,
              "expiry_date": balance.lot.expiry_date, "days_left": (balance.lot.expiry_date - today).days,

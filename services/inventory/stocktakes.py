@@ -17,7 +17,7 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.statemachine import StateMachine
 
 from .ledger import lock_lot_balance, lock_positions, post_inbound, post_outbound, source_for
-from .locations import get_location
+from .locations import at_own_location, get_location, may_act_at
 from .models import Audit, StockBalance, Stocktake, StocktakeLine
 from .valuation import Position, inbound_at_rate
 
@@ -28,8 +28,9 @@ STOCKTAKE = StateMachine("stocktake", {
 
 
 def get_stocktake(session: Session, principal: Principal, stocktake_id: int) -> Stocktake:
-    stocktake = session.scalars(select(Stocktake).where(Stocktake.id == stocktake_id,
-                                                        Stocktake.school_id == principal.school_id)).first()
+    stocktake = session.scalars(select(Stocktake).where(
+        Stocktake.id == stocktake_id, Stocktake.school_id == principal.school_id,
+        at_own_location(session, principal, Stocktake.location_id))).first()
     if stocktake is None:
         raise NotFound(f"No stocktake {stocktake_id}")
     return stocktake
@@ -37,6 +38,7 @@ def get_stocktake(session: Session, principal: Principal, stocktake_id: int) -> 
 
 def open_stocktake(session: Session, principal: Principal, location_id: int) -> Stocktake:
     location = get_location(session, principal.school_id, location_id)
+    may_act_at(session, principal, location.id)
     if session.scalars(select(Stocktake.id).where(Stocktake.location_id == location.id,
                                                   Stocktake.status == "counting")).first() is not None:
         raise Conflict(f"{location.name} already has a stocktake being counted")

@@ -14,7 +14,7 @@ from shared.errors import Conflict, InvalidInput
 
 from .issues import distinct_items, take_fefo
 from .ledger import lock_lot_balance, lock_positions, post_inbound, post_outbound, source_for
-from .locations import get_location
+from .locations import get_location, may_act_at
 from .models import Transfer
 
 
@@ -26,6 +26,8 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
     target = get_location(session, school_id, to_location_id, "to_location_id")
     if source_location.id == target.id:
         raise InvalidInput("to_location_id", "a transfer goes to another location")
+    # a canteen manager sends from or takes into their own hall, never between two others
+    may_act_at(session, principal, source_location.id, target.id)
     items = distinct_items(session, school_id, lines)
     transfer = Transfer(school_id=school_id, from_location_id=source_location.id, to_location_id=target.id,
                         created_by=principal.user_id)

@@ -8,7 +8,7 @@ from shared.errors import Conflict, InvalidInput
 
 from .items import get_item
 from .ledger import lock_lot_balance, lock_positions, post_outbound, source_for
-from .locations import get_location
+from .locations import get_location, may_act_at
 from .models import Lot, SupplierReturn, WasteRecord
 
 
@@ -34,6 +34,7 @@ def _take_lots(session: Session, principal: Principal, location, lines: list[dic
 def record_waste(session: Session, principal: Principal, location_id: int, reason: str,
                  lines: list[dict]) -> WasteRecord:
     location = get_location(session, principal.school_id, location_id)
+    may_act_at(session, principal, location.id)
     record = WasteRecord(school_id=principal.school_id, location_id=location.id, reason=reason,
                          created_by=principal.user_id)
     session.add(record)
@@ -48,6 +49,7 @@ def return_to_supplier(session: Session, principal: Principal, location_id: int,
                        lines: list[dict]) -> SupplierReturn:
     """Send lots back to the supplier they came from, valued at cost like any outbound movement."""
     location = get_location(session, principal.school_id, location_id)
+    may_act_at(session, principal, location.id)
     record = SupplierReturn(school_id=principal.school_id, location_id=location.id, supplier_id=supplier_id,
                             reason=reason, created_by=principal.user_id)
     session.add(record)

@@ -42,7 +42,8 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
         raise Unauthorized("Wrong username or password")
     user.failed_logins, user.locked_until = 0, None
-    return Principal(str(user.id), frozenset(user.roles), school_id=user.school_id)
+    return Principal(str(user.id), frozenset(user.roles), school_id=user.school_id,
+                     demand_point=demand_point_code(session, user))
 
 
 def list_staff(session: Session, principal: Principal) -> list[StaffUser]:

@@ -56,8 +56,8 @@ def callers(staff, databases, demand_points, tenants):  # noqa: F811
     The canteen manager runs dining hall 1 and the store manager the campus store, as in the demo."""
     headers = {"anonymous": {}}
     for role in sorted(STAFF_ROLES):
-        user, headers[role] = staff(role)
         home = {"canteen_manager": "DH1", "store_manager": "STORE"}.get(role)
+        user, headers[role] = staff(role, demand_point=home)
         if home:
             with databases["procurement"].unit_of_work() as uow:
                 uow.session.get(StaffUser, user.id).demand_point_id = demand_points[home].id
@@ -161,7 +161,7 @@ def _inventory(client, staff, databases, school, supplier_id) -> dict:
     waste = post("/api/waste", {"location_id": halls["DH1"], "reason": "包装破损", "lines": [lot]})
     returned = post("/api/supplier-returns", {"location_id": halls["DH1"], "supplier_id": supplier_id,
                                               "reason": "质量不合格", "lines": [lot]})
-    stocktake = post("/api/stocktakes", {"location_id": halls["DH2"]})
+    stocktake = post("/api/stocktakes", {"location_id": halls["DH2"]})  # not the canteen manager's hall
     post("/api/receipts", {"location_id": halls["STORE"], "lines": [
         {"item_id": chips, "quantity": "10", "unit_price": "2.00", "lot_number": "C-1",
          "production_date": TODAY.isoformat(), "expiry_date": (TODAY + timedelta(days=90)).isoformat()}]})

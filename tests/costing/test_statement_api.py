@@ -17,7 +17,8 @@ def users(school_id):
     """Tokens of a finance user, two approvers, two admins (five different signers), a supervisor, a manager."""
     roles = {"finance": "finance", "approver1": "approver", "approver2": "approver", "admin1": "admin",
              "admin2": "admin", "supervisor": "supervisor", "manager": "canteen_manager"}
-    return {name: bearer(Principal(str(3000 + index), frozenset({role}), school_id=school_id))
+    return {name: bearer(Principal(str(3000 + index), frozenset({role}), school_id=school_id,
+                                   demand_point="DH1" if role == "canteen_manager" else None))
             for index, (name, role) in enumerate(roles.items())}
 
 

@@ -36,8 +36,12 @@ NOW = datetime(2026, 10, 7, 1, tzinfo=timezone.utc)
 @pytest.fixture
 def tokens(school_id):
     roles = {"parent": "supervisor", "judge": "supervisor", "manager": "canteen_manager", "finance": "finance"}
-    return {name: bearer(Principal(str(6000 + index), frozenset({role}), school_id=school_id))
-            for index, (name, role) in enumerate(roles.items())}
+    tokens = {name: bearer(Principal(str(6000 + index), frozenset({role}), school_id=school_id,
+                                     demand_point="DH1" if role == "canteen_manager" else None))
+              for index, (name, role) in enumerate(roles.items())}
+    tokens["dh2_manager"] = bearer(Principal("6100", frozenset({"canteen_manager"}), school_id=school_id,
+                                             demand_point="DH2"))
+    return tokens
 
 
 @pytest.fixture
@@ -47,7 +51,7 @@ def supervisors(school_id):
 
 @pytest.fixture
 def manager(school_id):
-    return Principal("7100", frozenset({"canteen_manager"}), school_id=school_id)
+    return Principal("7100", frozenset({"canteen_manager"}), school_id=school_id, demand_point="DH1")
 
 
 @pytest.fixture
@@ -180,6 +184,8 @@ def test_supervisors_rate_and_complain_through_the_api(inventory, tokens, octobe
     assert inventory.post("/api/costing/complaints", json=complaint, headers=tokens["finance"]).status_code == 403
     path = f"/api/costing/complaints/{filed.json['id']}/answer"
     assert inventory.post(path, json={"answer": "已处理"}, headers=tokens["judge"]).status_code == 403
+    refused = inventory.post(path, json={"answer": "已处理"}, headers=tokens["dh2_manager"])
+    assert refused.status_code == 403 and refused.json["detail"] == "You may act only for your own dining hall"
     answered = inventory.post(path, json={"answer": "已调整蒸饭时间"}, headers=tokens["manager"])
     assert answered.status_code == 200 and answered.json["status"] == "answered"
     assert inventory.post(path, json={"answer": "again"}, headers=tokens["manager"]).status_code == 409

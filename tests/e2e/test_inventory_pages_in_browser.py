@@ -17,6 +17,7 @@ from services.inventory.locations import ensure_standard_locations
 from services.inventory.receipts import post_receipt
 from services.inventory.tasks import consumer
 from services.procurement.accounts import create_staff_user
+from services.procurement.demand import ensure_demand_points
 from services.procurement.models import School
 from shared.auth import Principal
 from tests.browser import chromium_page, live_services
@@ -37,9 +38,12 @@ def seed(suite) -> tuple[int, dict]:
     a unified price, and an order of rice (a bulk commodity) for the first dining hall."""
     with suite.database("procurement").unit_of_work() as uow:
         school_id = uow.session.scalar(select(School.id).where(School.name == "端到端测试学校"))
+        halls = {point.code: point.id for point in ensure_demand_points(uow.session, school_id)}
         for username, roles in (("b-manager", ["canteen_manager"]), ("b-keeper", ["storekeeper"]),
                                 ("b-store", ["store_manager"]), ("b-finance", ["finance"])):
-            create_staff_user(uow.session, school_id, username, username, PASSWORD, roles)
+            user = create_staff_user(uow.session, school_id, username, username, PASSWORD, roles)
+            if username == "b-manager":  # sign-in names the hall in the token; inventory keeps them to it
+                user.demand_point_id = halls["DH1"]
         uow.commit()
     keeper = Principal("seed", frozenset({"storekeeper"}), school_id=school_id)
     with suite.database("inventory").unit_of_work() as uow:

@@ -47,7 +47,7 @@ def keeper(school_id):
 
 @pytest.fixture
 def manager(school_id):
-    return Principal("1002", frozenset({"canteen_manager"}), school_id=school_id)
+    return Principal("1002", frozenset({"canteen_manager"}), school_id=school_id, demand_point="DH1")
 
 
 @pytest.fixture

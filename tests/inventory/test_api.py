@@ -160,7 +160,7 @@ def test_waste_needs_a_reason_and_writes_off_the_lot(inventory, keeper_headers, 
 
 
 def test_a_stocktake_is_counted_by_the_keeper_and_approved_by_a_manager(inventory, staff, keeper_headers, setup):
-    _, manager = staff("canteen_manager")
+    _, manager = staff("canteen_manager", demand_point="DH1")
     post_receipt(inventory, keeper_headers, setup["DH1"], line(RICE, "100", "4.00", "R-1", TODAY))
     sheet = inventory.post("/api/stocktakes", json={"location_id": setup["DH1"]}, headers=keeper_headers)
     assert sheet.status_code == 201, sheet.json

@@ -200,10 +200,10 @@ def test_waste_writes_off_a_lot_with_its_reason(session, keeper, locations, item
 
 
 def test_a_stocktake_posts_counted_minus_book_as_adjustments_on_approval(session, keeper, manager, locations, items):
-    dh3 = locations["DH3"]
-    receive(session, keeper, dh3, receipt_line(RICE, "100", "4.00", "R-1", TODAY),
+    hall = locations["DH1"]  # the manager's own
+    receive(session, keeper, hall, receipt_line(RICE, "100", "4.00", "R-1", TODAY),
             receipt_line(MILK, "10", "6.00", "M-1", TODAY))
-    sheet = open_stocktake(session, keeper, dh3.id)
+    sheet = open_stocktake(session, keeper, hall.id)
     assert sorted((line.item_id, line.expected_quantity) for line in sheet.lines) == [
         (RICE["id"], Decimal("100.000")), (MILK["id"], Decimal("10.000"))]
     lines = {line.item_id: line for line in sheet.lines}
@@ -217,17 +217,17 @@ def test_a_stocktake_posts_counted_minus_book_as_adjustments_on_approval(session
     assert sorted((m.item_id, m.kind, m.quantity, m.value) for m in approved.movements) == [
         (RICE["id"], "adjustment", Decimal("-1.500"), Decimal("-6.00")),
         (MILK["id"], "adjustment", Decimal("1.000"), Decimal("6.00"))]
-    assert position(session, RICE, dh3).quantity == Decimal("98.500")
+    assert position(session, RICE, hall).quantity == Decimal("98.500")
     with pytest.raises(Conflict):
         approve_stocktake(session, manager, sheet.id)
 
 
 def test_a_cancelled_stocktake_posts_nothing_and_takes_no_counts(session, keeper, manager, locations, items):
-    dh3 = locations["DH3"]
-    receive(session, keeper, dh3, receipt_line(RICE, "100", "4.00", "R-1", TODAY))
-    sheet = open_stocktake(session, keeper, dh3.id)
+    hall = locations["DH1"]  # the manager's own
+    receive(session, keeper, hall, receipt_line(RICE, "100", "4.00", "R-1", TODAY))
+    sheet = open_stocktake(session, keeper, hall.id)
     with pytest.raises(Conflict):
-        open_stocktake(session, keeper, dh3.id)  # one count at a time per location
+        open_stocktake(session, keeper, hall.id)  # one count at a time per location
     cancel_stocktake(session, manager, sheet.id, "wrong day")
     with pytest.raises(Conflict):
         record_counts(session, keeper, sheet.id, [{"line_id": sheet.lines[0].id, "counted_quantity": Decimal("1")}])

@@ -154,7 +154,7 @@ def test_a_delivery_note_inspected_twice_posted_its_goods_twice(databases, order
 ])
 def test_an_inspection_that_breaks_a_rule_is_refused_and_posts_nothing(databases, order, inventory, staff, lines,
                                                                        extra, field):
-    _, headers = staff("canteen_manager")
+    _, headers = staff("storekeeper")
     response = inspect(inventory, headers, order, lines, **extra)
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
@@ -164,7 +164,7 @@ def test_an_inspection_that_breaks_a_rule_is_refused_and_posts_nothing(databases
 
 
 def test_one_inspector_is_enough_for_goods_that_are_not_bulk_commodities(order, inventory, staff):
-    _, headers = staff("canteen_manager")
+    _, headers = staff("storekeeper")
     response = inspect(inventory, headers, order, [{"po_line_id": 2, "accepted_quantity": "50", "lot_number": "T-1",
                                                     "production_date": TODAY.isoformat(), "shelf_life_days": 5}],
                        inspectors=["王五"])
@@ -282,3 +282,14 @@ def test_a_page_of_expected_receipts_reads_the_delivery_notes_of_all_its_orders_
     assert {(item["po_id"], note["number"]) for item in page["items"] for note in item["delivery_notes"]} == {
         (601, "DN-601"), (602, "DN-602"), (603, "DN-603")}
     assert len(statements) == 1, statements
+
+
+def test_a_canteen_manager_inspects_only_what_comes_to_their_own_hall(order, inventory, staff):
+    egg = [{"po_line_id": 3, "accepted_quantity": "20", "lot_number": "E-1", "production_date": TODAY.isoformat(),
+            "shelf_life_days": 20}]
+    _, dh2_manager = staff("canteen_manager", demand_point="DH2")
+    _, dh1_manager = staff("canteen_manager", demand_point="DH1")
+    assert inspect(inventory, dh2_manager, order, egg).status_code == 404  # nothing on it is for DH2
+    tomato = [{**egg[0], "po_line_id": 2, "accepted_quantity": "50", "lot_number": "T-1"}]
+    assert inspect(inventory, dh1_manager, order, tomato).status_code == 403  # the central store room's
+    assert inspect(inventory, dh1_manager, order, egg).status_code == 201

@@ -1,6 +1,7 @@
 """Reorder rules publish stock.below_reorder once per shortfall; meals served give the meal cost."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -72,7 +73,7 @@ def test_meal_cost_is_the_value_issued_for_the_meals_divided_by_meals_served(ses
     issue(session, keeper, dh1, "30")
     record_meals_served(session, manager, dh1.id, TODAY, "lunch", 300)
     record_meals_served(session, manager, dh1.id, TODAY, "lunch", 290)  # a correction replaces the count
-    record_meals_served(session, manager, dh2.id, TODAY, "lunch", 100)
+    record_meals_served(session, replace(manager, demand_point="DH2"), dh2.id, TODAY, "lunch", 100)
     # one meal-cost view: the costing package's accounts, which finance signs
     accounts = period_accounts(session, keeper.school_id, TODAY, TODAY, "Asia/Shanghai")
     costs = {hall.location.code: hall.statement.as_dict() for hall in accounts.halls}
@@ -92,7 +93,7 @@ def test_reorder_rules_and_meals_through_the_api(inventory, staff, school, datab
         upsert_items(uow.session, school.id, [RICE])
         uow.commit()
     _, keeper = staff("storekeeper")
-    _, manager = staff("canteen_manager")
+    _, manager = staff("canteen_manager", demand_point="DH1")
     rule = {"item_id": RICE["id"], "location_id": dh1, "minimum": "50", "maximum": "200", "multiple": "25"}
     assert inventory.put("/api/reorder-rules", json=rule, headers=keeper).status_code == 200
     assert inventory.put("/api/reorder-rules", json={**rule, "multiple": "0"}, headers=keeper).status_code == 422

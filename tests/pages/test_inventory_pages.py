@@ -39,11 +39,13 @@ CSRF = "test-csrf-token"
 
 
 def sign_in(client, staff, *roles):
-    """A staff account of the test school with `roles`, signed in on `client` (the cookie's token)."""
+    """A staff account of the test school with `roles`, signed in on `client` (the cookie's token); a canteen
+    manager runs dining hall 1, as sign-in would say."""
     user, _ = staff(*roles)
+    hall = "DH1" if "canteen_manager" in roles else None
     with client.session_transaction() as session:
-        session["token"] = issue_token(Principal(str(user.id), frozenset(roles), school_id=user.school_id),
-                                       TEST_SECRET, 600)
+        session["token"] = issue_token(Principal(str(user.id), frozenset(roles), school_id=user.school_id,
+                                                 demand_point=hall), TEST_SECRET, 600)
         session["csrf"] = CSRF
     return user
 
@@ -170,13 +172,15 @@ def test_a_supervisor_may_read_stock_but_not_post_a_transfer(inventory, staff, s
                 **{"item-0": RICE["id"], "quantity-0": "1"}).status_code == 403
 
 
-def test_the_manager_sees_the_delivery_due_at_their_hall_and_not_at_another(inventory, staff, order, stocked):
-    sign_in(inventory, staff, "canteen_manager")
+def test_the_delivery_due_at_a_hall_is_listed_there_and_not_at_another(inventory, staff, order, stocked):
+    sign_in(inventory, staff, "storekeeper")
     mine = text(inventory.get(f"/receiving?location_id={stocked['DH1']}"))
     assert "PO-2026-000801" in mine and "大米 100.000/100.000 kg" in mine
     assert "PO-2026-000801" not in text(inventory.get(f"/receiving?location_id={stocked['DH2']}"))
     remembered = text(inventory.get("/issues/new"))  # the hall picked last, on the next page too
     assert re.search(rf'<option value="{stocked["DH2"]}" selected>', remembered)
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1: asking for another hall shows their own
+    assert "PO-2026-000801" in text(inventory.get(f"/receiving?location_id={stocked['DH2']}"))
 
 
 def inspection_form(**overrides):
@@ -308,7 +312,9 @@ def test_a_stocktake_is_counted_by_the_keeper_and_its_variance_approved_by_a_man
         line_id = stocktake.lines[0].id
     assert post(inventory, f"/stocktakes/{stocktake.id}/counts", **{f"count-{line_id}": "38"}).status_code == 302
     assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 403
-    sign_in(inventory, staff, "canteen_manager")
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1: the store's count is not theirs
+    assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 404
+    sign_in(inventory, staff, "store_manager")
     assert post(inventory, f"/stocktakes/{stocktake.id}/approve").status_code == 302
     assert on_hand(databases, stocked["STORE"], CHIPS["id"]) == Decimal(38)
     assert "已审核" in text(inventory.get(f"/stocktakes/{stocktake.id}"))
@@ -473,3 +479,29 @@ def test_finance_starts_an_export_follows_it_and_downloads_it_when_done(inventor
     assert download.get_data().startswith("\ufeff".encode())  # a CSV Excel opens as UTF-8
     sign_in(inventory, staff, "canteen_manager")
     assert inventory.get("/costing/exports").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/issues/new", "/meals-served", "/stock", "/waste", "/stocktakes", "/receiving",
+                                 "/costing/entries/income"])
+def test_a_canteen_manager_picks_only_their_own_hall(inventory, staff, stocked, url):
+    sign_in(inventory, staff, "finance" if url in ("/meals-served", "/costing/entries/income") else "storekeeper")
+    assert "第二食堂" in text(inventory.get(url))
+    sign_in(inventory, staff, "canteen_manager")  # of dining hall 1
+    page = text(inventory.get(f"{url}?location_id={stocked['DH2']}"))
+    assert "第一食堂" in page and "第二食堂" not in page and "中心库房" not in page
+
+
+def test_a_canteen_manager_sees_only_the_transfers_through_their_hall_but_may_send_anywhere(inventory, staff,
+                                                                                            stocked, databases):
+    sign_in(inventory, staff, "storekeeper")
+    for source, target in (("DH1", "CSR"), ("DH1", "DH2"), ("DH2", "DH3")):
+        assert post(inventory, "/transfers", from_location_id=str(stocked[source]), to_location_id=str(stocked[target]),
+                    **{"item-0": str(RICE["id"]), "quantity-0": "1"}).status_code == 302
+    sign_in(inventory, staff, "canteen_manager")
+    page = text(inventory.get("/transfers"))
+    assert "第三食堂" in page.split("<table")[0]  # the other end of a transfer may be any location
+    listed = page.split("<table")[1]
+    assert "中心库房" in listed and "第三食堂" not in listed
+    refused = post(inventory, "/transfers", from_location_id=str(stocked["DH2"]), to_location_id=str(stocked["DH3"]),
+                   **{"item-0": str(RICE["id"]), "quantity-0": "1"})
+    assert refused.status_code == 403

@@ -8,6 +8,7 @@ import pytest
 from services.procurement.catalogue import add_reference_price, create_item
 from services.procurement.demand import ensure_demand_points
 from shared.auth import Principal
+from tests.conftest import bearer
 
 RICE = {"code": "RICE-25", "name_zh": "东北大米 一级粳米", "name_en": "Northeast japonica rice, grade 1",
         "category": "rice", "specification": "一级粳米 25kg袋", "base_unit": "kg", "packaging": {"bag": "25"},
@@ -57,11 +58,12 @@ def manager(staff, databases, demand_points):
     from services.procurement.models import StaffUser
 
     def make(code: str, role: str = "canteen_manager"):
-        user, headers = staff(role)
+        user, _ = staff(role)
         with databases["procurement"].unit_of_work() as uow:
             uow.session.get(StaffUser, user.id).demand_point_id = demand_points[code].id
             uow.commit()
-        return user, headers
+        # the token sign-in would give them: it names their demand point
+        return user, bearer(Principal(str(user.id), frozenset({role}), school_id=user.school_id, demand_point=code))
 
     return make
 

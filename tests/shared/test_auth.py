@@ -53,6 +53,16 @@ def test_a_supplier_token_round_trips_and_carries_the_supplier_not_a_school():
     assert payload["supplier_id"] == 42 and "school_id" not in payload
 
 
+def test_a_managers_token_carries_their_demand_point_and_a_token_without_one_still_decodes():
+    manager = Principal("8", frozenset({"canteen_manager"}), school_id=3, demand_point="DH2")
+    token = issue_token(manager, TEST_SECRET, 60)
+    assert jwt.decode(token, TEST_SECRET, algorithms=["HS256"])["demand_point"] == "DH2"
+    assert decode_token(token, TEST_SECRET) == manager
+    assert "demand_point" not in jwt.decode(issue_token(BUYER, TEST_SECRET, 60), TEST_SECRET, algorithms=["HS256"])
+    assert decode_token(signed(roles=["canteen_manager"]), TEST_SECRET).demand_point is None
+    assert decode_token(signed(roles=["canteen_manager"], demand_point=7), TEST_SECRET).demand_point is None
+
+
 def test_a_token_expires_after_its_time_to_live():
     with pytest.raises(Unauthorized):
         decode_token(issue_token(BUYER, TEST_SECRET, -1), TEST_SECRET)

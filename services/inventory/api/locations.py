@@ -28,6 +28,6 @@ def index():
 def put_expiry_alert_days(data, location_id):
     """How many days ahead the daily expiry alert looks at this location (null: the default, 3)."""
     with unit_of_work() as uow:
-        location = set_alert_days(uow.session, current_principal().school_id, location_id, data["expiry_alert_days"])
+        location = set_alert_days(uow.session, current_principal(), location_id, data["expiry_alert_days"])
         uow.commit()
     return location

@@ -7,6 +7,7 @@ from shared.idempotency import idempotent
 from shared.web import Blueprint, unit_of_work
 
 from ..issues import issue_to_kitchen
+from ..locations import at_own_location, may_act_at
 from ..models import Issue, Receipt, SupplierReturn, Transfer, WasteRecord
 from ..receipts import post_receipt
 from ..schemas import IssueSchema, ReceiptSchema, SupplierReturnSchema, TransferSchema, WasteSchema
@@ -19,7 +20,11 @@ blp = Blueprint("movements", __name__, url_prefix="/api", description="Receipts,
 
 def _get(model, document_id: int):
     with unit_of_work() as uow:
-        query = scoped(select(model), model, current_principal()).where(model.id == document_id)
+        principal = current_principal()
+        # a transfer is seen at both of its ends
+        places = (Transfer.from_location_id, Transfer.to_location_id) if model is Transfer else (model.location_id,)
+        query = scoped(select(model), model, principal).where(model.id == document_id,
+                                                              at_own_location(uow.session, principal, *places))
         document = uow.session.scalars(query).first()
         if document is None:
             raise NotFound(f"No {model.__tablename__.rstrip('s').replace('_', ' ')} {document_id}")
@@ -35,6 +40,7 @@ def _get(model, document_id: int):
 @blp.response(201, ReceiptSchema)
 def create_receipt(data):
     with unit_of_work() as uow:
+        may_act_at(uow.session, current_principal(), data["location_id"])
         receipt = post_receipt(uow.session, current_principal(), today=school_today(), **data)
         uow.commit()
     return receipt

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from shared.auth import current_principal, require_roles, scoped
 from shared.web import Blueprint, unit_of_work
 
+from ..locations import at_own_location
 from ..models import ReorderRule
 from ..reorder import set_rule
 from ..schemas import ReorderRuleSchema
@@ -30,6 +31,8 @@ def put_rule(data):
 @blp.response(200, ReorderRuleSchema(many=True))
 def rules():
     with unit_of_work() as uow:
-        query = scoped(select(ReorderRule), ReorderRule, current_principal())
+        principal = current_principal()
+        query = scoped(select(ReorderRule), ReorderRule, principal).where(
+            at_own_location(uow.session, principal, ReorderRule.location_id))
         return list(uow.session.scalars(query.order_by(ReorderRule.location_id, ReorderRule.item_id)))
 

@@ -6,7 +6,7 @@ from shared.idempotency import idempotent
 from shared.pagination import PageQuerySchema, page_schema, paginate
 from shared.web import Blueprint, unit_of_work
 
-from ..inspection import get_expected_receipt, inspect_delivery, with_delivery_notes
+from ..inspection import for_own_hall, get_expected_receipt, inspect_delivery, with_delivery_notes
 from ..models import ExpectedReceipt
 from ..schemas import ExpectedReceiptSchema, InspectionSchema
 from .common import READERS, SECURITY, school_today
@@ -24,8 +24,9 @@ INSPECTORS = ("storekeeper", "canteen_manager", "store_manager", "admin")
 @blp.response(200, page_schema(ExpectedReceiptSchema))
 def index(query):
     with unit_of_work() as uow:
-        statement = scoped(select(ExpectedReceipt), ExpectedReceipt, current_principal()).order_by(
-            ExpectedReceipt.id.desc())
+        principal = current_principal()
+        statement = scoped(select(ExpectedReceipt), ExpectedReceipt, principal).where(
+            for_own_hall(uow.session, principal)).order_by(ExpectedReceipt.id.desc())
         page = paginate(uow.session, statement, query["page"], query["per_page"])
         with_delivery_notes(uow.session, page.items)
         return page

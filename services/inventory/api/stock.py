@@ -6,6 +6,7 @@ from shared.pagination import paginate
 from shared.web import Blueprint, unit_of_work
 
 from ..expiry_alerts import alerts_query
+from ..locations import own_location_id
 from ..models import Item
 from ..reports import expiring_lots, ledger_query, on_hand, valuation_report
 from ..schemas import (
@@ -33,7 +34,9 @@ blp = Blueprint("stock", __name__, url_prefix="/api", description="On hand, valu
 @blp.response(200, OnHandSchema(many=True))
 def stock(query):
     with unit_of_work() as uow:
-        return on_hand(uow.session, current_principal().school_id, school_today(), **query)
+        principal = current_principal()
+        return on_hand(uow.session, principal.school_id, school_today(),
+                       hall_id=own_location_id(uow.session, principal), **query)
 
 
 @blp.get("/valuation")
@@ -43,7 +46,9 @@ def stock(query):
 @blp.response(200, ValuationReportSchema)
 def valuation(query):
     with unit_of_work() as uow:
-        return valuation_report(uow.session, current_principal().school_id, **query)
+        principal = current_principal()
+        return valuation_report(uow.session, principal.school_id, hall_id=own_location_id(uow.session, principal),
+                                **query)
 
 
 @blp.get("/ledger")
@@ -54,7 +59,9 @@ def valuation(query):
 def ledger(query):
     page, per_page = query.pop("page"), query.pop("per_page")
     with unit_of_work() as uow:
-        return paginate(uow.session, ledger_query(current_principal().school_id, **query), page, per_page)
+        principal = current_principal()
+        movements = ledger_query(principal.school_id, hall_id=own_location_id(uow.session, principal), **query)
+        return paginate(uow.session, movements, page, per_page)
 
 
 @blp.get("/items")
@@ -75,7 +82,9 @@ def items():
 def expiring(query):
     """Lots expiring within `within_days` (default 3), expired ones included, per location."""
     with unit_of_work() as uow:
-        return expiring_lots(uow.session, current_principal().school_id, school_today(), **query)
+        principal = current_principal()
+        return expiring_lots(uow.session, principal.school_id, school_today(),
+                             hall_id=own_location_id(uow.session, principal), **query)
 
 
 @blp.get("/expiry-alerts")
@@ -87,5 +96,6 @@ def expiry_alerts(query):
     """The alerts the daily job recorded on `alert_date` (default today), per location, earliest expiry first."""
     with unit_of_work() as uow:
         alert_date = query["alert_date"] or school_today()
-        return list(uow.session.scalars(alerts_query(current_principal().school_id, alert_date,
-                                                     query["location_id"])).unique())
+        principal = current_principal()
+        return list(uow.session.scalars(alerts_query(principal.school_id, alert_date, query["location_id"],
+                                                     own_location_id(uow.session, principal))).unique())

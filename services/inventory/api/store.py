@@ -6,6 +6,7 @@ from shared.errors import NotFound
 from shared.idempotency import idempotent
 from shared.web import Blueprint, unit_of_work
 
+from ..locations import at_own_location
 from ..models import StoreSale, UnifiedPrice
 from ..schemas import StoreSaleSchema, UnifiedPriceSchema
 from ..store import sell
@@ -44,8 +45,9 @@ def create_sale(data):
 @blp.response(200, StoreSaleSchema)
 def get_sale(sale_id):
     with unit_of_work() as uow:
-        sale = uow.session.scalars(scoped(select(StoreSale), StoreSale, current_principal())
-                                   .where(StoreSale.id == sale_id)).first()
+        principal = current_principal()
+        sale = uow.session.scalars(scoped(select(StoreSale), StoreSale, principal).where(
+            StoreSale.id == sale_id, at_own_location(uow.session, principal, StoreSale.location_id))).first()
         if sale is None:
             raise NotFound(f"No store sale {sale_id}")
         sale.lines, sale.movements  # loaded while the session is open  # noqa: B018

@@ -16,6 +16,7 @@ from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidInput, NotFound
 
+from ..locations import may_act_at
 from ..models import MealsServed
 from .accounts import get_dining_hall
 from .models import (
@@ -46,6 +47,7 @@ def record_meals_served(session: Session, principal: Principal, location_id: int
     if meal not in MEALS:
         raise InvalidInput("meal", f"must be one of {', '.join(MEALS)}")
     hall = get_dining_hall(session, principal.school_id, location_id)
+    may_act_at(session, principal, hall.id)
     ensure_month_open(session, principal.school_id, meal_date)
     query = select(MealsServed).where(MealsServed.location_id == hall.id, MealsServed.meal_date == meal_date,
                                       MealsServed.meal == meal)

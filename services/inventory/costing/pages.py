@@ -17,6 +17,7 @@ from shared.pages import load_form, page_number, page_principal, page_roles, ref
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
+from ..locations import at_own_location, own_location_id
 from ..pages import form_id
 from .accounts import dining_halls, period_accounts
 from .api.common import ENTRY_WRITERS, READERS, SIGNERS, school_timezone, school_today
@@ -111,8 +112,10 @@ def entries(direction):
     model, kinds = ENTRY_MODELS[_direction(direction)]
     principal = page_principal()
     with unit_of_work() as uow:
-        halls = dining_halls(uow.session, principal.school_id)
-        statement = select(model).where(model.school_id == principal.school_id)
+        hall = own_location_id(uow.session, principal)
+        halls = dining_halls(uow.session, principal.school_id, hall)
+        statement = select(model).where(model.school_id == principal.school_id,
+                                        at_own_location(uow.session, principal, model.location_id))
         wanted = request.args.get("location_id", type=int)
         if wanted:
             statement = statement.where(model.location_id == wanted)
@@ -155,15 +158,18 @@ def withdraw(direction, entry_id):
 @blp.get("/chart")
 @page_roles(*READERS)
 def chart():
-    """Cost per diner-meal of each dining hall, month by month: the data the page's script draws."""
-    school_id = page_principal().school_id
+    """Cost per diner-meal of each dining hall (a canteen manager's own), month by month: the data the page's
+    script draws."""
+    principal = page_principal()
     months = [month_start(school_today())]
     for _step in range(CHART_MONTHS - 1):
         months.insert(0, previous_month(months[0]))
     series: dict[str, dict] = {}
     with unit_of_work() as uow:
+        own = own_location_id(uow.session, principal)
         for first in months:
-            for hall in period_accounts(uow.session, school_id, first, month_end(first), school_timezone()).halls:
+            for hall in period_accounts(uow.session, principal.school_id, first, month_end(first), school_timezone(),
+                                        own).halls:
                 line = series.setdefault(hall.location.code, {"name": hall.location.name, "values": []})
                 line["values"].append(hall.statement.as_dict()["cost_per_diner_meal"])
     return render_template("costing/chart.html", chart={"months": [f"{m:%Y-%m}" for m in months],

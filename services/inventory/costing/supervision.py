@@ -13,6 +13,7 @@ from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.statemachine import StateMachine
 from shared.uploads import FileStore, check_upload
 
+from ..locations import may_act_at
 from ..models import Audit
 from .accounts import get_dining_hall
 from .models import COMPLAINT_CATEGORIES, SUPERVISOR_KINDS, Complaint, Rating
@@ -116,6 +117,10 @@ def get_complaint(session: Session, principal: Principal, complaint_id: int) -> 
 def answer_complaint(session: Session, principal: Principal, complaint_id: int, answer: str) -> Complaint:
     """Staff answer a complaint once (409 after): the answer is what the disclosure shows."""
     complaint = get_complaint(session, principal, complaint_id)
+    # complaints are public (the weekly disclosure), so another hall's is seen but not answered;
+    # one naming no hall is the school's, for any manager to answer
+    if complaint.location_id is not None:
+        may_act_at(session, principal, complaint.location_id)
     if not answer.strip():
         raise InvalidInput("answer", "the answer cannot be empty")
     COMPLAINT.apply(session, complaint, "answer", principal)

@@ -1,9 +1,11 @@
 """Accounts for any period, and the monthly statement with its sign-offs."""
 from shared.auth import current_principal, require_roles
+from shared.errors import NotFound
 from shared.idempotency import idempotent
 from shared.pagination import paginate
 from shared.web import Blueprint, unit_of_work
 
+from ...locations import own_location_id
 from ..accounts import period_accounts
 from ..schemas import (
     AccountsSchema,
@@ -28,8 +30,13 @@ blp = Blueprint("costing_accounts", __name__, url_prefix="/api/costing",
 def accounts(args):
     start, end = args["bounds"]
     with unit_of_work() as uow:
-        result = period_accounts(uow.session, current_principal().school_id, start, end, school_timezone(),
-                                 args["location_id"])
+        principal = current_principal()
+        # a canteen manager's accounts are their hall's: the school's line is then that hall's too
+        hall = own_location_id(uow.session, principal)
+        if hall is not None and args["location_id"] not in (None, hall):
+            raise NotFound("No such dining hall")
+        result = period_accounts(uow.session, principal.school_id, start, end, school_timezone(),
+                                 hall or args["location_id"])
     return {"start": result.start, "end": result.end,
             "halls": [{"location_id": hall.location.id, "code": hall.location.code, "name": hall.location.name,
                        **hall.statement.as_dict()} for hall in result.halls],

@@ -6,6 +6,7 @@ from shared.idempotency import idempotent
 from shared.pagination import paginate
 from shared.web import Blueprint, unit_of_work
 
+from ...locations import at_own_location
 from ...models import MealsServed
 from ..entries import ENTRY_MODELS, add_entry, delete_entry, get_settings, record_meals_served, update_settings
 from ..schemas import (
@@ -25,9 +26,9 @@ blp = Blueprint("costing_entries", __name__, url_prefix="/api/costing",
                 description="Meal-cost accounting: diners served, income and spending entered by finance")
 
 
-def _filtered(query, model, date_column, args):
+def _filtered(session, query, model, date_column, args):
     principal = current_principal()
-    query = query.where(model.school_id == principal.school_id)
+    query = query.where(model.school_id == principal.school_id, at_own_location(session, principal, model.location_id))
     if args.get("location_id") is not None:
         query = query.where(model.location_id == args["location_id"])
     if args.get("start") is not None:
@@ -79,7 +80,7 @@ def put_meals_served(data):
 @blp.response(200, MealsServedPageSchema)
 def list_meals_served(args):
     with unit_of_work() as uow:
-        query = _filtered(select(MealsServed), MealsServed, MealsServed.meal_date, args)
+        query = _filtered(uow.session, select(MealsServed), MealsServed, MealsServed.meal_date, args)
         return paginate(uow.session, query, args["page"], args["per_page"])
 
 
@@ -105,7 +106,7 @@ def _entry_routes(direction: str, path: str, schema, page_schema):
     @blp.response(200, page_schema)
     def listing(args):
         with unit_of_work() as uow:
-            query = _filtered(select(model), model, model.entry_date, args)
+            query = _filtered(uow.session, select(model), model, model.entry_date, args)
             return paginate(uow.session, query, args["page"], args["per_page"])
 
     @blp.delete(f"{path}/<int:entry_id>", endpoint=f"delete_{direction}")
