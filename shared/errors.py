@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import Response, json
 from sqlalchemy.exc import DBAPIError
@@ -13,23 +15,71 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+def fill(template: str, **values) -> str:
+    return template.format(**values) if values else template
+
+
+class Message(NamedTuple):
+    """An English message template and the values it is filled with ("{supplier} is suspended", supplier=...)."""
+
+    template: str
+    values: dict
+
+    def __str__(self) -> str:
+        return fill(self.template, **self.values)
+
+
 class DomainError(Exception):
-    """A business rule refused the request. Domain code raises these; it knows nothing of HTTP."""
+    """A business rule refused the request. Domain code raises these; it knows nothing of HTTP.
+
+    `detail` is a literal English template filled from `values`, and a field's messages in
+    `errors` are Messages (or plain text, such as a schema's, which is shown as it is): the API
+    answers them in English, pages in the reader's language (`translated`).
+    """
 
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
+    def __init__(self, detail: str, errors: dict[str, list[Message | str]] | None = None, **values):
+        self.message, self.field_messages = Message(detail, values), errors
+        super().__init__(self.detail)
+
+    def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
+        """The detail and the field messages, each template passed through `translate(template, **values)`."""
+        errors = None if self.field_messages is None else {
+            field: [translate(m.template, **m.values) if isinstance(m, Message) else m for m in messages]
+            for field, messages in self.field_messages.items()}
+        return translate(self.message.template, **self.message.values), errors
+
+    @property
+    def detail(self) -> str:
+        return self.translated(fill)[0]
+
+    @property
+    def errors(self) -> dict[str, list[str]] | None:
+        return self.translated(fill)[1]
 
 
 class InvalidInput(DomainError):
+    """One field refused ("lines.0.item_id", "no such item"); the detail is "field: message"."""
+
     status, title = 422, "Invalid input"
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}", {field: [message]})
+    def __init__(self, field: str, message: str, **values):
+        self.field = field
+        super().__init__(message, {field: [Message(message, values)]}, **values)
+
+    @classmethod
+    def several(cls, problems: dict[str, list[Message]]) -> InvalidInput:
+        """Every refused field at once; the detail names the first."""
+        field, [first, *_] = next(iter(problems.items()))
+        error = cls(field, first.template, **first.values)
+        error.field_messages = problems
+        return error
+
+    def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
+        detail, errors = super().translated(translate)
+        return f"{self.field}: {detail}", errors
 
 
 class NotFound(DomainError):

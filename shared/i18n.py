@@ -53,3 +53,17 @@ def gettext(message: str, **values) -> str:
             # tests read this to prove a rendered page showed no untranslated message
             current_app.extensions.setdefault("untranslated", set()).add(message)
     return text.format(**values) if values else text
+
+
+def gettext_refusal(template: str, **values) -> str:
+    """A refusal's message template (shared/errors.py) in the reader's language.
+
+    Values the catalogue knows are the suite's own words (states, actions, categories) and are
+    translated too; names, numbers and codes are not in it and stay as they are.
+    """
+    language = current_language()
+    if language != "en" and values:
+        catalogue = load_catalogue(translation_folders(), language)
+        values = {name: catalogue.get(value, value) if isinstance(value, str) else value
+                  for name, value in values.items()}
+    return gettext(template, **values)
