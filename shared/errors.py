@@ -20,7 +20,10 @@ def fill(template: str, **values) -> str:
 
 
 class Message(NamedTuple):
-    """An English message template and the values it is filled with ("{supplier} is suspended", supplier=...)."""
+    """An English message template and the values it is filled with ("{supplier} is suspended", supplier=...).
+
+    A value may itself be a Message (a rule's refusal passed on), translated along with its template.
+    """
 
     template: str
     values: dict
@@ -40,8 +43,9 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: dict[str, list[Message | str]] | None = None, **values):
-        self.message, self.field_messages = Message(detail, values), errors
+    def __init__(self, detail: str | Message, errors: dict[str, list[Message | str]] | None = None, **values):
+        self.message = detail if isinstance(detail, Message) else Message(detail, values)
+        self.field_messages = errors
         super().__init__(self.detail)
 
     def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
@@ -65,21 +69,34 @@ class InvalidInput(DomainError):
 
     status, title = 422, "Invalid input"
 
-    def __init__(self, field: str, message: str, **values):
+    def __init__(self, field: str, message: str | Message, **values):
         self.field = field
-        super().__init__(message, {field: [Message(message, values)]}, **values)
+        message = message if isinstance(message, Message) else Message(message, values)
+        super().__init__(message, {field: [message]})
 
     @classmethod
     def several(cls, problems: dict[str, list[Message]]) -> InvalidInput:
         """Every refused field at once; the detail names the first."""
         field, [first, *_] = next(iter(problems.items()))
-        error = cls(field, first.template, **first.values)
+        error = cls(field, first)
         error.field_messages = problems
         return error
+
+    def within(self, prefix: str) -> InvalidInput:
+        """The same refusal of the field inside `prefix` ("lines.0" and "unit": "lines.0.unit")."""
+        return InvalidInput(f"{prefix}.{self.field}", self.message)
 
     def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
         detail, errors = super().translated(translate)
         return f"{self.field}: {detail}", errors
+
+
+class RuleBroken(ValueError):
+    """A rule below the domain (units, price rules) refused a value; domain code passes its `message` on."""
+
+    def __init__(self, template: str, **values):
+        self.message = Message(template, values)
+        super().__init__(str(self.message))
 
 
 class NotFound(DomainError):

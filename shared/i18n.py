@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, request, session
 
+from .errors import Message
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh-CN"
 SHARED_TRANSLATIONS = Path(__file__).parent / "translations"
@@ -62,8 +64,7 @@ def gettext_refusal(template: str, **values) -> str:
     translated too; names, numbers and codes are not in it and stay as they are.
     """
     language = current_language()
-    if language != "en" and values:
-        catalogue = load_catalogue(translation_folders(), language)
-        values = {name: catalogue.get(value, value) if isinstance(value, str) else value
-                  for name, value in values.items()}
+    catalogue = load_catalogue(translation_folders(), language) if language != "en" else {}
+    values = {name: gettext_refusal(value.template, **value.values) if isinstance(value, Message)
+              else catalogue.get(value, value) if isinstance(value, str) else value for name, value in values.items()}
     return gettext(template, **values)
