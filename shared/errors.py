@@ -42,6 +42,7 @@ class DomainError(Exception):
 
     status = 400
     title = "Bad request"
+    field: str | None = None  # set when the refusal is of one field: the detail is then "field: message"
 
     def __init__(self, detail: str | Message, errors: dict[str, list[Message | str]] | None = None, **values):
         self.message = detail if isinstance(detail, Message) else Message(detail, values)
@@ -53,7 +54,16 @@ class DomainError(Exception):
         errors = None if self.field_messages is None else {
             field: [translate(m.template, **m.values) if isinstance(m, Message) else m for m in messages]
             for field, messages in self.field_messages.items()}
-        return translate(self.message.template, **self.message.values), errors
+        detail = translate(self.message.template, **self.message.values)
+        return (f"{self.field}: {detail}" if self.field else detail), errors
+
+    @classmethod
+    def at(cls, field: str, message: str | Message, **values) -> DomainError:
+        """A refusal of one field (a 409 of a line's quantity, ...), in the shape of InvalidInput's."""
+        message = message if isinstance(message, Message) else Message(message, values)
+        error = cls(message, {field: [message]})
+        error.field, error.args = field, (f"{field}: {message}",)
+        return error
 
     @property
     def detail(self) -> str:
@@ -85,10 +95,6 @@ class InvalidInput(DomainError):
     def within(self, prefix: str) -> InvalidInput:
         """The same refusal of the field inside `prefix` ("lines.0" and "unit": "lines.0.unit")."""
         return InvalidInput(f"{prefix}.{self.field}", self.message)
-
-    def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
-        detail, errors = super().translated(translate)
-        return f"{self.field}: {detail}", errors
 
 
 class RuleBroken(ValueError):

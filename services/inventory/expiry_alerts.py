@@ -31,7 +31,7 @@ def set_alert_days(session: Session, school_id: int, location_id: int, days: int
     """Set a location's horizon; None restores the default."""
     location = get_location(session, school_id, location_id)
     if days is not None and not 0 <= days <= MAX_DAYS:
-        raise InvalidInput("expiry_alert_days", f"between 0 and {MAX_DAYS} days")
+        raise InvalidInput("expiry_alert_days", "between 0 and {max_days} days", max_days=MAX_DAYS)
     location.expiry_alert_days = days
     session.flush()
     return location

@@ -38,4 +38,4 @@ def get_location(session: Session, school_id: int, location_id: int, field: str 
 
 
 def unknown_location(location_id: int, field: str = "location_id") -> InvalidInput:
-    return InvalidInput(field, f"no location {location_id} in this school")
+    return InvalidInput(field, "no location {location_id} in this school", location_id=location_id)

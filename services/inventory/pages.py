@@ -73,14 +73,14 @@ def sign_in(username: str, password: str) -> str:
     try:
         answer = client.post("/api/auth/login", json={"username": username, "password": password})
     except OSError:
-        raise DomainError(_("Sign-in is unavailable right now; try again in a minute.")) from None
+        raise DomainError("Sign-in is unavailable right now; try again in a minute.") from None
     if answer.status_code == 200:
         return answer.json()["access_token"]
     if answer.status_code == 429:
-        raise TooManyRequests(_("Too many failed sign-ins; try again in a few minutes."))
+        raise TooManyRequests("Too many failed sign-ins; try again in a few minutes.")
     if answer.status_code in (401, 422):
-        raise Unauthorized(_("Wrong username or password."))
-    raise DomainError(_("Sign-in is unavailable right now; try again in a minute."))
+        raise Unauthorized("Wrong username or password.")
+    raise DomainError("Sign-in is unavailable right now; try again in a minute.")
 
 
 def _list_page(rows: list) -> Page:

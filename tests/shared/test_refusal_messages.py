@@ -15,7 +15,7 @@ from tests.support import REPO
 
 SOURCES = [path for folder in (REPO / "shared", REPO / "services") for path in sorted(folder.rglob("*.py"))
            if "migrations" not in path.parts]
-COVERED = [REPO / "shared", REPO / "services" / "procurement"]
+COVERED = [REPO / "shared", REPO / "services" / "procurement", REPO / "services" / "inventory"]
 MECHANISM = REPO / "shared" / "errors.py"  # builds its Messages from its arguments
 # the argument holding the message: InvalidInput(field, message), Message(template, values), others (detail, ...)
 MESSAGE_ARGUMENT = {"InvalidInput": 1}
@@ -26,14 +26,22 @@ def catalogue(folder: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def refusal_classes(trees: dict[Path, ast.Module]) -> set[str]:
-    """DomainError, RuleBroken and every class deriving from them, by name."""
+def refusal_classes(trees: dict[Path, ast.Module]) -> tuple[set[str], set[str]]:
+    """DomainError, RuleBroken and every class deriving from them, by name; and those taking other
+    arguments than a message (their own __init__ passes a template to super().__init__, checked there)."""
+    classes = [node for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
     names, grew = {"DomainError", "RuleBroken"}, True
     while grew:
-        found = {node.name for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-                 and any(isinstance(base, ast.Name) and base.id in names for base in node.bases)}
+        found = {node.name for node in classes if any(isinstance(b, ast.Name) and b.id in names for b in node.bases)}
         grew, names = not found <= names, names | found
-    return names
+    own = {node.name for node in classes if node.name in names - {"DomainError", "RuleBroken", "InvalidInput"}
+           and any(isinstance(item, ast.FunctionDef) and item.name == "__init__" for item in node.body)}
+    return names, own
+
+
+def enclosing_class(tree: ast.Module, call: ast.Call) -> str | None:
+    return next((node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+                 and node.lineno <= call.lineno <= node.end_lineno), None)
 
 
 def placeholders(template: str) -> set[str]:
@@ -43,7 +51,8 @@ def placeholders(template: str) -> set[str]:
 def refusals():
     """(where, catalogue folder, call name, message node, keyword names) for every refusal built."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in SOURCES}
-    wanted = refusal_classes(trees) | {"Message"}
+    names, own_init = refusal_classes(trees)
+    wanted = names - own_init | {"Message"}
     for path, tree in trees.items():
         if path == MECHANISM or not any(folder in path.parents for folder in COVERED):
             continue
@@ -53,8 +62,14 @@ def refusals():
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-            index = MESSAGE_ARGUMENT.get(name, 0)
-            if name in wanted and len(node.args) > index:
+            if name == "__init__" and ast.unparse(node.func.value) == "super()":
+                name = "super().__init__" if enclosing_class(tree, node) in own_init else None
+            if name == "at" and isinstance(node.func.value, ast.Name) and node.func.value.id in wanted:
+                name = node.func.value.id  # Conflict.at(field, message): one field's refusal
+                index = 1
+            else:
+                index = MESSAGE_ARGUMENT.get(name, 0)
+            if (name in wanted or name == "super().__init__") and len(node.args) > index:
                 keywords = {k.arg for k in node.keywords} if all(k.arg for k in node.keywords) else None
                 yield f"{relative}:{node.lineno}", folder, name, node.args[index], keywords
 
