@@ -61,7 +61,7 @@ def check_upload(filename: str, data: bytes, max_bytes: int, kinds: tuple[str, .
     claimed = EXTENSIONS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
     if claimed != detected[0]:
         raise InvalidInput("file", "the name says .{claimed} but the content is {detected}",
-                           claimed=claimed or '?', detected=detected[0].upper())
+                           claimed=claimed or "?", detected=detected[0].upper())
     return detected
 
 

@@ -157,7 +157,7 @@ def _check_line(index: int, data: dict, ordered: ExpectedReceiptLine | None, tod
     """The line's expiry date, after the rules of the inspection; raises InvalidInput naming the field."""
     field = f"lines.{index}"
     if ordered is None:
-        raise InvalidInput(f"{field}.po_line_id", "line {line} is not on this order", line=data['po_line_id'])
+        raise InvalidInput(f"{field}.po_line_id", "line {line} is not on this order", line=data["po_line_id"])
     accepted, rejected = data["accepted_quantity"], data["rejected_quantity"]
     if accepted + rejected <= 0:
         raise InvalidInput(f"{field}.accepted_quantity", "nothing accepted and nothing rejected")
@@ -209,7 +209,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                    InspectionLine.po_line_id.in_([data["po_line_id"] for data in lines])))))
         if again:
             raise Conflict("Delivery note {note} was already inspected for order lines {lines}",
-                           note=note.number, lines=', '.join(map(str, again)))
+                           note=note.number, lines=", ".join(map(str, again)))
     ordered = {line.po_line_id: line for line in expected.lines}
     seen, checked = set(), []
     for index, data in enumerate(lines):
@@ -221,7 +221,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     destinations = {order_line.destination for _, order_line, _ in checked}
     if len(destinations) > 1:
         raise InvalidInput("lines", "the lines go to {destinations}: inspect one location at a time",
-                           destinations=', '.join(sorted(destinations)))
+                           destinations=", ".join(sorted(destinations)))
     location = session.scalars(select(Location).where(Location.school_id == expected.school_id,
                                                       Location.code == destinations.pop())).first()
     if location is None:
@@ -232,7 +232,7 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     missing = REQUIRED_DOCUMENTS - set(documents_checked)
     if accepting and missing:
         raise InvalidInput("documents_checked", "goods are accepted only with {missing} checked",
-                           missing=', '.join(sorted(missing)))
+                           missing=", ".join(sorted(missing)))
 
     inspection = Inspection(school_id=expected.school_id, expected_receipt_id=expected.id,
                             delivery_note_id=delivery_note_id, location_id=location.id,

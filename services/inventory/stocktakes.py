@@ -63,7 +63,7 @@ def record_counts(session: Session, principal: Principal, stocktake_id: int, cou
     for index, count in enumerate(counts):
         line = lines.get(count["line_id"])
         if line is None:
-            raise InvalidInput(f"lines.{index}.line_id", "no line {line} on this count sheet", line=count['line_id'])
+            raise InvalidInput(f"lines.{index}.line_id", "no line {line} on this count sheet", line=count["line_id"])
         line.counted_quantity = count["counted_quantity"]
     session.flush()
     return stocktake

@@ -25,7 +25,7 @@ ITEM_FIELDS = ("code", "name_zh", "name_en", "category", "specification", "base_
 def normalise_packaging(base_unit: str, packaging: dict) -> dict[str, str]:
     """Check an item's own units: not a standard unit's name, a positive factor with ≤ 3 places."""
     if canonical(base_unit) not in STANDARD_UNITS:
-        raise InvalidInput("base_unit", "must be one of {choices}", choices=', '.join(STANDARD_UNITS))
+        raise InvalidInput("base_unit", "must be one of {choices}", choices=", ".join(STANDARD_UNITS))
     result = {}
     for unit, factor in (packaging or {}).items():
         if canonical(unit) in STANDARD_UNITS or unit in UNIT_ALIASES:
@@ -55,7 +55,7 @@ def base_quantity(item: Item, amount: Decimal, unit: str, field: str = "quantity
         result = to_base(amount, unit, item.base_unit, item.packaging)
     except UnitError as exc:
         raise InvalidInput("unit", "{problem}; use one of {units}",
-                           problem=exc.message, units=', '.join(item_units(item))) from None
+                           problem=exc.message, units=", ".join(item_units(item))) from None
     if result <= 0:
         raise InvalidInput(field, "must be positive")
     if result != result.quantize(MILLI):
@@ -92,7 +92,7 @@ def list_items(session: Session, principal: Principal, *, category: str | None =
 
 def _check_fields(data: dict) -> None:
     if "category" in data and data["category"] not in ITEM_CATEGORIES:
-        raise InvalidInput("category", "must be one of {choices}", choices=', '.join(ITEM_CATEGORIES))
+        raise InvalidInput("category", "must be one of {choices}", choices=", ".join(ITEM_CATEGORIES))
     if data.get("restricted_food") and data.get("category") not in (None, "store_goods"):
         raise InvalidInput("restricted_food", "only campus-store goods carry the restricted-food flag")
 
@@ -103,14 +103,14 @@ def create_item(session: Session, principal: Principal, data: dict) -> Item:
     data["packaging"] = normalise_packaging(data["base_unit"], data.get("packaging") or {})
     data["base_unit"] = canonical(data["base_unit"])
     if session.scalar(select(Item.id).where(Item.school_id == principal.school_id, Item.code == data["code"])):
-        raise Conflict("An item with code {code} exists already", code=data['code'])
+        raise Conflict("An item with code {code} exists already", code=data["code"])
     item = Item(school_id=principal.school_id, version=1, **data)
     session.add(item)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict("An item with code {code} exists already", code=data['code']) from None
+        raise Conflict("An item with code {code} exists already", code=data["code"]) from None
     return item
 
 
@@ -123,7 +123,7 @@ def update_item(session: Session, principal: Principal, item_id: int, data: dict
     _check_fields(merged)
     if "code" in data and data["code"] != item.code and session.scalar(
             select(Item.id).where(Item.school_id == item.school_id, Item.code == data["code"])):
-        raise Conflict("An item with code {code} exists already", code=data['code'])
+        raise Conflict("An item with code {code} exists already", code=data["code"])
     if "base_unit" in data and canonical(data["base_unit"]) != item.base_unit:
         # quantities already stored in the old base unit would silently change meaning
         raise Conflict("The base unit of an item in the catalogue cannot change; create a new item")
@@ -147,7 +147,7 @@ def add_reference_price(session: Session, principal: Principal, item_id: int, pr
                         effective_from: date, source: str, note: str = "") -> ReferencePrice:
     item = get_item(session, principal, item_id)
     if source not in PRICE_SOURCES:
-        raise InvalidInput("source", "must be one of {choices}", choices=', '.join(PRICE_SOURCES))
+        raise InvalidInput("source", "must be one of {choices}", choices=", ".join(PRICE_SOURCES))
     if price <= 0:
         raise InvalidInput("price", "must be positive")
     if session.scalar(select(ReferencePrice.id).where(ReferencePrice.item_id == item.id,
@@ -170,9 +170,9 @@ def list_reference_prices(session: Session, principal: Principal, item_id: int) 
 def set_price_rule(session: Session, principal: Principal, category: str, kind: str, rate: Decimal,
                    item_id: int | None = None) -> PriceRule:
     if category not in ITEM_CATEGORIES:
-        raise InvalidInput("category", "must be one of {choices}", choices=', '.join(ITEM_CATEGORIES))
+        raise InvalidInput("category", "must be one of {choices}", choices=", ".join(ITEM_CATEGORIES))
     if kind not in PRICE_RULE_KINDS:
-        raise InvalidInput("kind", "must be one of {choices}", choices=', '.join(PRICE_RULE_KINDS))
+        raise InvalidInput("kind", "must be one of {choices}", choices=", ".join(PRICE_RULE_KINDS))
     try:
         validate_rule(kind, rate)
     except RuleBroken as exc:

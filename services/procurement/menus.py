@@ -216,7 +216,7 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
         if not 0 <= (meal["date"] - week_start).days < 7:
             raise InvalidInput(f"meals.{index}.date", "is not in the menu's week")
         if meal["meal"] not in MEALS:
-            raise InvalidInput(f"meals.{index}.meal", "must be one of {choices}", choices=', '.join(MEALS))
+            raise InvalidInput(f"meals.{index}.meal", "must be one of {choices}", choices=", ".join(MEALS))
         if (meal["date"], meal["meal"]) in slots:
             raise InvalidInput(f"meals.{index}.meal", "this meal of this day is listed twice")
         slots.add((meal["date"], meal["meal"]))

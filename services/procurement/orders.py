@@ -117,7 +117,7 @@ def _check_supplier(session: Session, supplier_id: int, items: list[Item]) -> Ap
     missing = sorted({SUPPLIER_CATEGORY[item.category] for item in items} - set(supplier.categories))
     if missing:
         raise InvalidInput("supplier_id", "{supplier} is not approved for {missing}",
-                           supplier=supplier.name, missing=', '.join(missing))
+                           supplier=supplier.name, missing=", ".join(missing))
     return supplier
 
 
@@ -516,7 +516,7 @@ def delivery_dispatched(session: Session, payload: dict) -> DeliveryNotice | Non
     unknown = sorted({line["po_line_id"] for line in payload["lines"]} - known)
     if unknown:
         raise Conflict("delivery note {note} names lines {unknown} that are not on {order}",
-                       note=payload['number'], unknown=unknown, order=order.number)
+                       note=payload["number"], unknown=unknown, order=order.number)
     notice = DeliveryNotice(
         school_id=order.school_id, portal_delivery_note_id=payload["delivery_note_id"], order_id=order.id,
         number=payload["number"], planned_at=payload["planned_at"], received_at=utcnow(),

@@ -29,7 +29,7 @@ def normalise_email(email: str) -> str:
 def create_supplier_user(session: Session, supplier_id: int, email: str, display_name: str,
                          password: str, role: str) -> SupplierUser:
     if role not in USER_ROLES:
-        raise InvalidInput("role", "must be one of {choices}", choices=', '.join(USER_ROLES))
+        raise InvalidInput("role", "must be one of {choices}", choices=", ".join(USER_ROLES))
     _check_password(password, "password")
     email = normalise_email(email)
     if session.scalar(select(func.count()).select_from(SupplierUser).where(SupplierUser.email == email)):

@@ -74,7 +74,7 @@ def rate_supplier(session: Session, principal: Principal, supplier_id: int, peri
                   rating: str, comment: str, today: date, timezone: str) -> Scorecard:
     """Staff close a period for a supplier: the figures are measured, the rating recorded, the exit rule applied."""
     if rating not in RATINGS:
-        raise InvalidInput("rating", "must be one of {choices}", choices=', '.join(RATINGS))
+        raise InvalidInput("rating", "must be one of {choices}", choices=", ".join(RATINGS))
     if period_end < period_start:
         raise InvalidInput("period_end", "must not be before period_start")
     if period_end > today:

@@ -45,7 +45,7 @@ def record_meals_served(session: Session, principal: Principal, location_id: int
                         diners: int) -> MealsServed:
     """Set the diners of one hall, day and meal (a second entry corrects the first)."""
     if meal not in MEALS:
-        raise InvalidInput("meal", "must be one of {choices}", choices=', '.join(MEALS))
+        raise InvalidInput("meal", "must be one of {choices}", choices=", ".join(MEALS))
     hall = get_dining_hall(session, principal.school_id, location_id)
     ensure_month_open(session, principal.school_id, meal_date)
     query = select(MealsServed).where(MealsServed.location_id == hall.id, MealsServed.meal_date == meal_date,
@@ -71,7 +71,7 @@ def add_entry(session: Session, principal: Principal, direction: str, location_i
               kind: str, amount: Decimal, note: str | None = None):
     model, kinds = ENTRY_MODELS[direction]
     if kind not in kinds:
-        raise InvalidInput("kind", "must be one of {choices}", choices=', '.join(kinds))
+        raise InvalidInput("kind", "must be one of {choices}", choices=", ".join(kinds))
     if amount <= 0:
         raise InvalidInput("amount", "must be more than zero")
     hall = get_dining_hall(session, principal.school_id, location_id)

@@ -167,7 +167,7 @@ def sign_statement(session: Session, principal: Principal, statement_id: int, sl
         raise Conflict("no signature slot {slot!r}", slot=slot)
     if not principal.roles & SLOT_ROLES[slot]:
         raise Forbidden("the {slot} slot is signed by one of: {slot_roles}",
-                        slot=slot, slot_roles=', '.join(sorted(SLOT_ROLES[slot])))
+                        slot=slot, slot_roles=", ".join(sorted(SLOT_ROLES[slot])))
     expected = SIGNATURE_SLOTS[len(statement.signatures)]
     if slot != expected:
         raise Conflict("slots are signed in order: the next is {expected} ({slot_titles})",

@@ -27,7 +27,7 @@ def week_start(day: date) -> date:
 
 def _check_kind(kind: str, field: str) -> None:
     if kind not in SUPERVISOR_KINDS:
-        raise InvalidInput(field, "must be one of {choices}", choices=', '.join(SUPERVISOR_KINDS))
+        raise InvalidInput(field, "must be one of {choices}", choices=", ".join(SUPERVISOR_KINDS))
 
 
 def rate_week(session: Session, principal: Principal, location_id: int, week_of: date, rater_kind: str,
@@ -65,7 +65,7 @@ def file_complaint(session: Session, principal: Principal, category: str, text: 
                    location_id: int | None = None) -> Complaint:
     if category not in COMPLAINT_CATEGORIES:
         raise InvalidInput("category", "must be one of {choices}",
-                           choices=', '.join(COMPLAINT_CATEGORIES))
+                           choices=", ".join(COMPLAINT_CATEGORIES))
     _check_kind(filer_kind, "filer_kind")
     if not text.strip():
         raise InvalidInput("text", "say what the complaint is about")
