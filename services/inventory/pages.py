@@ -18,6 +18,7 @@ from shared.auth import STAFF_ROLES
 from shared.errors import DomainError, TooManyRequests, Unauthorized
 from shared.http import ServiceClient
 from shared.i18n import gettext as _
+from shared.i18n import gettext_refusal
 from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders, yuan
 from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
@@ -241,7 +242,9 @@ def new_issue():
             try:
                 previews[row["item_id"]] = preview_fefo(uow.session, principal.school_id, hall.id, row["item_id"],
                                                         _positive(wanted), used_on)
-            except (NotEnoughStock, ValueError) as refused:
+            except NotEnoughStock as short:
+                previews[row["item_id"]] = gettext_refusal(short.message.template, **short.message.values)
+            except ValueError as refused:
                 previews[row["item_id"]] = str(refused)
         return render_template("inventory/issue.html", locations=halls, location=hall, stock=stock, meal=meal,
                                meal_date=meal_date, meals=MEALS, asked=asked, previews=previews)

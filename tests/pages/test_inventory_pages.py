@@ -242,12 +242,12 @@ def test_the_issue_form_shows_the_lots_fefo_takes_before_anything_is_posted(inve
 def test_issuing_more_than_is_on_hand_is_refused_with_what_is_usable(inventory, staff, stocked, databases):
     sign_in(inventory, staff, "storekeeper")
     preview = text(inventory.get(f"/issues/new?location_id={stocked['DH1']}&qty-{RICE['id']}=60"))
-    assert "60 requested but only 50.000 usable" in preview and "过账领用" not in preview
+    assert "申领 60，但可用库存仅 50.000" in preview and "过账领用" not in preview
     nonsense = text(inventory.get(f"/issues/new?location_id={stocked['DH1']}&qty-{RICE['id']}=lots"))
     assert "请输入数字" in nonsense and "过账领用" not in nonsense
     refused = post(inventory, f"/issues?location_id={stocked['DH1']}", location_id=str(stocked["DH1"]),
                    meal_date=TODAY.isoformat(), meal="dinner", **{f"qty-{RICE['id']}": "60"})
-    assert refused.status_code == 409 and "only 50.000 usable" in text(refused)
+    assert refused.status_code == 409 and "可用库存仅 50.000" in text(refused)
     assert on_hand(databases, stocked["DH1"], RICE["id"]) == Decimal(50)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.errors import Conflict, InvalidInput, Message, RuleBroken
+from shared.pages import Refusal
 from tests.support import REPO
 
 SOURCES = [path for folder in (REPO / "shared", REPO / "services") for path in sorted(folder.rglob("*.py"))
@@ -100,9 +102,31 @@ def test_every_refusal_is_a_literal_template_with_a_chinese_translation():
     ("is in the past", {}),
 ])
 def test_a_template_fills_the_same_english_text_as_before(template, values):
-    from shared.errors import Conflict, InvalidInput
-
     assert Conflict(template, **values).detail == template.format(**values)
     refused = InvalidInput("lines.0.needed_by", template, **values)
     assert refused.detail == f"lines.0.needed_by: {template.format(**values)}"
     assert refused.errors == {"lines.0.needed_by": [template.format(**values)]}
+
+
+def test_a_refusal_passed_on_keeps_its_template_and_only_its_field_changes():
+    unit = InvalidInput("unit", "unknown unit {unit!r}", unit="tin").within("lines.2")
+    assert (unit.detail, unit.errors) == ("lines.2.unit: unknown unit 'tin'", {"lines.2.unit": ["unknown unit 'tin'"]})
+    short = Conflict.at("lines.0.quantity", RuleBroken("only {on_hand} on hand", on_hand=3).message)
+    assert (short.status, short.detail, str(short)) == (409, "lines.0.quantity: only 3 on hand",
+                                                        "lines.0.quantity: only 3 on hand")
+    several = InvalidInput.several({"a": [Message("is {x}", {"x": 1})], "b": [Message("is empty", {})]})
+    assert several.detail == "a: is 1" and several.errors == {"a": ["is 1"], "b": ["is empty"]}
+
+
+@pytest.mark.parametrize("language, shown", [
+    ("zh-CN", "unit: 未知单位 'tin'（该物资以kg计量）；可用单位：kg, bag"),
+    ("en", "unit: unknown unit 'tin' for an item counted in kg; use one of kg, bag"),
+])
+def test_a_page_shows_a_refusal_and_the_message_it_passes_on_in_the_readers_language(procurement, language, shown):
+    unknown = RuleBroken("unknown unit {unit!r} for an item counted in {base_unit}", unit="tin", base_unit="kg")
+    refused = InvalidInput("unit", "{problem}; use one of {units}", problem=unknown.message, units="kg, bag")
+    with procurement.application.test_request_context(headers={"Accept-Language": language}):
+        assert Refusal.of(refused).detail == shown
+        assert Refusal.of(Conflict("A {state} invoice cannot be paid", state="disputed")).detail == {
+            "zh-CN": "状态为“有异议”的发票不能付款", "en": "A disputed invoice cannot be paid"}[language]
+    assert refused.detail == "unit: unknown unit 'tin' for an item counted in kg; use one of kg, bag"
