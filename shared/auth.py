@@ -135,7 +135,7 @@ def require_roles(*roles: str):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not current_principal().roles & allowed:
-                raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}")
+                raise Forbidden("This needs one of the roles: {allowed}", allowed=", ".join(sorted(allowed)))
             return view(*args, **kwargs)
 
         return wrapper

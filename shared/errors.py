@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import Response, json
 from sqlalchemy.exc import DBAPIError
@@ -13,23 +15,94 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+def fill(template: str, **values) -> str:
+    return template.format(**values) if values else template
+
+
+class Message(NamedTuple):
+    """An English message template and the values it is filled with ("{supplier} is suspended", supplier=...).
+
+    A value may itself be a Message (a rule's refusal passed on), translated along with its template.
+    """
+
+    template: str
+    values: dict
+
+    def __str__(self) -> str:
+        return fill(self.template, **self.values)
+
+
 class DomainError(Exception):
-    """A business rule refused the request. Domain code raises these; it knows nothing of HTTP."""
+    """A business rule refused the request. Domain code raises these; it knows nothing of HTTP.
+
+    `detail` is a literal English template filled from `values`, and a field's messages in
+    `errors` are Messages (or plain text, such as a schema's, which is shown as it is): the API
+    answers them in English, pages in the reader's language (`translated`).
+    """
 
     status = 400
     title = "Bad request"
+    field: str | None = None  # set when the refusal is of one field: the detail is then "field: message"
 
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
+    def __init__(self, detail: str | Message, errors: dict[str, list[Message | str]] | None = None, **values):
+        self.message = detail if isinstance(detail, Message) else Message(detail, values)
+        self.field_messages = errors
+        super().__init__(self.detail)
+
+    def translated(self, translate: Callable[..., str]) -> tuple[str, dict[str, list[str]] | None]:
+        """The detail and the field messages, each template passed through `translate(template, **values)`."""
+        errors = None if self.field_messages is None else {
+            field: [translate(m.template, **m.values) if isinstance(m, Message) else m for m in messages]
+            for field, messages in self.field_messages.items()}
+        detail = translate(self.message.template, **self.message.values)
+        return (f"{self.field}: {detail}" if self.field else detail), errors
+
+    @classmethod
+    def at(cls, field: str, message: str | Message, **values) -> DomainError:
+        """A refusal of one field (a 409 of a line's quantity, ...), in the shape of InvalidInput's."""
+        message = message if isinstance(message, Message) else Message(message, values)
+        error = cls(message, {field: [message]})
+        error.field, error.args = field, (f"{field}: {message}",)
+        return error
+
+    @property
+    def detail(self) -> str:
+        return self.translated(fill)[0]
+
+    @property
+    def errors(self) -> dict[str, list[str]] | None:
+        return self.translated(fill)[1]
 
 
 class InvalidInput(DomainError):
+    """One field refused ("lines.0.item_id", "no such item"); the detail is "field: message"."""
+
     status, title = 422, "Invalid input"
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}", {field: [message]})
+    def __init__(self, field: str, message: str | Message, **values):
+        self.field = field
+        message = message if isinstance(message, Message) else Message(message, values)
+        super().__init__(message, {field: [message]})
+
+    @classmethod
+    def several(cls, problems: dict[str, list[Message]]) -> InvalidInput:
+        """Every refused field at once; the detail names the first."""
+        field, [first, *_] = next(iter(problems.items()))
+        error = cls(field, first)
+        error.field_messages = problems
+        return error
+
+    def within(self, prefix: str) -> InvalidInput:
+        """The same refusal of the field inside `prefix` ("lines.0" and "unit": "lines.0.unit")."""
+        return InvalidInput(f"{prefix}.{self.field}", self.message)
+
+
+class RuleBroken(ValueError):
+    """A rule below the domain (units, price rules) refused a value; domain code passes its `message` on."""
+
+    def __init__(self, template: str, **values):
+        self.message = Message(template, values)
+        super().__init__(str(self.message))
 
 
 class NotFound(DomainError):

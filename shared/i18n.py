@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, request, session
 
+from .errors import Message
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh-CN"
 SHARED_TRANSLATIONS = Path(__file__).parent / "translations"
@@ -53,3 +55,16 @@ def gettext(message: str, **values) -> str:
             # tests read this to prove a rendered page showed no untranslated message
             current_app.extensions.setdefault("untranslated", set()).add(message)
     return text.format(**values) if values else text
+
+
+def gettext_refusal(template: str, **values) -> str:
+    """A refusal's message template (shared/errors.py) in the reader's language.
+
+    Values the catalogue knows are the suite's own words (states, actions, categories) and are
+    translated too; names, numbers and codes are not in it and stay as they are.
+    """
+    language = current_language()
+    catalogue = load_catalogue(translation_folders(), language) if language != "en" else {}
+    values = {name: gettext_refusal(value.template, **value.values) if isinstance(value, Message)
+              else catalogue.get(value, value) if isinstance(value, str) else value for name, value in values.items()}
+    return gettext(template, **values)

@@ -24,7 +24,7 @@ from marshmallow import Schema, ValidationError
 
 from .auth import Principal, decode_token
 from .errors import DomainError, Forbidden, Unauthorized
-from .i18n import LANGUAGES, current_language, gettext
+from .i18n import LANGUAGES, current_language, gettext, gettext_refusal
 from .money import quantity
 
 SHARED = Path(__file__).parent
@@ -69,7 +69,7 @@ def page_roles(*roles: str):
             if principal is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
             if not principal.roles & allowed:
-                raise Forbidden(gettext("You may not open this page."))
+                raise Forbidden("You may not open this page.")
             return view(*args, **kwargs)
 
         wrapper.page_roles = allowed  # who may see it, for the test that renders every page
@@ -89,7 +89,7 @@ def _check_csrf():
         sent = request.form.get("csrf_token", "")
         expected = session.get(CSRF_KEY, "")
         if not expected or not hmac.compare_digest(sent, expected):
-            raise Forbidden(gettext("The form has expired; reload the page and try again."))
+            raise Forbidden("The form has expired; reload the page and try again.")
 
 
 def yuan(amount) -> str:
@@ -107,7 +107,7 @@ def load_form(schema: Schema, data: dict) -> dict:
     try:
         return schema.load(data)
     except ValidationError as invalid:
-        raise FormInvalid(gettext("Some fields are not filled in correctly:"), _flatten(invalid.messages)) from None
+        raise FormInvalid("Some fields are not filled in correctly:", _flatten(invalid.messages)) from None
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -117,6 +117,21 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     for key, value in messages.items():
         flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return flat
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A domain error as a page shows it: in the reader's language."""
+
+    status: int
+    title: str
+    detail: str
+    errors: dict[str, list[str]] | None
+
+    @classmethod
+    def of(cls, error: DomainError) -> Refusal:
+        detail, errors = error.translated(gettext_refusal)
+        return cls(error.status, error.title, detail, errors)
 
 
 def refused_renders(page_endpoint: str):
@@ -135,7 +150,7 @@ def refused_renders(page_endpoint: str):
                 endpoint = (request.blueprint + page_endpoint) if page_endpoint.startswith(".") else page_endpoint
                 page = current_app.view_functions[endpoint]
                 wanted = {argument for rule in current_app.url_map.iter_rules(endpoint) for argument in rule.arguments}
-                g.refused, g.refused_form = refused, request.form
+                g.refused, g.refused_form = Refusal.of(refused), request.form
                 response = make_response(page(**{k: v for k, v in kwargs.items() if k in wanted}))
                 response.status_code = refused.status
                 return response
@@ -170,9 +185,13 @@ def local_moment(value: str) -> str:
     return moment.isoformat()
 
 
-def render_error_page(error: DomainError):
-    return render_template("error.html", title=error.title, status=error.status, detail=error.detail,
-                           errors=error.errors), error.status
+def render_error_page(status: int, title: str, detail: str, errors: dict | None = None):
+    return render_template("error.html", title=title, status=status, detail=detail, errors=errors), status
+
+
+def render_refusal_page(error: DomainError):
+    refusal = Refusal.of(error)
+    return render_error_page(refusal.status, refusal.title, refusal.detail, refusal.errors)
 
 
 def _safe_next(target: str | None) -> str:
@@ -221,7 +240,7 @@ def init_pages(app: Flask, sign_in: Callable[[str, str], str], home: str = "/"):
                 session[CSRF_KEY] = secrets.token_urlsafe(32)  # a new session gets a new CSRF token
                 return redirect(_safe_next(request.args.get("next")) if request.args.get("next") else home)
             except DomainError as refused:
-                error = refused.detail
+                error = Refusal.of(refused).detail
         return render_template("login.html", error=error, username=request.form.get("username", "")), (
             401 if error else 200)
 

@@ -57,8 +57,9 @@ class StateMachine:
         if moves is None:
             raise ValueError(f"{self.document_type} has no action {action!r}")
         if current not in moves:
-            raise Conflict(f"Cannot {action} a {self.document_type} that is {current}; "
-                           f"allowed now: {', '.join(self.allowed_actions(current)) or 'nothing'}")
+            raise Conflict("Cannot {action} a {document_type} that is {current}; "
+                           "allowed now: {allowed}", action=action, document_type=self.document_type, current=current,
+                           allowed=", ".join(self.allowed_actions(current)) or "nothing")
         target = moves[current]
         setattr(document, self.state_attribute, target)
         self.record(session, document, action, actor, reason, current)

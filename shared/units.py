@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from .errors import RuleBroken
 from .money import to_decimal
 
 # factor to the dimension's reference unit (kg, L, piece)
@@ -25,7 +26,7 @@ UNIT_ALIASES = {"斤": "jin", "公斤": "kg", "千克": "kg", "克": "g", "吨":
 Packaging = Mapping[str, Decimal | str]
 
 
-class UnitError(ValueError):
+class UnitError(RuleBroken):
     """A unit that is unknown or cannot be converted to the item's base unit."""
 
 
@@ -49,8 +50,9 @@ def to_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: P
         base_dimension, base_factor = STANDARD_UNITS[base_unit]
         if dimension == base_dimension:
             return amount * factor / base_factor
-        raise UnitError(f"cannot convert {unit} ({dimension}) to {base_unit} ({base_dimension})")
-    raise UnitError(f"unknown unit {unit!r} for an item counted in {base_unit}")
+        raise UnitError("cannot convert {unit} ({dimension}) to {base_unit} ({base_dimension})", unit=unit,
+                        dimension=dimension, base_unit=base_unit, base_dimension=base_dimension)
+    raise UnitError("unknown unit {unit!r} for an item counted in {base_unit}", unit=unit, base_unit=base_unit)
 
 
 def from_base(amount: Decimal | int | str, unit: str, base_unit: str, packaging: Packaging | None = None) -> Decimal:

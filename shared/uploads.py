@@ -49,17 +49,19 @@ def check_upload(filename: str, data: bytes, max_bytes: int, kinds: tuple[str, .
     """(extension, content type) of an acceptable upload; the name's extension must agree with the bytes."""
     safe_display_name(filename)
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"A {what} may be at most {max_bytes // (1024 * 1024)} MiB")
+        raise PayloadTooLarge("A {what} may be at most {max_bytes} MiB",
+                              what=what, max_bytes=max_bytes // (1024 * 1024))
     if not data:
         raise InvalidInput("file", "is empty")
     detected = detect_type(data)
     if detected is None or detected[0] not in kinds:
         names = [KIND_NAMES[kind] for kind in kinds]
         listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
-        raise InvalidInput("file", f"must be a {listed} {what}")
+        raise InvalidInput("file", "must be a {listed} {what}", listed=listed, what=what)
     claimed = EXTENSIONS.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
     if claimed != detected[0]:
-        raise InvalidInput("file", f"the name says .{claimed or '?'} but the content is {detected[0].upper()}")
+        raise InvalidInput("file", "the name says .{claimed} but the content is {detected}",
+                           claimed=claimed or "?", detected=detected[0].upper())
     return detected
 
 

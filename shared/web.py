@@ -29,7 +29,7 @@ from .fields import MAX_ROW_ID, decimal_strings
 from .input_guard import refuse_unsafe_input
 from .logging import CORRELATION_HEADER, configure_logging, correlation_id, new_correlation_id
 from .migrations import upgrade
-from .pages import is_page_request, render_error_page
+from .pages import is_page_request, render_error_page, render_refusal_page
 from .service import ServiceSpec
 
 
@@ -148,14 +148,12 @@ def create_service_app(spec: ServiceSpec, config: Settings | None, database: Dat
         api.register_blueprint(blueprint)
     def domain_error(error: DomainError):
         if "pages" in app.blueprints and is_page_request():
-            return render_error_page(error)
+            return render_refusal_page(error)
         return handle_domain_error(error)
 
     def http_error(error: HTTPException):
         if "pages" in app.blueprints and is_page_request():
-            problem = DomainError(error.description or error.name)
-            problem.status, problem.title = error.code or 500, error.name
-            return render_error_page(problem)
+            return render_error_page(error.code or 500, error.name, error.description or error.name)
         return handle_http_exception(error)
 
     app.register_error_handler(DomainError, domain_error)

@@ -33,7 +33,7 @@ def set_alert_days(session: Session, principal: Principal, location_id: int, day
     location = get_location(session, principal.school_id, location_id)
     may_act_at(session, principal, location.id)
     if days is not None and not 0 <= days <= MAX_DAYS:
-        raise InvalidInput("expiry_alert_days", f"between 0 and {MAX_DAYS} days")
+        raise InvalidInput("expiry_alert_days", "between 0 and {max_days} days", max_days=MAX_DAYS)
     location.expiry_alert_days = days
     session.flush()
     return location

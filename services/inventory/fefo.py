@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from shared.errors import RuleBroken
+
 _NEVER = date.max
 
 
@@ -23,15 +25,18 @@ class Candidate:
     quantity: Decimal
 
 
-class NotEnoughStock(Exception):
+class NotEnoughStock(RuleBroken):
     """Fewer usable units on hand than requested."""
 
     def __init__(self, requested: Decimal, usable: Decimal, expired: Decimal):
         self.requested, self.usable, self.expired = requested, usable, expired
-        message = f"{requested} requested but only {usable} usable on hand"
         if expired:
-            message += f" ({expired} more are expired and may not be issued)"
-        super().__init__(message)
+            super().__init__("{requested} requested but only {usable} usable on hand "
+                             "({expired} more are expired and may not be issued)",
+                             requested=requested, usable=usable, expired=expired)
+        else:
+            super().__init__("{requested} requested but only {usable} usable on hand",
+                             requested=requested, usable=usable)
 
 
 def is_expired(expiry_date: date | None, on: date) -> bool:

@@ -143,7 +143,7 @@ def get_expected_receipt(session: Session, principal: Principal, expected_receip
                                                              ExpectedReceipt.school_id == principal.school_id,
                                                              for_own_hall(session, principal))).first()
     if expected is None:
-        raise NotFound(f"No expected receipt {expected_receipt_id}")
+        raise NotFound("No expected receipt {expected_receipt_id}", expected_receipt_id=expected_receipt_id)
     return expected
 
 
@@ -179,7 +179,7 @@ def _check_line(index: int, data: dict, ordered: ExpectedReceiptLine | None, tod
     """The line's expiry date, after the rules of the inspection; raises InvalidInput naming the field."""
     field = f"lines.{index}"
     if ordered is None:
-        raise InvalidInput(f"{field}.po_line_id", f"line {data['po_line_id']} is not on this order")
+        raise InvalidInput(f"{field}.po_line_id", "line {line} is not on this order", line=data["po_line_id"])
     accepted, rejected = data["accepted_quantity"], data["rejected_quantity"]
     if accepted + rejected <= 0:
         raise InvalidInput(f"{field}.accepted_quantity", "nothing accepted and nothing rejected")
@@ -187,7 +187,8 @@ def _check_line(index: int, data: dict, ordered: ExpectedReceiptLine | None, tod
         raise InvalidInput(f"{field}.rejection_reason", "say why goods are rejected")
     outstanding = ordered.quantity - ordered.accepted_quantity
     if accepted > outstanding:
-        raise InvalidInput(f"{field}.accepted_quantity", f"only {outstanding} is still expected on this line")
+        raise InvalidInput(f"{field}.accepted_quantity", "only {outstanding} is still expected on this line",
+                           outstanding=outstanding)
     production_date = data.get("production_date")
     if production_date is not None and production_date > today:
         raise InvalidInput(f"{field}.production_date", "the production date is in the future")
@@ -201,7 +202,7 @@ def _check_line(index: int, data: dict, ordered: ExpectedReceiptLine | None, tod
             raise InvalidInput(f"{field}.expiry_date", "the expiry date is before the production date")
         if is_expired(expiry, today):
             raise InvalidInput(f"{field}.accepted_quantity",
-                               f"the goods expired on {expiry}: expired goods are refused, reject them")
+                               "the goods expired on {expiry}: expired goods are refused, reject them", expiry=expiry)
     return expiry
 
 
@@ -210,24 +211,27 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
                      delivery_note_id: int | None = None, received_at: datetime | None = None) -> Inspection:
     expected = get_expected_receipt(session, principal, expected_receipt_id)
     if expected.cancelled_at is not None:
-        raise Conflict(f"Order {expected.po_number or expected.po_id} was cancelled: {expected.cancel_reason}")
+        raise Conflict("Order {po_number} was cancelled: {cancel_reason}",
+                       po_number=expected.po_number or expected.po_id, cancel_reason=expected.cancel_reason)
     if expected.closed_at is not None:
-        raise Conflict(f"Order {expected.po_number} was closed: {expected.close_reason}")
+        raise Conflict("Order {po_number} was closed: {close_reason}",
+                       po_number=expected.po_number, close_reason=expected.close_reason)
     note = None
     if delivery_note_id is not None:
         note = session.scalars(select(DeliveryNote).where(DeliveryNote.delivery_note_id == delivery_note_id,
                                                           DeliveryNote.po_id == expected.po_id,
                                                           DeliveryNote.school_id == expected.school_id)).first()
         if note is None:
-            raise InvalidInput("delivery_note_id", f"no delivery note {delivery_note_id} for this order")
+            raise InvalidInput("delivery_note_id", "no delivery note {delivery_note_id} for this order",
+                               delivery_note_id=delivery_note_id)
         # A note's line is inspected once: recording it again would post its goods twice.
         again = sorted(set(session.scalars(
             select(InspectionLine.po_line_id).join(Inspection, Inspection.id == InspectionLine.inspection_id)
             .where(Inspection.expected_receipt_id == expected.id, Inspection.delivery_note_id == delivery_note_id,
                    InspectionLine.po_line_id.in_([data["po_line_id"] for data in lines])))))
         if again:
-            raise Conflict(f"Delivery note {note.number} was already inspected for order lines "
-                           f"{', '.join(map(str, again))}")
+            raise Conflict("Delivery note {note} was already inspected for order lines {lines}",
+                           note=note.number, lines=", ".join(map(str, again)))
     ordered = {line.po_line_id: line for line in expected.lines}
     seen, checked = set(), []
     for index, data in enumerate(lines):
@@ -238,8 +242,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
         checked.append((data, order_line, _check_line(index, data, order_line, today)))
     destinations = {order_line.destination for _, order_line, _ in checked}
     if len(destinations) > 1:
-        raise InvalidInput("lines", f"the lines go to {', '.join(sorted(destinations))}: "
-                                    "inspect one location at a time")
+        raise InvalidInput("lines", "the lines go to {destinations}: inspect one location at a time",
+                           destinations=", ".join(sorted(destinations)))
     location = session.scalars(select(Location).where(Location.school_id == expected.school_id,
                                                       Location.code == destinations.pop())).first()
     if location is None:
@@ -250,7 +254,8 @@ def inspect_delivery(session: Session, principal: Principal, expected_receipt_id
     accepting = any(data["accepted_quantity"] > 0 for data, _, _ in checked)
     missing = REQUIRED_DOCUMENTS - set(documents_checked)
     if accepting and missing:
-        raise InvalidInput("documents_checked", f"goods are accepted only with {', '.join(sorted(missing))} checked")
+        raise InvalidInput("documents_checked", "goods are accepted only with {missing} checked",
+                           missing=", ".join(sorted(missing)))
 
     inspection = Inspection(school_id=expected.school_id, expected_receipt_id=expected.id,
                             delivery_note_id=delivery_note_id, location_id=location.id,

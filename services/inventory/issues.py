@@ -22,7 +22,7 @@ def distinct_items(session: Session, school_id: int, lines: list[dict]):
     for index, line in enumerate(lines):
         item = get_item(session, school_id, line["item_id"], f"lines.{index}.item_id")
         if item.id in seen:
-            raise InvalidInput(f"lines.{index}.item_id", f"item {item.id} is on more than one line")
+            raise InvalidInput(f"lines.{index}.item_id", "item {item} is on more than one line", item=item.id)
         seen.add(item.id)
         items.append(item)
     return items
@@ -35,7 +35,7 @@ def take_fefo(session: Session, valuation, item_id: int, location_id: int, quant
     try:
         picks = pick(candidates(list(balances.values())), quantity, used_on)
     except NotEnoughStock as exc:
-        raise Conflict(f"{field}: {exc}", {field: [str(exc)]}) from exc
+        raise Conflict.at(field, exc.message) from exc
     return [post_outbound(session, valuation, balances[lot_id], kind, taken, source) for lot_id, taken in picks]
 
 
@@ -59,7 +59,8 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
     location = get_location(session, school_id, location_id)
     may_act_at(session, principal, location.id)
     if location.kind != "dining_hall":
-        raise InvalidInput("location_id", f"{location.name} is not a dining hall: issues go to a kitchen")
+        raise InvalidInput("location_id", "{location} is not a dining hall: issues go to a kitchen",
+                           location=location.name)
     items = distinct_items(session, school_id, lines)
     issue = Issue(school_id=school_id, location_id=location.id, meal_date=meal_date, meal=meal,
                   created_by=principal.user_id)
@@ -72,8 +73,7 @@ def issue_to_kitchen(session: Session, principal: Principal, location_id: int, m
         field = f"lines.{index}.quantity"
         valuation = positions.get((item.id, location.id))
         if valuation is None:
-            raise Conflict(f"{field}: no {item.name} on hand at {location.name}",
-                           {field: [f"no {item.name} on hand at {location.name}"]})
+            raise Conflict.at(field, "no {item} on hand at {location}", item=item.name, location=location.name)
         take_fefo(session, valuation, item.id, location.id, line["quantity"], used_on, "issue", source, field)
     session.flush()
     session.refresh(issue, ["movements"])

@@ -68,7 +68,7 @@ def upsert_items(session: Session, school_id: int, records: Iterable[Mapping]) -
 
 
 def unknown_item(item_id: int, field: str) -> InvalidInput:
-    return InvalidInput(field, f"no item {item_id} in the catalogue")
+    return InvalidInput(field, "no item {item_id} in the catalogue", item_id=item_id)
 
 
 def get_item(session: Session, school_id: int, item_id: int, field: str = "item_id") -> Item:
@@ -101,7 +101,7 @@ def refresh_items(session: Session, school_id: int, client: ServiceClient, per_p
     while True:
         response = client.get("/api/items", params={"page": page, "per_page": per_page})
         if response.status_code != 200:
-            raise DomainError(f"procurement answered {response.status_code} for its item list")
+            raise DomainError("procurement answered {status_code} for its item list", status_code=response.status_code)
         body = response.json()
         upsert_items(session, school_id, [from_procurement(record) for record in body["items"]])
         seen += len(body["items"])

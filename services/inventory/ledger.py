@@ -327,7 +327,8 @@ def post_outbound(session: Session, valuation: StockValuation, balance: StockBal
         raise ValueError(f"not an outbound movement: {kind} {quantity}")
     if quantity > balance.quantity:
         # callers check first and name the field; this guards the invariant itself
-        raise Conflict(f"only {balance.quantity} of lot {balance.lot_id} on hand; {quantity} requested")
+        raise Conflict("only {on_hand} of lot {lot} on hand; {requested} requested",
+                       on_hand=balance.quantity, lot=balance.lot_id, requested=quantity)
     position, value = take_out(_position(valuation), quantity)
     balance.quantity -= quantity
     balance.updated_at = source.occurred_at

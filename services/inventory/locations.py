@@ -39,7 +39,7 @@ def get_location(session: Session, school_id: int, location_id: int, field: str 
 
 
 def unknown_location(location_id: int, field: str = "location_id") -> InvalidInput:
-    return InvalidInput(field, f"no location {location_id} in this school")
+    return InvalidInput(field, "no location {location_id} in this school", location_id=location_id)
 
 
 # DESIGN.md §1: each dining hall has its canteen manager; every other role that works in inventory

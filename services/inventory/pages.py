@@ -18,6 +18,7 @@ from shared.auth import STAFF_ROLES
 from shared.errors import DomainError, TooManyRequests, Unauthorized
 from shared.http import ServiceClient
 from shared.i18n import gettext as _
+from shared.i18n import gettext_refusal
 from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders, yuan
 from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
@@ -74,14 +75,14 @@ def sign_in(username: str, password: str) -> str:
     try:
         answer = client.post("/api/auth/login", json={"username": username, "password": password})
     except OSError:
-        raise DomainError(_("Sign-in is unavailable right now; try again in a minute.")) from None
+        raise DomainError("Sign-in is unavailable right now; try again in a minute.") from None
     if answer.status_code == 200:
         return answer.json()["access_token"]
     if answer.status_code == 429:
-        raise TooManyRequests(_("Too many failed sign-ins; try again in a few minutes."))
+        raise TooManyRequests("Too many failed sign-ins; try again in a few minutes.")
     if answer.status_code in (401, 422):
-        raise Unauthorized(_("Wrong username or password."))
-    raise DomainError(_("Sign-in is unavailable right now; try again in a minute."))
+        raise Unauthorized("Wrong username or password.")
+    raise DomainError("Sign-in is unavailable right now; try again in a minute.")
 
 
 def _list_page(rows: list) -> Page:
@@ -244,7 +245,9 @@ def new_issue():
             try:
                 previews[row["item_id"]] = preview_fefo(uow.session, principal.school_id, hall.id, row["item_id"],
                                                         _positive(wanted), used_on)
-            except (NotEnoughStock, ValueError) as refused:
+            except NotEnoughStock as short:
+                previews[row["item_id"]] = gettext_refusal(short.message.template, **short.message.values)
+            except ValueError as refused:
                 previews[row["item_id"]] = str(refused)
         return render_template("inventory/issue.html", locations=halls, location=hall, stock=stock, meal=meal,
                                meal_date=meal_date, meals=MEALS, asked=asked, previews=previews)

@@ -42,7 +42,7 @@ def expiry_of(item, production_date: date | None, expiry_date: date | None, fiel
         return None
     if production_date is None:
         raise InvalidInput(f"{field}.production_date",
-                           f"{item.name} has a shelf life: give its production date or expiry date")
+                           "{item} has a shelf life: give its production date or expiry date", item=item.name)
     return production_date + timedelta(days=item.shelf_life_days)
 
 
@@ -92,11 +92,12 @@ def find_or_make_lots(connection: Connection, school_id: int, supplier_id: int |
         lot = lots[(line.item_id, line.lot_number)]
         if line.production_date is not None and lot.production_date not in (None, line.production_date):
             raise InvalidInput(f"{line.field}.production_date",
-                               f"lot {line.lot_number} was received before with production date "
-                               f"{lot.production_date}")
+                               "lot {lot_number} was received before with production date "
+                               "{production_date}", lot_number=line.lot_number, production_date=lot.production_date)
         if lot.expiry_date != line.expiry_date:
             raise InvalidInput(f"{line.field}.expiry_date",
-                               f"lot {line.lot_number} was received before with expiry date {lot.expiry_date}")
+                               "lot {lot_number} was received before with expiry date {expiry_date}",
+                               lot_number=line.lot_number, expiry_date=lot.expiry_date)
         found.append(lot)
     return found
 
@@ -151,7 +152,8 @@ def post_receipt(session: Session, principal: Principal, location_id: int, lines
             raise InvalidInput(f"{field}.production_date", "the production date is in the future")
         expiry_date = expiry_of(item, production_date, line.get("expiry_date"), field)
         if is_expired(expiry_date, today):
-            raise InvalidInput(f"{field}.expiry_date", f"the goods expired on {expiry_date}: expired goods are refused")
+            raise InvalidInput(f"{field}.expiry_date", "the goods expired on {expiry_date}: expired goods are refused",
+                               expiry_date=expiry_date)
         prepared.append((item, production_date, expiry_date, line, field))
     receipt = append(connection, Receipt, {
         "school_id": school_id, "location_id": location_id, "supplier_id": supplier_id,

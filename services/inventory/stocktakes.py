@@ -32,7 +32,7 @@ def get_stocktake(session: Session, principal: Principal, stocktake_id: int) -> 
         Stocktake.id == stocktake_id, Stocktake.school_id == principal.school_id,
         at_own_location(session, principal, Stocktake.location_id))).first()
     if stocktake is None:
-        raise NotFound(f"No stocktake {stocktake_id}")
+        raise NotFound("No stocktake {stocktake_id}", stocktake_id=stocktake_id)
     return stocktake
 
 
@@ -41,7 +41,7 @@ def open_stocktake(session: Session, principal: Principal, location_id: int) -> 
     may_act_at(session, principal, location.id)
     if session.scalars(select(Stocktake.id).where(Stocktake.location_id == location.id,
                                                   Stocktake.status == "counting")).first() is not None:
-        raise Conflict(f"{location.name} already has a stocktake being counted")
+        raise Conflict("{location} already has a stocktake being counted", location=location.name)
     stocktake = Stocktake(school_id=principal.school_id, location_id=location.id, status="counting",
                           created_by=principal.user_id)
     session.add(stocktake)
@@ -60,12 +60,12 @@ def open_stocktake(session: Session, principal: Principal, location_id: int) -> 
 def record_counts(session: Session, principal: Principal, stocktake_id: int, counts: list[dict]) -> Stocktake:
     stocktake = get_stocktake(session, principal, stocktake_id)
     if stocktake.status != "counting":
-        raise Conflict(f"A stocktake that is {stocktake.status} takes no more counts")
+        raise Conflict("A stocktake that is {status} takes no more counts", status=stocktake.status)
     lines = {line.id: line for line in stocktake.lines}
     for index, count in enumerate(counts):
         line = lines.get(count["line_id"])
         if line is None:
-            raise InvalidInput(f"lines.{index}.line_id", f"no line {count['line_id']} on this count sheet")
+            raise InvalidInput(f"lines.{index}.line_id", "no line {line} on this count sheet", line=count["line_id"])
         line.counted_quantity = count["counted_quantity"]
     session.flush()
     return stocktake

@@ -56,14 +56,14 @@ def sell(session: Session, principal: Principal, location_id: int, lines: list[d
     school_id = principal.school_id
     location = get_location(session, school_id, location_id)
     if location.kind != "campus_store":
-        raise InvalidInput("location_id", f"{location.name} is not the campus store")
+        raise InvalidInput("location_id", "{location} is not the campus store", location=location.name)
     items = distinct_items(session, school_id, lines)
     prices = []
     for index, item in enumerate(items):
         price = unified_price(session, item.id, today)
         if price is None:
             raise InvalidInput(f"lines.{index}.item_id",
-                               f"{item.name} has no unified price: the store sells only at unified prices")
+                               "{item} has no unified price: the store sells only at unified prices", item=item.name)
         prices.append(price.unit_price)
     sale = StoreSale(school_id=school_id, location_id=location.id, revenue=0, created_by=principal.user_id)
     session.add(sale)

@@ -43,8 +43,8 @@ def transfer_stock(session: Session, principal: Principal, from_location_id: int
             balance = lock_lot_balance(session, school_id, item.id, source_location.id, line["lot_id"], create=False)
             on_hand = balance.quantity if balance is not None else 0
             if on_hand < line["quantity"]:
-                message = f"only {on_hand} of lot {line['lot_id']} on hand at {source_location.name}"
-                raise Conflict(f"{field}: {message}", {field: [message]})
+                raise Conflict.at(field, "only {on_hand} of lot {lot} on hand at {location}",
+                                  on_hand=on_hand, lot=line["lot_id"], location=source_location.name)
             outs = [post_outbound(session, valuation, balance, "transfer_out", line["quantity"], source)]
         else:
             outs = take_fefo(session, valuation, item.id, source_location.id, line["quantity"], today,

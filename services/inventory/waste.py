@@ -22,12 +22,13 @@ def _take_lots(session: Session, principal: Principal, location, lines: list[dic
         if supplier_id is not None:
             lot = session.get(Lot, line["lot_id"])
             if lot is None or lot.school_id != school_id or lot.supplier_id != supplier_id:
-                raise InvalidInput(f"lines.{index}.lot_id", f"lot {line['lot_id']} did not come from this supplier")
+                raise InvalidInput(f"lines.{index}.lot_id", "lot {lot} did not come from this supplier",
+                                   lot=line["lot_id"])
         balance = lock_lot_balance(session, school_id, item.id, location.id, line["lot_id"], create=False)
         on_hand = balance.quantity if balance is not None else 0
         if on_hand < line["quantity"]:
-            message = f"only {on_hand} of lot {line['lot_id']} of {item.name} on hand at {location.name}"
-            raise Conflict(f"{field}: {message}", {field: [message]})
+            raise Conflict.at(field, "only {on_hand} of lot {lot} of {item} on hand at {location}",
+                              on_hand=on_hand, lot=line["lot_id"], item=item.name, location=location.name)
         post_outbound(session, positions[(item.id, location.id)], balance, kind, line["quantity"], source)
 
 

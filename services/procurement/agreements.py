@@ -34,7 +34,8 @@ def create_agreement(session: Session, principal: Principal, supplier_id: int, i
         SupplyAgreement.item_id == item.id, SupplyAgreement.valid_from <= valid_to,
         SupplyAgreement.valid_to >= valid_from))
     if overlapping is not None:
-        raise Conflict(f"Agreement {overlapping} already prices this item from this supplier in that period")
+        raise Conflict("Agreement {agreement} already prices this item from this supplier in that period",
+                       agreement=overlapping)
     agreement = SupplyAgreement(school_id=principal.school_id, supplier_id=supplier_id, item=item,
                                 unit_price=unit_price, valid_from=valid_from, valid_to=valid_to, reference=reference,
                                 created_by=principal.user_id)
@@ -67,10 +68,12 @@ def order_from_agreement(session: Session, principal: Principal, agreement_id: i
     """A draft order at the contract price; it then goes through approval like any other order."""
     agreement = get_agreement(session, principal, agreement_id)
     if not agreement.valid_from <= today <= agreement.valid_to:
-        raise Conflict(f"The agreement is in force from {agreement.valid_from} to {agreement.valid_to}, not today")
+        raise Conflict("The agreement is in force from {valid_from} to {valid_to}, not today",
+                       valid_from=agreement.valid_from, valid_to=agreement.valid_to)
     for index, line in enumerate(lines):
         if line["delivery_date"] > agreement.valid_to:
-            raise InvalidInput(f"lines.{index}.delivery_date", f"is after the agreement ends ({agreement.valid_to})")
+            raise InvalidInput(f"lines.{index}.delivery_date", "is after the agreement ends ({valid_to})",
+                               valid_to=agreement.valid_to)
     order = create_order(session, principal, agreement.supplier_id,
                          [LineInput(agreement.item_id, line["quantity"], line.get("unit"), agreement.unit_price,
                                     line["destination"], line["delivery_date"]) for line in lines],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from shared.money import MILLI, to_decimal
 from shared.pagination import Page, paginate
 from shared.units import STANDARD_UNITS, UNIT_ALIASES, UnitError, canonical, to_base
@@ -25,17 +25,18 @@ ITEM_FIELDS = ("code", "name_zh", "name_en", "category", "specification", "base_
 def normalise_packaging(base_unit: str, packaging: dict) -> dict[str, str]:
     """Check an item's own units: not a standard unit's name, a positive factor with ≤ 3 places."""
     if canonical(base_unit) not in STANDARD_UNITS:
-        raise InvalidInput("base_unit", f"must be one of {', '.join(STANDARD_UNITS)}")
+        raise InvalidInput("base_unit", "must be one of {choices}", choices=", ".join(STANDARD_UNITS))
     result = {}
     for unit, factor in (packaging or {}).items():
         if canonical(unit) in STANDARD_UNITS or unit in UNIT_ALIASES:
-            raise InvalidInput("packaging", f"{unit} is a standard unit and converts by itself")
+            raise InvalidInput("packaging", "{unit} is a standard unit and converts by itself", unit=unit)
         try:
             factor = to_decimal(factor)
         except (TypeError, ValueError):
-            raise InvalidInput("packaging", f"the factor of {unit} is not a decimal number") from None
+            raise InvalidInput("packaging", "the factor of {unit} is not a decimal number", unit=unit) from None
         if factor <= 0 or factor != factor.quantize(MILLI) or factor >= Decimal("1e9"):
-            raise InvalidInput("packaging", f"the factor of {unit} must be positive with at most 3 decimal places")
+            raise InvalidInput("packaging", "the factor of {unit} must be positive with at most 3 decimal places",
+                               unit=unit)
         result[unit] = str(factor.normalize()) if factor == factor.to_integral_value() else str(factor)
     return result
 
@@ -53,11 +54,13 @@ def base_quantity(item: Item, amount: Decimal, unit: str, field: str = "quantity
     try:
         result = to_base(amount, unit, item.base_unit, item.packaging)
     except UnitError as exc:
-        raise InvalidInput("unit", f"{exc}; use one of {', '.join(item_units(item))}") from None
+        raise InvalidInput("unit", "{problem}; use one of {units}",
+                           problem=exc.message, units=", ".join(item_units(item))) from None
     if result <= 0:
         raise InvalidInput(field, "must be positive")
     if result != result.quantize(MILLI):
-        raise InvalidInput(field, f"is {result} {item.base_unit}: more precise than a thousandth of the base unit")
+        raise InvalidInput(field, "is {result} {base_unit}: more precise than a thousandth of the base unit",
+                           result=result, base_unit=item.base_unit)
     return result.quantize(MILLI)
 
 
@@ -89,7 +92,7 @@ def list_items(session: Session, principal: Principal, *, category: str | None =
 
 def _check_fields(data: dict) -> None:
     if "category" in data and data["category"] not in ITEM_CATEGORIES:
-        raise InvalidInput("category", f"must be one of {', '.join(ITEM_CATEGORIES)}")
+        raise InvalidInput("category", "must be one of {choices}", choices=", ".join(ITEM_CATEGORIES))
     if data.get("restricted_food") and data.get("category") not in (None, "store_goods"):
         raise InvalidInput("restricted_food", "only campus-store goods carry the restricted-food flag")
 
@@ -100,14 +103,14 @@ def create_item(session: Session, principal: Principal, data: dict) -> Item:
     data["packaging"] = normalise_packaging(data["base_unit"], data.get("packaging") or {})
     data["base_unit"] = canonical(data["base_unit"])
     if session.scalar(select(Item.id).where(Item.school_id == principal.school_id, Item.code == data["code"])):
-        raise Conflict(f"An item with code {data['code']} exists already")
+        raise Conflict("An item with code {code} exists already", code=data["code"])
     item = Item(school_id=principal.school_id, version=1, **data)
     session.add(item)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"An item with code {data['code']} exists already") from None
+        raise Conflict("An item with code {code} exists already", code=data["code"]) from None
     return item
 
 
@@ -120,7 +123,7 @@ def update_item(session: Session, principal: Principal, item_id: int, data: dict
     _check_fields(merged)
     if "code" in data and data["code"] != item.code and session.scalar(
             select(Item.id).where(Item.school_id == item.school_id, Item.code == data["code"])):
-        raise Conflict(f"An item with code {data['code']} exists already")
+        raise Conflict("An item with code {code} exists already", code=data["code"])
     if "base_unit" in data and canonical(data["base_unit"]) != item.base_unit:
         # quantities already stored in the old base unit would silently change meaning
         raise Conflict("The base unit of an item in the catalogue cannot change; create a new item")
@@ -144,7 +147,7 @@ def add_reference_price(session: Session, principal: Principal, item_id: int, pr
                         effective_from: date, source: str, note: str = "") -> ReferencePrice:
     item = get_item(session, principal, item_id)
     if source not in PRICE_SOURCES:
-        raise InvalidInput("source", f"must be one of {', '.join(PRICE_SOURCES)}")
+        raise InvalidInput("source", "must be one of {choices}", choices=", ".join(PRICE_SOURCES))
     if price <= 0:
         raise InvalidInput("price", "must be positive")
     if session.scalar(select(ReferencePrice.id).where(ReferencePrice.item_id == item.id,
@@ -167,13 +170,13 @@ def list_reference_prices(session: Session, principal: Principal, item_id: int) 
 def set_price_rule(session: Session, principal: Principal, category: str, kind: str, rate: Decimal,
                    item_id: int | None = None) -> PriceRule:
     if category not in ITEM_CATEGORIES:
-        raise InvalidInput("category", f"must be one of {', '.join(ITEM_CATEGORIES)}")
+        raise InvalidInput("category", "must be one of {choices}", choices=", ".join(ITEM_CATEGORIES))
     if kind not in PRICE_RULE_KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(PRICE_RULE_KINDS)}")
+        raise InvalidInput("kind", "must be one of {choices}", choices=", ".join(PRICE_RULE_KINDS))
     try:
         validate_rule(kind, rate)
-    except ValueError as exc:
-        raise InvalidInput("rate", str(exc)) from None
+    except RuleBroken as exc:
+        raise InvalidInput("rate", exc.message) from None
     if rate != rate.quantize(MILLI):
         raise InvalidInput("rate", "at most 3 decimal places (a tenth of a percent)")
     if item_id is not None and get_item(session, principal, item_id).category != category:

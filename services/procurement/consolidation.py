@@ -118,9 +118,10 @@ def consolidate(session: Session, principal: Principal, start: date, end: date, 
     if end < start:
         raise InvalidInput("window_end", "is before window_start")
     if (end - start).days > MAX_PLAN_SPAN_DAYS:
-        raise InvalidInput("window_end", f"a plan covers at most {MAX_PLAN_SPAN_DAYS} days")
+        raise InvalidInput("window_end", "a plan covers at most {max_plan_span_days} days",
+                           max_plan_span_days=MAX_PLAN_SPAN_DAYS)
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
-        raise InvalidInput("window_days", f"from 1 to {MAX_WINDOW_DAYS}")
+        raise InvalidInput("window_days", "from 1 to {max_window_days}", max_window_days=MAX_WINDOW_DAYS)
     demand = pending_lines(session, principal.school_id, start, end)
     if not demand:
         raise Conflict("No approved requisition line needed in that period is waiting for consolidation")

@@ -52,7 +52,7 @@ def list_demand_points(session: Session, principal: Principal) -> list[DemandPoi
 def demand_point_by_code(session: Session, school_id: int, code: str, field: str = "demand_point") -> DemandPoint:
     point = session.scalar(select(DemandPoint).where(DemandPoint.school_id == school_id, DemandPoint.code == code))
     if point is None:
-        raise InvalidInput(field, f"no demand point {code!r} in this school")
+        raise InvalidInput(field, "no demand point {code!r} in this school", code=code)
     return point
 
 
@@ -110,8 +110,7 @@ def build_line(session: Session, school_id: int, index: int, line: dict, today: 
     try:
         quantity = base_quantity(item, line["quantity"], unit)
     except InvalidInput as exc:
-        field, messages = next(iter(exc.errors.items()))
-        raise InvalidInput(f"lines.{index}.{field}", messages[0]) from None
+        raise exc.within(f"lines.{index}") from None
     return RequisitionLine(school_id=school_id, item=item, entered_quantity=Decimal(line["quantity"]),
                            entered_unit=unit, quantity=quantity, needed_by=line["needed_by"])
 
@@ -138,11 +137,12 @@ def revise_requisition(session: Session, principal: Principal, requisition_id: i
     """The manager's edit of a draft: per line id {quantity, needed_by}; a quantity of 0 drops the line."""
     requisition = get_requisition(session, principal, requisition_id, for_update=True)
     if requisition.state != "draft":
-        raise Conflict(f"A {requisition.state} requisition is no longer edited")
+        raise Conflict("A {state} requisition is no longer edited", state=requisition.state)
     by_id = {line.id: line for line in requisition.lines}
     unknown = sorted(set(changes) - set(by_id))
     if unknown:
-        raise InvalidInput("lines", f"lines {unknown} are not on requisition {requisition.id}")
+        raise InvalidInput("lines", "lines {unknown} are not on requisition {requisition}",
+                           unknown=unknown, requisition=requisition.id)
     for index, line in enumerate(list(requisition.lines)):
         change = changes.get(line.id)
         if change is None:

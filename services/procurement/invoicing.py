@@ -160,7 +160,8 @@ def dispute_invoice(session: Session, principal: Principal, invoice_id: int, rea
         raise InvalidInput("reason", "say why the invoice is disputed")
     invoice = get_invoice(session, principal, invoice_id, for_update=True)
     if invoice.paid_amount > 0:
-        raise Conflict(f"{invoice.paid_amount} was paid on this invoice already: it is no longer disputed")
+        raise Conflict("{paid_amount} was paid on this invoice already: it is no longer disputed",
+                       paid_amount=invoice.paid_amount)
     workflow.apply(session, INVOICE, invoice, "dispute", principal.user_id, reason.strip())
     invoice.reasons = [*invoice.reasons, reason.strip()]
     session.flush()
@@ -175,11 +176,11 @@ def record_payment(session: Session, principal: Principal, invoice_id: int, amou
     """Finance pays a matched invoice, in one or several payments, never beyond its total."""
     invoice = get_invoice(session, principal, invoice_id, for_update=True)
     if invoice.state != "matched":
-        raise Conflict(f"A {invoice.state} invoice cannot be paid")
+        raise Conflict("A {state} invoice cannot be paid", state=invoice.state)
     if amount <= 0:
         raise InvalidInput("amount", "must be positive")
     if invoice.paid_amount + amount > invoice.total:
-        raise Conflict(f"Only {invoice.total - invoice.paid_amount} is left to pay on this invoice")
+        raise Conflict("Only {total} is left to pay on this invoice", total=invoice.total - invoice.paid_amount)
     payment = Payment(school_id=invoice.school_id, invoice=invoice, amount=amount, paid_on=paid_on,
                       reference=reference, recorded_by=principal.user_id, recorded_at=utcnow())
     session.add(payment)

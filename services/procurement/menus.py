@@ -125,7 +125,7 @@ def stock_on_hand(config: Settings, school_id: int, location_code: str) -> dict[
     except requests.RequestException:
         raise InventoryUnavailable("Inventory did not answer; try again shortly") from None
     if response.status_code != 200:
-        raise InventoryUnavailable(f"Inventory answered {response.status_code} for its stock")
+        raise InventoryUnavailable("Inventory answered {status_code} for its stock", status_code=response.status_code)
     result: dict[int, Decimal] = defaultdict(Decimal)
     for row in response.json():
         if row["location_code"] == location_code:
@@ -158,7 +158,7 @@ def create_dish(session: Session, principal: Principal, name: str, ingredients: 
     if not ingredients:
         raise InvalidInput("ingredients", "a dish needs at least one ingredient")
     if session.scalar(select(Dish.id).where(Dish.school_id == principal.school_id, Dish.name == name)):
-        raise Conflict(f"A dish named {name} exists already")
+        raise Conflict("A dish named {name} exists already", name=name)
     dish = Dish(school_id=principal.school_id, name=name, created_by=principal.user_id)
     seen = set()
     for index, ingredient in enumerate(ingredients):
@@ -171,15 +171,14 @@ def create_dish(session: Session, principal: Principal, name: str, ingredients: 
         try:
             per_serving = base_quantity(item, ingredient["quantity"], ingredient.get("unit") or item.base_unit)
         except InvalidInput as exc:
-            field, messages = next(iter(exc.errors.items()))
-            raise InvalidInput(f"ingredients.{index}.{field}", messages[0]) from None
+            raise exc.within(f"ingredients.{index}") from None
         dish.ingredients.append(DishIngredient(item=item, per_serving=per_serving))
     session.add(dish)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"A dish named {name} exists already") from None
+        raise Conflict("A dish named {name} exists already", name=name) from None
     return dish
 
 
@@ -208,7 +207,8 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
     if not meals:
         raise InvalidInput("meals", "a menu needs at least one meal")
     if session.scalar(select(Menu.id).where(Menu.demand_point_id == point.id, Menu.week_start == week_start)):
-        raise Conflict(f"{point.code} already has a menu for the week of {week_start}")
+        raise Conflict("{point} already has a menu for the week of {week_start}",
+                       point=point.code, week_start=week_start)
     menu = Menu(school_id=principal.school_id, demand_point=point, week_start=week_start,
                 created_by=principal.user_id)
     slots = set()
@@ -216,7 +216,7 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
         if not 0 <= (meal["date"] - week_start).days < 7:
             raise InvalidInput(f"meals.{index}.date", "is not in the menu's week")
         if meal["meal"] not in MEALS:
-            raise InvalidInput(f"meals.{index}.meal", f"must be one of {', '.join(MEALS)}")
+            raise InvalidInput(f"meals.{index}.meal", "must be one of {choices}", choices=", ".join(MEALS))
         if (meal["date"], meal["meal"]) in slots:
             raise InvalidInput(f"meals.{index}.meal", "this meal of this day is listed twice")
         slots.add((meal["date"], meal["meal"]))
@@ -226,7 +226,7 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
         for dish_id in meal["dish_ids"]:
             dish = session.get(Dish, dish_id)
             if dish is None or dish.school_id != principal.school_id:
-                raise InvalidInput(f"meals.{index}.dish_ids", f"no dish {dish_id}")
+                raise InvalidInput(f"meals.{index}.dish_ids", "no dish {dish_id}", dish_id=dish_id)
             entry.dishes.append(MenuMealDish(dish=dish))
         menu.meals.append(entry)
     session.add(menu)
@@ -234,7 +234,8 @@ def create_menu(session: Session, principal: Principal, demand_point: str, week_
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"{point.code} already has a menu for the week of {week_start}") from None
+        raise Conflict("{point} already has a menu for the week of {week_start}",
+                       point=point.code, week_start=week_start) from None
     return menu
 
 
@@ -300,7 +301,8 @@ def requisition_from_menu(session: Session, principal: Principal, menu_id: int, 
     if menu.requisition_id is not None:
         earlier = session.get(Requisition, menu.requisition_id)
         if earlier is not None and earlier.state != "rejected":
-            raise Conflict(f"Requisition {earlier.id} was already made from this menu and is {earlier.state}")
+            raise Conflict("Requisition {requisition} was already made from this menu and is {state}",
+                           requisition=earlier.id, state=earlier.state)
     menu, needs, first_use = menu_needs(session, principal, menu_id, on_hand_at)
     if not needs:
         raise Conflict("Stock on hand and on order already covers this menu")

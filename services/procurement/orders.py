@@ -113,10 +113,11 @@ def _check_supplier(session: Session, supplier_id: int, items: list[Item]) -> Ap
     if supplier is None:
         raise InvalidInput("supplier_id", "not a supplier approved on the portal")
     if supplier.status != "approved":
-        raise Conflict(f"{supplier.name} is suspended and may not receive orders")
+        raise Conflict("{supplier} is suspended and may not receive orders", supplier=supplier.name)
     missing = sorted({SUPPLIER_CATEGORY[item.category] for item in items} - set(supplier.categories))
     if missing:
-        raise InvalidInput("supplier_id", f"{supplier.name} is not approved for {', '.join(missing)}")
+        raise InvalidInput("supplier_id", "{supplier} is not approved for {missing}",
+                           supplier=supplier.name, missing=", ".join(missing))
     return supplier
 
 
@@ -148,15 +149,15 @@ def _build_line(session: Session, principal: Principal, index: int, line: LineIn
         raise InvalidInput(f"{prefix}.delivery_date", "is in the past")
     point = points.get(line.destination)
     if point is None:
-        raise InvalidInput(f"{prefix}.destination", f"no demand point {line.destination!r} in this school")
+        raise InvalidInput(f"{prefix}.destination", "no demand point {destination!r} in this school",
+                           destination=line.destination)
     if own_point is not None and point.id != own_point:
         raise Forbidden("You may order only for your own demand point")
     unit = line.unit or item.base_unit
     try:
         base = base_quantity(item, line.quantity, unit)
     except InvalidInput as exc:
-        field, messages = next(iter(exc.errors.items()))
-        raise InvalidInput(f"{prefix}.{field}", messages[0]) from None
+        raise exc.within(prefix) from None
     check = checks[item.id]
     return PurchaseOrderLine(
         school_id=principal.school_id, item=item, quantity=line.quantity, unit=unit, base_quantity=base,
@@ -188,7 +189,8 @@ def _check_plan_lines(session: Session, principal: Principal, lines: list[Purcha
                                        PurchaseOrder.id != (exclude_order_id or 0))) or Decimal(0)
         plan_line = session.get(PlanLine, plan_line_id)
         if ordered + quantity > plan_line.quantity:
-            raise Conflict(f"Plan line {plan_line_id} would be ordered beyond its {plan_line.quantity}")
+            raise Conflict("Plan line {plan_line_id} would be ordered beyond its {quantity}",
+                           plan_line_id=plan_line_id, quantity=plan_line.quantity)
 
 
 def create_order(session: Session, principal: Principal, supplier_id: int, lines: list[LineInput], today: date,
@@ -234,7 +236,7 @@ def create_order_from_plan(session: Session, principal: Principal, plan_id: int,
     by_id = {line.id: line for line in plan.lines}
     unknown = sorted(set(prices) - set(by_id))
     if unknown:
-        raise InvalidInput("prices", f"plan lines {unknown} are not in plan {plan.id}")
+        raise InvalidInput("prices", "plan lines {unknown} are not in plan {plan}", unknown=unknown, plan=plan.id)
     lines = []
     for plan_line_id, unit_price in prices.items():
         plan_line = by_id[plan_line_id]
@@ -321,8 +323,8 @@ def create_and_send_order(session: Session, principal: Principal, supplier_id: i
     order = _new_order(session, principal, supplier_id, lines, today, note, None)
     required = _approvals_needed(session, order)
     if required:
-        raise InvalidInput("send", f"an order of ¥{order.total} with these prices needs {required} approver(s); "
-                                   "submit it instead")
+        raise InvalidInput("send", "an order of ¥{total} with these prices needs {required} approver(s); "
+                                   "submit it instead", total=order.total, required=required)
     workflow.apply(session, workflow.PURCHASE_ORDER, order, "submit", principal.user_id, flush=False)
     _ask_for_approval(session, order, required)
     _send(session, order, principal.user_id)
@@ -356,7 +358,7 @@ def amend_order(session: Session, principal: Principal, order_id: int, changes: 
     for index, change in enumerate(changes):
         line = by_id.get(change["line_id"])
         if line is None:
-            raise InvalidInput(f"lines.{index}.line_id", f"not a line of {order.number}")
+            raise InvalidInput(f"lines.{index}.line_id", "not a line of {order}", order=order.number)
         if change.get("quantity") is not None:
             line.quantity = change["quantity"]
             line.base_quantity = base_quantity(line.item, change["quantity"], line.unit, f"lines.{index}.quantity")
@@ -398,8 +400,8 @@ def approve_order(session: Session, principal: Principal, order_id: int, reason:
     above = [line for line in order.lines if line.above_price_limit]
     # an approver's override given at the award (or by a first approver) covers the order's prices
     if above and not (reason or "").strip() and not order.price_override_reason:
-        raise InvalidInput("reason", "lines " + ", ".join(str(line.line_no) for line in above)
-                           + " are above the price limit: give the reason for overriding it")
+        raise InvalidInput("reason", "lines {lines} are above the price limit: give the reason for overriding it",
+                           lines=", ".join(str(line.line_no) for line in above))
     if above and (reason or "").strip():
         order.price_override_reason = "\n".join(filter(None, [order.price_override_reason, reason.strip()]))
     order.approvals.append(PurchaseOrderApproval(approver=principal.user_id, at=utcnow()))
@@ -418,7 +420,7 @@ def transition(session: Session, principal: Principal, order_id: int, action: st
     """reject, cancel, send or close; reject, cancel and close say why."""
     said = {"reject": "rejected", "cancel": "cancelled", "close": "closed"}
     if action in said and not (reason or "").strip():
-        raise InvalidInput("reason", f"say why the order is {said[action]}")
+        raise InvalidInput("reason", "say why the order is {said}", said=said[action])
     order = _checked(session, principal, order_id, expected_version)
     if action == "close":
         return close_order(session, order, principal.user_id, reason)
@@ -492,7 +494,8 @@ def goods_received(session: Session, po_id: int, supplier_id: int, lines: list[d
     by_id = {line.id: line for line in order.lines}
     unknown = [line["po_line_id"] for line in lines if line["po_line_id"] not in by_id]
     if unknown:
-        raise Conflict(f"receipt {receipt_id} names lines {unknown} that are not on {order.number}")
+        raise Conflict("receipt {receipt_id} names lines {unknown} that are not on {order}",
+                       receipt_id=receipt_id, unknown=unknown, order=order.number)
     for received in lines:
         line = by_id[received["po_line_id"]]
         line.received_quantity += received["accepted_quantity"]
@@ -516,7 +519,8 @@ def delivery_dispatched(session: Session, payload: dict) -> DeliveryNotice | Non
     known = {line.id for line in order.lines}
     unknown = sorted({line["po_line_id"] for line in payload["lines"]} - known)
     if unknown:
-        raise Conflict(f"delivery note {payload['number']} names lines {unknown} that are not on {order.number}")
+        raise Conflict("delivery note {note} names lines {unknown} that are not on {order}",
+                       note=payload["number"], unknown=unknown, order=order.number)
     notice = DeliveryNotice(
         school_id=order.school_id, portal_delivery_note_id=payload["delivery_note_id"], order_id=order.id,
         number=payload["number"], planned_at=payload["planned_at"], received_at=utcnow(),

@@ -14,6 +14,7 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from shared.errors import RuleBroken
 from shared.money import FEN, to_decimal
 
 from .models import Item, PriceRule, ReferencePrice
@@ -41,11 +42,11 @@ def price_limit(kind: str, reference: Decimal, rate: Decimal = Decimal(0), facto
         exact = reference * factor
     elif kind == "min_discount":
         if not 0 <= rate < 1:
-            raise ValueError("a minimum discount is a fraction from 0 up to (not including) 1")
+            raise RuleBroken("a minimum discount is a fraction from 0 up to (not including) 1")
         exact = reference * factor * (1 - rate)
     elif kind == "max_markup":
         if rate < 0:
-            raise ValueError("a maximum mark-up must not be negative")
+            raise RuleBroken("a maximum mark-up must not be negative")
         exact = reference * factor * (1 + rate)
     else:
         raise ValueError(f"unknown price rule {kind!r}")

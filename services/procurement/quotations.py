@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, Message, NotFound
 from shared.events import emit
 from shared.pagination import Page, paginate
 from shared.statemachine import StateMachine
@@ -50,16 +50,17 @@ def lowest_compliant(offers: list[Offer]) -> Offer | None:
 
 
 def award_problems(chosen: Offer, offers: list[Offer], reason: str | None, override_reason: str | None,
-                   is_approver: bool) -> dict[str, str]:
+                   is_approver: bool) -> dict[str, Message]:
     """What an award of `chosen` still needs: {field: message}; empty when it may stand."""
     problems = {}
     if chosen != lowest_compliant(offers) and not (reason or "").strip():
-        problems["reason"] = "not the lowest compliant quote: say why it is chosen"
+        problems["reason"] = Message("not the lowest compliant quote: say why it is chosen", {})
     if chosen.above_limit:
         if not is_approver:
-            problems["override_reason"] = "a price above the limit is accepted only by an approver"
+            problems["override_reason"] = Message("a price above the limit is accepted only by an approver", {})
         elif not (override_reason or "").strip():
-            problems["override_reason"] = "the price is above the limit: the approver's written override is needed"
+            problems["override_reason"] = Message(
+                "the price is above the limit: the approver's written override is needed", {})
     return problems
 
 
@@ -94,20 +95,22 @@ def issue_rfq(session: Session, principal: Principal, plan_id: int, plan_line_id
     by_id = {line.id: line for line in plan.lines}
     unknown = sorted(set(plan_line_ids) - set(by_id))
     if unknown:
-        raise InvalidInput("plan_line_ids", f"plan lines {unknown} are not in plan {plan.id}")
+        raise InvalidInput("plan_line_ids", "plan lines {unknown} are not in plan {plan}",
+                           unknown=unknown, plan=plan.id)
     lines = [by_id[line_id] for line_id in dict.fromkeys(plan_line_ids)]
     categories = {SUPPLIER_CATEGORY[line.item.category] for line in lines}
     if len(categories) != 1:
-        raise InvalidInput("plan_line_ids", f"one RFQ is for one kind of supplier; these need {sorted(categories)}")
+        raise InvalidInput("plan_line_ids", "one RFQ is for one kind of supplier; these need {categories}",
+                           categories=sorted(categories))
     [category] = categories
     taken = session.scalar(select(RfqLine.plan_line_id).join(Rfq).where(
         RfqLine.plan_line_id.in_([line.id for line in lines]), Rfq.state.in_(LIVE_RFQ_STATES)).limit(1))
     if taken is not None:
-        raise Conflict(f"Plan line {taken} is already in a live request for quotation")
+        raise Conflict("Plan line {plan_line} is already in a live request for quotation", plan_line=taken)
     suppliers = [s for s in session.scalars(select(ApprovedSupplier).where(ApprovedSupplier.status == "approved")
                                             .order_by(ApprovedSupplier.supplier_id)) if category in s.categories]
     if not suppliers:
-        raise Conflict(f"No supplier is approved for {category}; nobody could quote")
+        raise Conflict("No supplier is approved for {category}; nobody could quote", category=category)
     rfq = Rfq(school_id=principal.school_id, number=next_number(session, principal.school_id, today.year, "RFQ"),
               plan_id=plan.id, title=title, supplier_category=category,
               supplier_ids=[s.supplier_id for s in suppliers], state="issued", quote_deadline=quote_deadline,
@@ -215,16 +218,17 @@ def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict
         raise InvalidInput("awards", "award each line of the request exactly once")
     live = {line.id: (quote, line) for quote in rfq.quotes if not quote.superseded for line in quote.lines}
     is_approver = "approver" in principal.roles
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     for index, entry in enumerate(awards):
         rfq_line = by_line[entry["rfq_line_id"]]
         pair = live.get(entry["quote_line_id"])
         if pair is None or pair[1].rfq_line_id != rfq_line.id:
-            problems[f"awards.{index}.quote_line_id"] = ["not a live quote for this line"]
+            problems[f"awards.{index}.quote_line_id"] = [Message("not a live quote for this line", {})]
             continue
         quote, quote_line = pair
         if quote.valid_until < today:
-            raise Conflict(f"{quote.supplier_name}'s quote expired on {quote.valid_until}")
+            raise Conflict("{supplier_name}'s quote expired on {valid_until}",
+                           supplier_name=quote.supplier_name, valid_until=quote.valid_until)
         offers = [Offer(line.id, line.unit_price, line.above_price_limit, q.submitted_at)
                   for q, line in live.values() if line.rfq_line_id == rfq_line.id]
         chosen_offer = next(offer for offer in offers if offer.quote_line_id == quote_line.id)
@@ -238,7 +242,7 @@ def award(session: Session, principal: Principal, rfq_id: int, awards: list[dict
         rfq_line.override_reason = (entry.get("override_reason") or "").strip() or None
         rfq_line.awarded_by, rfq_line.awarded_at = principal.user_id, utcnow()
     if problems:
-        raise _invalid(problems)
+        raise InvalidInput.several(problems)
     workflow.apply(session, RFQ, rfq, "award", principal.user_id)
     emit(session, "rfq.awarded", award_outcomes(rfq, utcnow()))
     return rfq
@@ -255,12 +259,6 @@ def award_outcomes(rfq: Rfq, awarded_at: datetime) -> dict:
     return {"rfq_id": rfq.id, "school_id": rfq.school_id, "awarded_at": awarded_at, "outcomes": [
         {"supplier_id": supplier_id, "quote_id": live[supplier_id].portal_quote_id if supplier_id in live else None,
          "awarded_rfq_line_ids": won.get(supplier_id, [])} for supplier_id in rfq.supplier_ids]}
-
-
-def _invalid(problems: dict[str, list[str]]) -> InvalidInput:
-    error = InvalidInput(next(iter(problems)), problems[next(iter(problems))][0])
-    error.errors = problems
-    return error
 
 
 def order_awarded(session: Session, principal: Principal, rfq_id: int, today: date) -> list:

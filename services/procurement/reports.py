@@ -70,7 +70,7 @@ def spend(session: Session, principal: Principal, group_by: str, zone: ZoneInfo,
 
     The lines stream past; only a total per group is kept."""
     if group_by not in GROUPINGS:
-        raise InvalidInput("group_by", f"must be one of {', '.join(GROUPINGS)}")
+        raise InvalidInput("group_by", "must be one of {choices}", choices=", ".join(GROUPINGS))
     items = _items(session, principal.school_id)
     totals: dict[str, dict] = {}
     for line in _lines(session, principal.school_id, COMMITTED_STATES, date_from, date_to, zone):

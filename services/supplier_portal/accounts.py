@@ -29,7 +29,7 @@ def normalise_email(email: str) -> str:
 def create_supplier_user(session: Session, supplier_id: int, email: str, display_name: str,
                          password: str, role: str) -> SupplierUser:
     if role not in USER_ROLES:
-        raise InvalidInput("role", f"must be one of {', '.join(USER_ROLES)}")
+        raise InvalidInput("role", "must be one of {choices}", choices=", ".join(USER_ROLES))
     _check_password(password, "password")
     email = normalise_email(email)
     if session.scalar(select(func.count()).select_from(SupplierUser).where(SupplierUser.email == email)):
@@ -127,7 +127,8 @@ def set_user_active(session: Session, principal: Principal, user_id: int, active
 
 def _check_password(password: str, field: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(field, "must be at least {min_password_length} characters",
+                           min_password_length=MIN_PASSWORD_LENGTH)
     if len(password) > 200:
         raise InvalidInput(field, "must be at most 200 characters")
 

@@ -92,7 +92,7 @@ def approve_supplier(session: Session, principal: Principal, supplier_id: int, t
         raise Conflict("This supplier has not completed its registration")
     missing = missing_licences(session, supplier, today)
     if missing:
-        raise Conflict(f"Approval needs a valid licence on file: {describe_missing(missing)}")
+        raise Conflict("Approval needs a valid licence on file: {missing}", missing=describe_missing(missing))
     transition(session, supplier, "approve", principal.user_id)
     session.flush()
     return supplier

@@ -37,7 +37,7 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
 def upload_document(session: Session, store: FileStore, principal: Principal, *, kind: str, number: str,
                     expires_on: date, filename: str, data: bytes, today: date) -> QualificationDocument:
     if kind not in DOCUMENT_KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(DOCUMENT_KINDS)}")
+        raise InvalidInput("kind", "must be one of {choices}", choices=", ".join(DOCUMENT_KINDS))
     if expires_on < today:
         raise InvalidInput("expires_on", "this document has already expired")
     extension, content_type = check_upload(filename, data)

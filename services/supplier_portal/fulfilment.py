@@ -100,14 +100,15 @@ def create_delivery_note(session: Session, principal: Principal, order_id: int, 
                          lines: list[dict], today: date) -> DeliveryNote:
     order = get_visible(session, PurchaseOrder, order_id, principal, for_update=True)
     if order.status != "acknowledged":
-        raise Conflict(f"A delivery note needs an acknowledged order; {order.number} is {order.status}")
+        raise Conflict("A delivery note needs an acknowledged order; {order} is {status}",
+                       order=order.number, status=order.status)
     figures = progress(session, order)
     order_lines = {line.po_line_id: line for line in order.lines}
     wanted: dict[int, Decimal] = {}
     for index, line in enumerate(lines):
         field = f"lines.{index}"
         if line["po_line_id"] not in order_lines:
-            raise InvalidInput(field, f"names no line of order {order.number}")
+            raise InvalidInput(field, "names no line of order {order}", order=order.number)
         if line["production_date"] > today:
             raise InvalidInput(field, "the production date is in the future")
         if line.get("expiry_date") is not None and line["expiry_date"] < max(line["production_date"],
@@ -117,8 +118,9 @@ def create_delivery_note(session: Session, principal: Principal, order_id: int, 
     for po_line_id, quantity in wanted.items():
         remaining = figures[po_line_id].to_deliver
         if quantity > remaining:
-            raise Conflict(f"{order_lines[po_line_id].item_name}: {quantity} {order_lines[po_line_id].unit} is more "
-                           f"than the {remaining} still to deliver")
+            raise Conflict("{item}: {quantity} {unit} is more than the {remaining} still to deliver",
+                           item=order_lines[po_line_id].item_name, quantity=quantity, unit=order_lines[po_line_id].unit,
+                           remaining=remaining)
     sequence = session.scalar(select(func.count()).select_from(DeliveryNote)
                               .where(DeliveryNote.order_id == order.id)) + 1
     note = DeliveryNote(

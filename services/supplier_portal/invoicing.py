@@ -41,12 +41,12 @@ def submit_invoice(session: Session, principal: Principal, order_id: int, invoic
                    lines: list[dict], today: date, now: datetime) -> Invoice:
     order = get_visible(session, PurchaseOrder, order_id, principal, for_update=True)
     if order.status == "closed":
-        raise Conflict(f"Order {order.number} is closed: nothing more is invoiced against it")
+        raise Conflict("Order {order} is closed: nothing more is invoiced against it", order=order.number)
     if issued_on > today:
         raise InvalidInput("issued_on", "must not be in the future")
     if session.scalar(select(func.count()).select_from(Invoice).where(
             Invoice.supplier_id == order.supplier_id, Invoice.invoice_number == invoice_number)):
-        raise Conflict(f"Invoice number {invoice_number} was already submitted")
+        raise Conflict("Invoice number {invoice_number} was already submitted", invoice_number=invoice_number)
     figures = progress(session, order)
     order_lines = {line.po_line_id: line for line in order.lines}
     claimed: dict[int, Decimal] = {}
@@ -54,7 +54,7 @@ def submit_invoice(session: Session, principal: Principal, order_id: int, invoic
     for index, line in enumerate(lines):
         order_line = order_lines.get(line["po_line_id"])
         if order_line is None:
-            raise InvalidInput(f"lines.{index}", f"names no line of order {order.number}")
+            raise InvalidInput(f"lines.{index}", "names no line of order {order}", order=order.number)
         claimed[order_line.po_line_id] = claimed.get(order_line.po_line_id, ZERO) + line["quantity"]
         unit_price = line.get("unit_price")
         unit_price = order_line.unit_price if unit_price is None else unit_price
@@ -64,8 +64,9 @@ def submit_invoice(session: Session, principal: Principal, order_id: int, invoic
     for po_line_id, quantity in claimed.items():
         open_quantity = figures[po_line_id].to_invoice
         if quantity > open_quantity:
-            raise Conflict(f"{order_lines[po_line_id].item_name}: {quantity} {order_lines[po_line_id].unit} is more "
-                           f"than the {open_quantity} accepted and not yet invoiced")
+            raise Conflict("{item}: {quantity} {unit} is more than the {open_quantity} accepted and not yet invoiced",
+                           item=order_lines[po_line_id].item_name, quantity=quantity, unit=order_lines[po_line_id].unit,
+                           open_quantity=open_quantity)
     invoice = Invoice(invoice_number=invoice_number, order_id=order.id, po_id=order.po_id, school_id=order.school_id,
                       supplier_id=order.supplier_id, issued_on=issued_on, status="submitted", submitted_at=now,
                       submitted_by=principal.user_id, paid_amount=Decimal("0.00"), lines=invoice_lines, payments=[],

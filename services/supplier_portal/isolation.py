@@ -27,5 +27,5 @@ def get_visible(session: Session, model, record_id: int, principal: Principal, *
         query = query.with_for_update()
     record = session.scalar(query)
     if record is None:
-        raise NotFound(f"No such {model.__tablename__.removesuffix('s').replace('_', ' ')}")
+        raise NotFound("No such {record}", record=model.__tablename__.removesuffix("s").replace("_", " "))
     return record

@@ -120,5 +120,6 @@ def _respondable(session: Session, principal: Principal, order_id: int, revision
     order = get_visible(session, PurchaseOrder, order_id, principal, for_update=True)
     if revision != order.revision:
         # The supplier answers the revision it read; a newer one may have changed quantities or prices.
-        raise Conflict(f"This order is now at revision {order.revision}; read it again before answering")
+        raise Conflict("This order is now at revision {revision}; read it again before answering",
+                       revision=order.revision)
     return order

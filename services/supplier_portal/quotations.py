@@ -106,15 +106,15 @@ def ensure_may_quote(session: Session, principal: Principal, today: date) -> Sup
     """The reason a supplier may not quote, as a 409 (its status) or 403 (its licences)."""
     supplier = get_visible(session, Supplier, principal.supplier_id, principal)
     if supplier.status == "suspended":
-        raise Conflict("Your supplier account is suspended and may not quote: "
-                       f"{supplier.status_reason or 'no reason given'}")
+        raise Conflict("Your supplier account is suspended and may not quote: {reason}",
+                       reason=supplier.status_reason or "no reason given")
     if supplier.status != "approved":
-        raise Conflict(f"Your supplier account is {supplier.status}; only an approved supplier may quote")
+        raise Conflict("Your supplier account is {status}; only an approved supplier may quote", status=supplier.status)
     missing = missing_licences(session, supplier, today)
     if missing:
         # The daily check may not have suspended it yet: an expired licence refuses the quote today.
-        raise Forbidden(f"A required licence is expired or missing ({describe_missing(missing)}); "
-                        f"upload a valid one before quoting")
+        raise Forbidden("A required licence is expired or missing ({missing}); "
+                        "upload a valid one before quoting", missing=describe_missing(missing))
     return supplier
 
 
@@ -137,13 +137,14 @@ def submit_quote(session: Session, principal: Principal, rfq_id: int, valid_unti
     rfq, quote = _open_rfq(session, principal, rfq_id, now)
     ensure_may_quote(session, principal, today)
     if quote is not None and quote.status != "draft":
-        raise Conflict(f"A quote for {rfq.number} was already submitted on {quote.submitted_at.isoformat()}")
+        raise Conflict("A quote for {rfq} was already submitted on {submitted_at}",
+                       rfq=rfq.number, submitted_at=quote.submitted_at.isoformat())
     if valid_until < today:
         raise InvalidInput("valid_until", "must not be in the past")
     quote_lines = _quote_lines(rfq, lines)
     for index, line in enumerate(quote_lines):
         if line.unit_price is None:
-            raise InvalidInput("lines", f"line {index + 1} needs a unit price")
+            raise InvalidInput("lines", "line {line} needs a unit price", line=index + 1)
     quote = _write(session, rfq, quote, valid_until, quote_lines, now)
     session.flush()
     QUOTE_STATUS.apply(session, quote, "submit", principal)
@@ -161,9 +162,11 @@ def _open_rfq(session: Session, principal: Principal, rfq_id: int, now: datetime
     # Locked so that two submissions of one quote are serialised (SQLite's BEGIN IMMEDIATE already does).
     rfq = get_visible(session, Rfq, rfq_id, principal, for_update=True)
     if now >= rfq.quote_deadline:
-        raise Conflict(f"The quote deadline of {rfq.number} ({rfq.quote_deadline.isoformat()}) has passed")
+        raise Conflict("The quote deadline of {rfq} ({quote_deadline}) has passed",
+                       rfq=rfq.number, quote_deadline=rfq.quote_deadline.isoformat())
     if rfq.awarded_at is not None:
-        raise Conflict(f"{rfq.number} was awarded on {rfq.awarded_at.isoformat()}; it takes no more quotes")
+        raise Conflict("{rfq} was awarded on {awarded_at}; it takes no more quotes",
+                       rfq=rfq.number, awarded_at=rfq.awarded_at.isoformat())
     quote = session.scalar(select(Quote).where(Quote.rfq_copy_id == rfq.id))
     return rfq, quote
 
@@ -175,9 +178,10 @@ def _quote_lines(rfq: Rfq, lines: list[dict]) -> list[QuoteLine]:
     for index, line in enumerate(lines):
         rfq_line = by_id.get(line["rfq_line_id"])
         if rfq_line is None:
-            raise InvalidInput("lines", f"line {index + 1} names no line of {rfq.number}")
+            raise InvalidInput("lines", "line {line} names no line of {rfq}", line=index + 1, rfq=rfq.number)
         if rfq_line.rfq_line_id in seen:
-            raise InvalidInput("lines", f"line {index + 1} quotes {rfq_line.item_name} a second time")
+            raise InvalidInput("lines", "line {line} quotes {item} a second time",
+                               line=index + 1, item=rfq_line.item_name)
         seen.add(rfq_line.rfq_line_id)
         result.append(QuoteLine(rfq_line_id=rfq_line.rfq_line_id, item_id=rfq_line.item_id,
                                 unit_price=line.get("unit_price"), note=line.get("note") or ""))

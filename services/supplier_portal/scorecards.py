@@ -74,7 +74,7 @@ def rate_supplier(session: Session, principal: Principal, supplier_id: int, peri
                   rating: str, comment: str, today: date, timezone: str) -> Scorecard:
     """Staff close a period for a supplier: the figures are measured, the rating recorded, the exit rule applied."""
     if rating not in RATINGS:
-        raise InvalidInput("rating", f"must be one of {', '.join(RATINGS)}")
+        raise InvalidInput("rating", "must be one of {choices}", choices=", ".join(RATINGS))
     if period_end < period_start:
         raise InvalidInput("period_end", "must not be before period_start")
     if period_end > today:
@@ -87,8 +87,8 @@ def rate_supplier(session: Session, principal: Principal, supplier_id: int, peri
         Scorecard.school_id == school_id, Scorecard.supplier_id == supplier.id)
         .order_by(Scorecard.period_end.desc()).limit(1))
     if previous is not None and period_start <= previous.period_end:
-        raise Conflict(f"This school already rated the supplier up to {previous.period_end.isoformat()}; "
-                       f"a new period starts after it")
+        raise Conflict("This school already rated the supplier up to {period_end}; "
+                       "a new period starts after it", period_end=previous.period_end.isoformat())
     scorecard = Scorecard(school_id=school_id, supplier_id=supplier.id, period_start=period_start,
                           period_end=period_end, rating=rating, comment=comment, rated_by=principal.user_id,
                           suspended_supplier=False,

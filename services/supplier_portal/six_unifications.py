@@ -67,7 +67,7 @@ def declare(session: Session, store: FileStore, principal: Principal, item_code:
     """The supplier declares how it meets one item, with a file as evidence, for school staff to assess."""
     codes = dict(checklist())
     if item_code not in codes:
-        raise InvalidInput("item", f"must be one of {', '.join(codes)}")
+        raise InvalidInput("item", "must be one of {choices}", choices=", ".join(codes))
     if not statement.strip():
         raise InvalidInput("statement", "say how the item is met")
     _store_supplier(session, principal, principal.supplier_id)
@@ -125,7 +125,8 @@ def publish_prices(session: Session, principal: Principal, effective_from: date,
     state = compliance(session, principal, principal.supplier_id)
     if state["status"] != "compliant":
         unmet = [item["code"] for item in state["items"] if item["status"] != "accepted"]
-        raise Conflict(f"Unified prices need every six-unifications item accepted; not yet: {', '.join(unmet)}")
+        raise Conflict("Unified prices need every six-unifications item accepted; not yet: {unmet}",
+                       unmet=", ".join(unmet))
     if effective_from < today:
         raise InvalidInput("effective_from", "must not be in the past")
     seen = set()

@@ -106,7 +106,7 @@ def test_inventory_pages_for_manager_keeper_store_and_finance(suite, artifacts):
         page.get_by_label("验收人", exact=True).fill("王敏")
         check_and_keep(page, artifacts / "02-inspection-form.png")
         page.get_by_role("button", name="提交查验记录").click()
-        page.wait_for_selector("text=need two inspectors")  # rice is a bulk commodity
+        page.wait_for_selector("text=须由两名验收人验收")  # rice is a bulk commodity
         assert page.get_by_label(f"批号 ({RICE['name']})").input_value() == "B-NEW"
         check_and_keep(page, artifacts / "03-one-inspector-refused.png")
         page.get_by_label("第二验收人（大宗物资须双人验收）").fill("刘洋")

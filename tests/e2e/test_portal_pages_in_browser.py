@@ -66,7 +66,7 @@ def visit_the_other_pages(page, base, artifacts):
     page.get_by_label("文件（PDF、PNG 或 JPEG，最大 5 MiB）").set_input_files(
         files=[{"name": "licence.txt", "mimeType": "text/plain", "buffer": b"not a licence"}])
     page.get_by_role("button", name="上传", exact=True).click()
-    page.wait_for_selector("text=must be a PDF, PNG or JPEG document")
+    page.wait_for_selector("text=须为 PDF, PNG or JPEG 格式的文件")
     assert page.get_by_label("证照编号").input_value() == "JY-BROWSER-2"
     page.screenshot(path=artifacts / "09-upload-refused.png", full_page=True)
     page.get_by_label("文件（PDF、PNG 或 JPEG，最大 5 MiB）").set_input_files(

@@ -149,10 +149,10 @@ def test_licences_are_listed_with_their_expiry_and_uploaded_from_the_page(
 
 
 @pytest.mark.parametrize(("filename", "content", "status", "reason"), [
-    ("licence.pdf", b"MZ\x90\x00 not a document", 422, "must be a PDF, PNG or JPEG document"),
-    ("licence.png", PDF, 422, "the name says .png but the content is PDF"),
-    ("../../etc/licence.pdf", PDF, 422, "may not contain a path"),
-    ("licence.pdf", PDF + b"\x00" * MAX_DOCUMENT_BYTES, 413, "at most 5 MiB"),
+    ("licence.pdf", b"MZ\x90\x00 not a document", 422, "须为 PDF, PNG or JPEG 格式的文件"),
+    ("licence.png", PDF, 422, "文件扩展名为 .png，但内容为 PDF"),
+    ("../../etc/licence.pdf", PDF, 422, "文件名不得包含路径"),
+    ("licence.pdf", PDF + b"\x00" * MAX_DOCUMENT_BYTES, 413, "文件不得超过 5 MiB"),
 ])
 def test_a_refused_upload_says_why_and_keeps_what_was_typed(
         portal, portal_db, supplier, store_root, filename, content, status, reason):  # noqa: F811
@@ -198,7 +198,7 @@ def test_a_user_changes_its_own_password_and_a_wrong_current_one_is_refused_with
                                          "contact_phone": "0532-88888888"}).status_code == 403
     wrong = portal.post("/profile/password", data={"csrf_token": csrf, "current_password": "guessed wrongly",
                                                    "new_password": "a brand new password"})
-    assert wrong.status_code == 422 and "is not your current password" in text(wrong)
+    assert wrong.status_code == 422 and "不是您当前的密码" in text(wrong)
     assert "guessed wrongly" not in text(wrong) and "a brand new password" not in text(wrong)
     changed = portal.post("/profile/password", follow_redirects=True, data={
         "csrf_token": csrf, "current_password": PASSWORD, "new_password": "a brand new password"})
@@ -224,7 +224,7 @@ def test_the_owner_adds_and_deactivates_staff_but_not_itself(portal, portal_db, 
     deactivated = portal.post(f"/users/{clerk.id}/deactivate", data={"csrf_token": csrf}, follow_redirects=True)
     assert "clerk@example.cn 已停用" in text(deactivated)
     refused = portal.post(f"/users/{user.id}/deactivate", data={"csrf_token": csrf})
-    assert refused.status_code == 403 and "owner account cannot be deactivated" in text(refused)
+    assert refused.status_code == 403 and "负责人账号不能在门户中停用或启用" in text(refused)
     with portal_db.unit_of_work() as uow:
         assert uow.session.get(SupplierUser, clerk.id).active is False
         assert uow.session.get(SupplierUser, user.id).active is True
@@ -258,7 +258,7 @@ def test_the_six_unifications_page_tells_another_kind_of_supplier_it_does_not_ap
     _, user, _ = approved_supplier("蔬菜公司")
     sign_in(portal, user)
     refused = portal.get("/six-unifications")
-    assert refused.status_code == 409 and "campus-store (store_goods) suppliers only" in text(refused)
+    assert refused.status_code == 409 and "六统一仅适用于校园超市（store_goods）供应商" in text(refused)
 
 
 def test_the_scorecard_page_shows_each_period_and_the_suspension(portal, portal_db, supplier):  # noqa: F811

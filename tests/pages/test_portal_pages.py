@@ -102,7 +102,8 @@ def test_acknowledging_a_cancelled_order_is_refused_with_the_reason(portal, port
     assert "学校已取消：" in page and "学校放假" in page and "确认订单" not in page
     response = portal.post(f"/orders/{order.id}/acknowledge", data={"revision": "1", "csrf_token": csrf})
     assert response.status_code == 409
-    assert "cancelled" in response.get_data(as_text=True) and "操作冲突" in response.get_data(as_text=True)
+    assert "采购订单当前状态为“已取消”，不能执行“确认”" in response.get_data(as_text=True)
+    assert "操作冲突" in response.get_data(as_text=True)
     assert events(portal_db, "po.acknowledged") == []
 
 
@@ -160,7 +161,7 @@ def test_a_refused_delivery_note_and_invoice_say_why(portal, portal_db, supplier
     early = portal.post(f"/orders/{order.id}/delivery-notes", data={
         "csrf_token": csrf, "planned_at": f"{date.today().isoformat()}T08:30", "deliver-9001-quantity": "1",
         "deliver-9001-lot_number": "L1", "deliver-9001-production_date": date.today().isoformat()})
-    assert early.status_code == 409 and "acknowledged order" in early.get_data(as_text=True)
+    assert early.status_code == 409 and "送货单须对应已确认的订单" in early.get_data(as_text=True)
     portal.post(f"/orders/{order.id}/acknowledge", data={"revision": "1", "csrf_token": csrf})
     future = portal.post(f"/orders/{order.id}/delivery-notes", data={
         "csrf_token": csrf, "planned_at": "not a time", "deliver-9001-quantity": "1",
@@ -170,7 +171,7 @@ def test_a_refused_delivery_note_and_invoice_say_why(portal, portal_db, supplier
     too_much = portal.post(f"/orders/{order.id}/invoices", data={
         "csrf_token": csrf, "invoice_number": "FP-9", "issued_on": date.today().isoformat(),
         "invoice-9001-quantity": "5"})
-    assert too_much.status_code == 409 and "accepted and not yet invoiced" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 409 and "超过已验收未开票的" in too_much.get_data(as_text=True)
     with portal_db.unit_of_work() as uow:
         assert uow.session.scalar(select(DeliveryNote.id)) is None and uow.session.scalar(select(Invoice.id)) is None
 
@@ -203,7 +204,7 @@ def test_a_supplier_with_an_expired_licence_is_refused_a_quote_with_the_reason(
     refused = portal.post(f"/rfqs/{rfq.id}/quote", data={
         "csrf_token": csrf, "action": "submit", "quote-1-unit_price": "5.50",
         "valid_until": (date.today() + timedelta(days=30)).isoformat()})
-    assert refused.status_code == 403 and "licence is expired" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "必需的证照已过期或缺失" in refused.get_data(as_text=True)
     assert events(portal_db, "quote.submitted") == []
 
 

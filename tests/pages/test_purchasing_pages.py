@@ -93,12 +93,24 @@ def test_a_manager_corrects_a_draft_requisition_and_a_wrong_date_keeps_what_was_
     refused = post(procurement, f"/requisitions/{week.draft_requisition_id}/lines",
                    **{field + "quantity": "6", field + "needed_by": past})
     assert refused.status_code == 422
-    assert "is in the past" in text(refused) and 'value="6"' in text(refused) and f'value="{past}"' in text(refused)
+    assert "已是过去的日期" in text(refused) and 'value="6"' in text(refused) and f'value="{past}"' in text(refused)
     saved = post(procurement, f"/requisitions/{week.draft_requisition_id}/lines",
                  **{field + "quantity": "6", field + "needed_by": school_today().isoformat()})
     assert saved.status_code == 302
     [line] = row(databases, Requisition, week.draft_requisition_id).lines
     assert line.entered_quantity == Decimal("6") and line.quantity == Decimal("30.000")  # 6 drums of 5 L
+
+
+def test_a_refused_form_says_why_in_the_readers_language(procurement, week, databases):
+    field = f"line-{row(databases, Requisition, week.draft_requisition_id).lines[0].id}-"
+    past = (school_today() - timedelta(days=1)).isoformat()
+    answers = {}
+    for language in ("zh-CN", "en"):
+        as_user(procurement, week.manager, language)
+        answers[language] = text(post(procurement, f"/requisitions/{week.draft_requisition_id}/lines",
+                                      **{field + "quantity": "6", field + "needed_by": past}))
+    assert "已是过去的日期" in answers["zh-CN"] and "is in the past" not in answers["zh-CN"]
+    assert "is in the past" in answers["en"] and "已是过去的日期" not in answers["en"]
 
 
 def test_a_manager_submits_a_draft_and_cannot_submit_it_twice(procurement, week, databases):
@@ -141,7 +153,7 @@ def test_a_manager_raises_an_order_for_their_hall_and_is_refused_one_for_another
     page = procurement.get("/orders/new")
     assert 'value="DH2"' not in text(page)  # a manager is offered their own hall only
     refused = post(procurement, "/orders", **form)
-    assert refused.status_code == 403 and "own demand point" in text(refused)
+    assert refused.status_code == 403 and "您只能为本人所属需求点下单" in text(refused)
     assert 'value="4.10"' in text(refused)
     created = post(procurement, "/orders", **{**form, "line-1-destination": "DH1"})
     assert created.status_code == 302
@@ -161,7 +173,8 @@ def test_a_manager_orders_under_a_fixed_supplier_agreement_at_the_contract_price
             "agreement-destination": "DH1"}
     late = post(procurement, "/orders/agreement", **form,
                 **{"agreement-delivery_date": (school_today() + timedelta(days=60)).isoformat()})
-    assert late.status_code == 422 and "after the agreement ends" in text(late) and 'value="2"' in text(late)
+    ends = school_today() + timedelta(days=30)
+    assert late.status_code == 422 and f"晚于协议截止日期（{ends}）" in text(late) and 'value="2"' in text(late)
     ordered = post(procurement, "/orders/agreement", **form,
                    **{"agreement-delivery_date": (school_today() + timedelta(days=2)).isoformat()})
     assert ordered.status_code == 302
@@ -189,7 +202,7 @@ def test_the_approvers_queue_shows_the_price_check_of_each_waiting_order(procure
 def test_an_approver_approves_an_order_and_a_rejection_needs_a_reason(procurement, week, databases, staff):
     as_user(procurement, week.approver)
     refused = post(procurement, f"/orders/{week.order_id}/reject", reason="")
-    assert refused.status_code == 422 and "say why" in text(refused) and "驳回原因" in text(refused)
+    assert refused.status_code == 422 and "请说明订单已驳回的理由" in text(refused) and "驳回原因" in text(refused)
     approved = post(procurement, f"/orders/{week.order_id}/approve", reason="")
     assert approved.status_code == 302 and approved.headers["Location"] == "/approvals"
     assert row(databases, PurchaseOrder, week.order_id).state == "approved"
@@ -274,10 +287,10 @@ def test_an_award_that_is_not_the_lowest_needs_a_reason_and_above_the_limit_an_a
     dearer = offered[-1]  # ¥4.60, above the ¥4.36 limit
     refused = post(procurement, f"/rfqs/{week.rfq_id}/award", **{f"award-{line.id}-quote_line_id": dearer,
                                                                    f"award-{line.id}-reason": "质量更好"})
-    assert refused.status_code == 403 and "only by an approver" in text(refused) and "质量更好" in text(refused)
+    assert refused.status_code == 403 and "只能由审批人接受" in text(refused) and "质量更好" in text(refused)
     as_user(procurement, week.approver)
     unexplained = post(procurement, f"/rfqs/{week.rfq_id}/award", **{f"award-{line.id}-quote_line_id": dearer})
-    assert unexplained.status_code == 422 and "say why" in text(unexplained)
+    assert unexplained.status_code == 422 and "请说明选择理由" in text(unexplained)
     overridden = post(procurement, f"/rfqs/{week.rfq_id}/award", **{
         f"award-{line.id}-quote_line_id": dearer, f"award-{line.id}-reason": "质量更好",
         f"award-{line.id}-override_reason": "校长办公会同意"})
@@ -294,7 +307,7 @@ def test_finance_sees_a_disputed_invoice_with_its_reasons_and_cannot_pay_it(proc
     assert "No.91" not in text(procurement.get("/invoices?state=matched"))
     refused = post(procurement, f"/invoices/{week.invoice_id}/payments", amount="100.00",
                    paid_on=school_today().isoformat(), reference="BANK-1")
-    assert refused.status_code == 409 and "cannot be paid" in text(refused)
+    assert refused.status_code == 409 and "状态为“有异议”的发票不能付款" in text(refused)
 
 
 def matched_invoice(procurement, week, databases, school) -> int:

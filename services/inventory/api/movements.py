@@ -27,7 +27,8 @@ def _get(model, document_id: int):
                                                               at_own_location(uow.session, principal, *places))
         document = uow.session.scalars(query).first()
         if document is None:
-            raise NotFound(f"No {model.__tablename__.rstrip('s').replace('_', ' ')} {document_id}")
+            raise NotFound("No {document} {document_id}",
+                           document=model.__tablename__.rstrip("s").replace("_", " "), document_id=document_id)
         document.movements  # load them while the session is open  # noqa: B018
         return document
 

@@ -49,6 +49,6 @@ def get_sale(sale_id):
         sale = uow.session.scalars(scoped(select(StoreSale), StoreSale, principal).where(
             StoreSale.id == sale_id, at_own_location(uow.session, principal, StoreSale.location_id))).first()
         if sale is None:
-            raise NotFound(f"No store sale {sale_id}")
+            raise NotFound("No store sale {sale_id}", sale_id=sale_id)
         sale.lines, sale.movements  # loaded while the session is open  # noqa: B018
         return sale

@@ -47,7 +47,7 @@ def dining_halls(session: Session, school_id: int, location_id: int | None = Non
         query = query.where(Location.id == location_id)
     halls = list(session.scalars(query.order_by(Location.code)))
     if location_id is not None and not halls:
-        raise InvalidInput("location_id", f"no dining hall {location_id} in this school")
+        raise InvalidInput("location_id", "no dining hall {location_id} in this school", location_id=location_id)
     return halls
 
 
@@ -55,7 +55,7 @@ def get_dining_hall(session: Session, school_id: int, location_id: int, field: s
     hall = session.scalars(select(Location).where(Location.id == location_id, Location.school_id == school_id,
                                                   Location.kind == "dining_hall")).first()
     if hall is None:
-        raise InvalidInput(field, f"no dining hall {location_id} in this school")
+        raise InvalidInput(field, "no dining hall {location_id} in this school", location_id=location_id)
     return hall
 
 

@@ -57,9 +57,11 @@ def _ask(client: ServiceClient, service: str, path: str, params: dict | None = N
     try:
         response = client.get(path, params=params or {})
     except requests.RequestException:
-        raise SourceUnavailable(f"{service} did not answer {path}; the disclosure is built later") from None
+        raise SourceUnavailable("{service} did not answer {path}; the disclosure is built later",
+                                service=service, path=path) from None
     if response.status_code != 200:
-        raise SourceUnavailable(f"{service} answered {response.status_code} for {path}")
+        raise SourceUnavailable("{service} answered {status_code} for {path}",
+                                service=service, status_code=response.status_code, path=path)
     return response.json()
 
 

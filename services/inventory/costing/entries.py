@@ -38,14 +38,15 @@ def ensure_month_open(session: Session, school_id: int, day: date) -> None:
     status = session.scalar(select(MonthlyStatement.status).where(MonthlyStatement.school_id == school_id,
                                                                   MonthlyStatement.month == month_start(day)))
     if status in ("signing", "published"):
-        raise Conflict(f"the statement of {day:%Y-%m} is {status}: its figures can no longer change")
+        raise Conflict("the statement of {day:%Y-%m} is {status}: its figures can no longer change",
+                       day=day, status=status)
 
 
 def record_meals_served(session: Session, principal: Principal, location_id: int, meal_date: date, meal: str,
                         diners: int) -> MealsServed:
     """Set the diners of one hall, day and meal (a second entry corrects the first)."""
     if meal not in MEALS:
-        raise InvalidInput("meal", f"must be one of {', '.join(MEALS)}")
+        raise InvalidInput("meal", "must be one of {choices}", choices=", ".join(MEALS))
     hall = get_dining_hall(session, principal.school_id, location_id)
     may_act_at(session, principal, hall.id)
     ensure_month_open(session, principal.school_id, meal_date)
@@ -72,7 +73,7 @@ def add_entry(session: Session, principal: Principal, direction: str, location_i
               kind: str, amount: Decimal, note: str | None = None):
     model, kinds = ENTRY_MODELS[direction]
     if kind not in kinds:
-        raise InvalidInput("kind", f"must be one of {', '.join(kinds)}")
+        raise InvalidInput("kind", "must be one of {choices}", choices=", ".join(kinds))
     if amount <= 0:
         raise InvalidInput("amount", "must be more than zero")
     hall = get_dining_hall(session, principal.school_id, location_id)
@@ -89,7 +90,7 @@ def get_entry(session: Session, principal: Principal, direction: str, entry_id: 
     entry = session.scalars(select(model).where(model.id == entry_id,
                                                 model.school_id == principal.school_id)).first()
     if entry is None:
-        raise NotFound(f"No {direction} entry {entry_id}")
+        raise NotFound("No {direction} entry {entry_id}", direction=direction, entry_id=entry_id)
     return entry
 
 

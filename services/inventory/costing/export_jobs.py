@@ -71,10 +71,10 @@ def list_jobs(principal: Principal):
 def job_file(job: ExportJob, var_dir: Path) -> tuple[Path, str]:
     """The finished file of a job and the name to download it as; 409 while it is not done."""
     if job.state != "done" or not job.file_path:
-        raise Conflict(f"export job {job.id} is {job.state}: its file is there once it is done")
+        raise Conflict("export job {job} is {state}: its file is there once it is done", job=job.id, state=job.state)
     path = var_dir / job.file_path
     if not path.is_file():
-        raise Conflict(f"export job {job.id}'s file is gone")
+        raise Conflict("export job {job}'s file is gone", job=job.id)
     return path, f"{REPORTS[job.kind].filename}-{job.start:%Y%m%d}-{job.end:%Y%m%d}"
 
 

@@ -51,7 +51,7 @@ ENTRY_SCHEMAS = {"income": IncomeEntrySchema, "expense": ExpenseEntrySchema}
 
 def _direction(direction: str) -> str:
     if direction not in ENTRY_MODELS:
-        raise NotFound(_("No such kind of entry."))
+        raise NotFound("No such kind of entry.")
     return direction
 
 

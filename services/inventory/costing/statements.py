@@ -61,7 +61,7 @@ def get_statement(session: Session, principal: Principal, statement_id: int, loc
         query = query.with_for_update().execution_options(populate_existing=True)
     statement = session.scalars(query).first()
     if statement is None:
-        raise NotFound(f"No statement {statement_id}")
+        raise NotFound("No statement {statement_id}", statement_id=statement_id)
     return statement
 
 
@@ -79,11 +79,12 @@ def prepare_statement(session: Session, principal: Principal, month: date,
     """
     first = month_start(month)
     if _statement_of(session, principal.school_id, first) is not None:
-        raise Conflict(f"the statement of {first:%Y-%m} already exists")
+        raise Conflict("the statement of {first:%Y-%m} already exists", first=first)
     balances = None
     if opening_surplus:
         if _statement_of(session, principal.school_id, previous_month(first)) is not None:
-            raise Conflict(f"the surplus of {previous_month(first):%Y-%m} is carried forward from its statement")
+            raise Conflict("the surplus of {previous_month:%Y-%m} is carried forward from its statement",
+                           previous_month=previous_month(first))
         balances = {}
         for index, line in enumerate(opening_surplus):
             hall = get_dining_hall(session, principal.school_id, line["location_id"],
@@ -97,7 +98,7 @@ def prepare_statement(session: Session, principal: Principal, month: date,
         with session.begin_nested():  # two at once: the unique (school, month) refuses the second
             session.add(statement)
     except IntegrityError:
-        raise Conflict(f"the statement of {first:%Y-%m} already exists") from None
+        raise Conflict("the statement of {first:%Y-%m} already exists", first=first) from None
     return statement
 
 
@@ -163,20 +164,23 @@ def sign_statement(session: Session, principal: Principal, statement_id: int, sl
     if statement.status == "published":
         raise Conflict("the statement is published: it cannot change")
     if slot not in SIGNATURE_SLOTS:
-        raise Conflict(f"no signature slot {slot!r}")
+        raise Conflict("no signature slot {slot!r}", slot=slot)
     if not principal.roles & SLOT_ROLES[slot]:
-        raise Forbidden(f"the {slot} slot is signed by one of: {', '.join(sorted(SLOT_ROLES[slot]))}")
+        raise Forbidden("the {slot} slot is signed by one of: {slot_roles}",
+                        slot=slot, slot_roles=", ".join(sorted(SLOT_ROLES[slot])))
     expected = SIGNATURE_SLOTS[len(statement.signatures)]
     if slot != expected:
-        raise Conflict(f"slots are signed in order: the next is {expected} ({SLOT_TITLES[expected]})")
+        raise Conflict("slots are signed in order: the next is {expected} ({slot_titles})",
+                       expected=expected, slot_titles=SLOT_TITLES[expected])
     if today <= month_end(statement.month):
-        raise Conflict(f"{statement.month:%Y-%m} is not over yet: it is signed from {next_month(statement.month)}")
+        raise Conflict("{month:%Y-%m} is not over yet: it is signed from {next_month}",
+                       month=statement.month, next_month=next_month(statement.month))
     if any(signature.signer == principal.user_id for signature in statement.signatures):
         raise Conflict("each slot is signed by a different person")
     previous = _statement_of(session, statement.school_id, previous_month(statement.month))
     if previous is not None and previous.status != "published":
-        raise Conflict(f"the statement of {previous.month:%Y-%m} must be published first: "
-                       "it fixes the surplus carried forward")
+        raise Conflict("the statement of {month:%Y-%m} must be published first: "
+                       "it fixes the surplus carried forward", month=previous.month)
     STATEMENT.apply(session, statement, "sign", principal, reason=slot)
     session.add(StatementSignature(statement_id=statement.id, slot=slot, position=len(statement.signatures) + 1,
                                    signer=principal.user_id, signer_name=signer_name, signed_at=utcnow()))

@@ -28,7 +28,7 @@ def week_start(day: date) -> date:
 
 def _check_kind(kind: str, field: str) -> None:
     if kind not in SUPERVISOR_KINDS:
-        raise InvalidInput(field, f"must be one of {', '.join(SUPERVISOR_KINDS)}")
+        raise InvalidInput(field, "must be one of {choices}", choices=", ".join(SUPERVISOR_KINDS))
 
 
 def rate_week(session: Session, principal: Principal, location_id: int, week_of: date, rater_kind: str,
@@ -65,7 +65,8 @@ def rate_week(session: Session, principal: Principal, location_id: int, week_of:
 def file_complaint(session: Session, principal: Principal, category: str, text: str, filer_kind: str,
                    location_id: int | None = None) -> Complaint:
     if category not in COMPLAINT_CATEGORIES:
-        raise InvalidInput("category", f"must be one of {', '.join(COMPLAINT_CATEGORIES)}")
+        raise InvalidInput("category", "must be one of {choices}",
+                           choices=", ".join(COMPLAINT_CATEGORIES))
     _check_kind(filer_kind, "filer_kind")
     if not text.strip():
         raise InvalidInput("text", "say what the complaint is about")
@@ -88,7 +89,7 @@ def attach_photo(session: Session, store: FileStore, principal: Principal, compl
     if complaint.filed_by != principal.user_id:
         raise Forbidden("Only the supervisor who filed the complaint may add its photo")
     if complaint.photo_key is not None:
-        raise Conflict(f"Complaint {complaint_id} already has its photo")
+        raise Conflict("Complaint {complaint_id} already has its photo", complaint_id=complaint_id)
     extension, content_type = check_upload(filename, data, MAX_PHOTO_BYTES, ("png", "jpg"), "photo")
     complaint.photo_key, complaint.photo_type = store.put(complaint.school_id, extension, data), content_type
     session.flush()
@@ -99,7 +100,7 @@ def complaint_photo(session: Session, store: FileStore, principal: Principal,
                     complaint_id: int) -> tuple[Complaint, bytes]:
     complaint = get_complaint(session, principal, complaint_id)
     if complaint.photo_key is None:
-        raise NotFound(f"Complaint {complaint_id} has no photo")
+        raise NotFound("Complaint {complaint_id} has no photo", complaint_id=complaint_id)
     try:
         return complaint, store.get(complaint.photo_key)
     except FileNotFoundError:
@@ -110,7 +111,7 @@ def get_complaint(session: Session, principal: Principal, complaint_id: int) -> 
     complaint = session.scalars(select(Complaint).where(Complaint.id == complaint_id,
                                                         Complaint.school_id == principal.school_id)).first()
     if complaint is None:
-        raise NotFound(f"No complaint {complaint_id}")
+        raise NotFound("No complaint {complaint_id}", complaint_id=complaint_id)
     return complaint
 
 

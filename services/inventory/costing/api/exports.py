@@ -16,7 +16,7 @@ blp = Blueprint("costing_exports", __name__, url_prefix="/api/costing",
 
 def _check_format(fmt: str) -> None:
     if fmt not in tabular.FORMATS:
-        raise NotFound(f"No export as {fmt}: csv or xlsx")
+        raise NotFound("No export as {fmt}: csv or xlsx", fmt=fmt)
 
 
 @blp.get("/statements/<int:statement_id>/export.<string:fmt>")

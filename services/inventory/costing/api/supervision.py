@@ -173,9 +173,9 @@ def disclosure(week_start):
     try:
         monday = date.fromisoformat(week_start)
     except ValueError:
-        raise NotFound(f"No disclosure for {week_start!r}") from None
+        raise NotFound("No disclosure for {week_start!r}", week_start=week_start) from None
     with unit_of_work() as uow:
         for kept in disclosures_of(uow.session, current_principal().school_id):
             if kept.week_start == monday:
                 return kept
-    raise NotFound(f"No disclosure for the week of {week_start}")
+    raise NotFound("No disclosure for the week of {week_start}", week_start=week_start)
