@@ -25,7 +25,7 @@ from . import workflow
 from .consolidation import get_plan
 from .models import ApprovedSupplier, Audit, PlanLine, Quote, QuoteLine, Rfq, RfqLine
 from .orders import SUPPLIER_CATEGORY, LineInput, create_order, next_number, split_by_code
-from .pricing import check_for
+from .pricing import checks_for
 
 RFQ = StateMachine("rfq", {
     "award": {"issued": "awarded"},
@@ -147,16 +147,18 @@ def record_quote(session: Session, payload: dict) -> Quote | None:
            for line in payload["lines"]):
         return None
     supplier = session.scalar(select(ApprovedSupplier).where(ApprovedSupplier.supplier_id == payload["supplier_id"]))
+    on = payload["submitted_at"].date()
+    # read before the quote joins the RFQ: a query after it would flush the RFQ with a quote not yet added
+    checks = checks_for(session, [lines_by_id[line["rfq_line_id"]].item for line in payload["lines"]], on)
     for earlier in rfq.quotes:
         if earlier.supplier_id == payload["supplier_id"] and not earlier.superseded:
             earlier.superseded = True
     quote = Quote(school_id=rfq.school_id, rfq=rfq, portal_quote_id=payload["quote_id"],
                   supplier_id=payload["supplier_id"], supplier_name=supplier.name if supplier else "",
                   submitted_at=payload["submitted_at"], valid_until=payload["valid_until"], superseded=False)
-    on = payload["submitted_at"].date()
     for line in payload["lines"]:
         rfq_line = lines_by_id[line["rfq_line_id"]]
-        check = check_for(session, rfq_line.item, on)
+        check = checks[rfq_line.item_id]
         quote.lines.append(QuoteLine(rfq_line_id=rfq_line.id, unit_price=line["unit_price"],
                                      price_limit=check.limit if check else None,
                                      above_price_limit=bool(check and line["unit_price"] > check.limit),
