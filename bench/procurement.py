@@ -23,16 +23,20 @@ like bench/inventory.py.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select, text
+from flask import Flask, request
+from sqlalchemy import create_engine, select, text
 
 from bench.turns import rates_in_turns
 from services.procurement import SPEC, create_app
@@ -128,14 +132,6 @@ def raw_sql_order_app(path: Path, through_sqlalchemy: bool = False):
     schemas, auth, ORM, price arithmetic or audit rules: the floor under `"send": true`. On sqlite3
     itself, or `through_sqlalchemy` (the same SQL strings through SQLAlchemy's execution layer,
     `exec_driver_sql`, without its expression language or ORM)."""
-    import json
-    import sqlite3
-    import uuid
-    from datetime import datetime, timezone
-
-    from flask import Flask, request
-    from sqlalchemy import create_engine
-
     if through_sqlalchemy:
         connection = create_engine(f"sqlite:///{path}").connect().execution_options(isolation_level="AUTOCOMMIT")
         run, run_many = connection.exec_driver_sql, connection.exec_driver_sql

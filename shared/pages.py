@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -156,6 +156,14 @@ def refused_renders(page_endpoint: str):
                 return response
         return wrapper
     return decorator
+
+
+def date_or_none(text: str) -> date | None:
+    """A date typed in a field or a URL (YYYY-MM-DD); None when it is not one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def page_number() -> int:

@@ -148,21 +148,27 @@ def get_expected_receipt(session: Session, principal: Principal, expected_receip
 
 
 def delivery_notes_of(session: Session, expected: ExpectedReceipt) -> list[DeliveryNote]:
-    return with_delivery_notes(session, [expected])[0].delivery_notes
+    return _delivery_notes_by_order(session, [expected])[expected.school_id, expected.po_id]
 
 
 def with_delivery_notes(session: Session, expected_receipts: list[ExpectedReceipt]) -> list[ExpectedReceipt]:
     """Each expected receipt with the delivery notes of its order as `delivery_notes`, read in one query
     for a whole page."""
+    notes = _delivery_notes_by_order(session, expected_receipts)
+    for expected in expected_receipts:
+        expected.delivery_notes = notes[expected.school_id, expected.po_id]
+    return expected_receipts
+
+
+def _delivery_notes_by_order(session: Session, expected_receipts: list[ExpectedReceipt]
+                             ) -> dict[tuple[int, int], list[DeliveryNote]]:
     notes: dict[tuple[int, int], list[DeliveryNote]] = defaultdict(list)
     if expected_receipts:
         for note in session.scalars(select(DeliveryNote).where(
                 DeliveryNote.school_id.in_({expected.school_id for expected in expected_receipts}),
                 DeliveryNote.po_id.in_({expected.po_id for expected in expected_receipts})).order_by(DeliveryNote.id)):
             notes[note.school_id, note.po_id].append(note)
-    for expected in expected_receipts:
-        expected.delivery_notes = notes[expected.school_id, expected.po_id]
-    return expected_receipts
+    return notes
 
 
 def notes_awaiting_inspection(session: Session, expected: ExpectedReceipt) -> list[DeliveryNote]:

@@ -8,7 +8,7 @@ procurement's accounts (procurement owns them), through its sign-in API.
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -19,7 +19,7 @@ from shared.errors import DomainError, TooManyRequests, Unauthorized
 from shared.http import ServiceClient
 from shared.i18n import gettext as _
 from shared.i18n import gettext_refusal
-from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders, yuan
+from shared.pages import date_or_none, load_form, page_number, page_principal, page_roles, refused_renders, yuan
 from shared.pagination import Page, paginate
 from shared.web import settings, unit_of_work
 
@@ -127,13 +127,6 @@ def form_id(text: str | None):
     return int(text) if text and text.isdigit() else (text or None)
 
 
-def _date_or_none(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _positive(text: str) -> Decimal:
     try:
         quantity = Decimal(text)
@@ -237,7 +230,7 @@ def new_issue():
         halls = _locations(uow.session, "dining_hall")
         hall = _chosen(halls)
         stock = on_hand(uow.session, principal.school_id, school_today(), location_id=hall.id) if hall else []
-        previews, used_on = {}, max(school_today(), _date_or_none(meal_date) or school_today())
+        previews, used_on = {}, max(school_today(), date_or_none(meal_date) or school_today())
         for row in stock:
             wanted = asked.get(str(row["item_id"]))
             if wanted is None:
@@ -491,7 +484,7 @@ def store():
             if price is not None or item.restricted:
                 prices.append({"item": item, "price": price})
         statement = select(StoreSale).where(StoreSale.school_id == principal.school_id).order_by(StoreSale.id.desc())
-        sold_on = _date_or_none(request.args.get("sold_on", ""))
+        sold_on = date_or_none(request.args.get("sold_on", ""))
         if sold_on is not None:
             begin, end = utc_bounds(sold_on, sold_on, settings().school_timezone)
             statement = statement.where(StoreSale.created_at >= begin, StoreSale.created_at < end)

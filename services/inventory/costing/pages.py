@@ -5,15 +5,13 @@ The same domain functions and role sets as the costing API, one unit of work per
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from shared import tabular
 from shared.errors import NotFound
 from shared.i18n import gettext as _
-from shared.pages import load_form, page_number, page_principal, page_roles, refused_renders
+from shared.pages import date_or_none, load_form, page_number, page_principal, page_roles, refused_renders
 from shared.pagination import paginate
 from shared.web import settings, unit_of_work
 
@@ -192,7 +190,8 @@ def exports():
         halls = dining_halls(uow.session, principal.school_id)
         last_month = previous_month(month_start(school_today()))
         # after a start, the form keeps what was chosen: finance often exports several reports of one period
-        start, end = _date_arg("start", last_month), _date_arg("end", month_end(last_month))
+        start = date_or_none(request.args.get("start", "")) or last_month
+        end = date_or_none(request.args.get("end", "")) or month_end(last_month)
         return render_template("costing/exports.html", page=page, jobs=jobs, state=state,
                                chosen={name: request.args.get(name) for name in ("kind", "format", "location_id")},
                                kind_options=[(kind, _(kind)) for kind in EXPORT_KINDS],
@@ -220,13 +219,6 @@ def start_export():
     flash(_("Export started: its progress shows below."), "ok")
     return redirect(url_for(".exports", kind=data["kind"], format=data["format"], start=data["start"].isoformat(),
                             end=data["end"].isoformat(), location_id=data["location_id"]))
-
-
-def _date_arg(name: str, default: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
 
 
 @blp.post("/exports/<int:job_id>/file")  # a form's button: the every-page walk renders GET pages only
